@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h — what the files of libzcio share and nothing outside sees.
+ *
+ *   - struct zc_xfer: the state of one transfer, on the caller's stack;
+ *   - the engines: one function per method, one file per engine;
+ *   - the system-call layer (syscall.c): every call the library makes goes
+ *     through a zc__sys_* wrapper that returns -errno, counts the call for
+ *     zc_stats.syscalls, and lets tests inject faults (fault.h).
+ *
+ * Engine contract (see transfer.c for the dispatcher):
+ *   int zc__engine_X(struct zc_xfer *x);
+ * moves bytes until x->done == x->want or the input ends, adding every byte
+ * that reached out_fd to x->done as it goes and keeping the input position
+ * (x->in_off, or in_fd's own position when x->in_off is NULL) exactly in step
+ * with x->done. Returns 0 when finished (input ended or count reached), or
+ * -errno. A method that cannot serve the pair must fail before moving a byte
+ * (x->done unchanged) with -EINVAL, -ENOSYS, -EOPNOTSUPP, -EXDEV, -EBADF or
+ * ZC_ENOTHERE; only then may AUTO fall back to the next method.
+ */
+#ifndef ZC_INTERNAL_H
+#define ZC_INTERNAL_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "zcio.h"
+
+/*
+ * "Not here": a kernel method returned 0 on its first call although the
+ * input had data (procfs/sysfs files report st_size 0; copy_file_range and
+ * sendfile then move nothing). Never returned to users: an explicit method
+ * turns it into -EOPNOTSUPP, AUTO into a fallback.
+ */
+#define ZC_ENOTHERE (-ENODATA)
+
+/* The kernel's per-call limit for read/write/sendfile/splice (MAX_RW_COUNT). */
+#define ZC_MAX_RW_COUNT 0x7ffff000UL
+/* copy_file_range chunk: 1 GiB, so "to EOF" from a non-zero offset never
+ * overflows loff_t arithmetic in the kernel (EOVERFLOW). */
+#define ZC_CFR_CHUNK (1UL << 30)
+#define ZC_DEFAULT_BUFFER (128UL * 1024)
+
+enum zc_fd_kind {
+	ZC_FD_FILE,	   /* regular file */
+	ZC_FD_PIPE,	   /* pipe or FIFO */
+	ZC_FD_SOCK_STREAM, /* SOCK_STREAM socket (TCP, unix stream) */
+	ZC_FD_SOCK_OTHER,  /* datagram, seqpacket, ... */
+	ZC_FD_CHR,	   /* character device (/dev/null, /dev/zero, tty) */
+	ZC_FD_BLK,	   /* block device */
+	ZC_FD_DIR,
+	ZC_FD_OTHER,
+};
+
+struct zc_fdinfo {
+	enum zc_fd_kind kind;
+	int flags;	 /* fcntl(F_GETFL): O_APPEND, O_NONBLOCK, O_DIRECT... */
+	struct stat st;
+	bool size_lies;	 /* procfs/sysfs/... : st_size says nothing */
+	bool seekable;	 /* lseek(fd, 0, SEEK_CUR) works */
+};
+
+/* One transfer in flight. Lives on the caller's stack. */
+struct zc_xfer {
+	int out_fd, in_fd;
+	off_t *in_off;	       /* caller's explicit offset, or NULL */
+	uint64_t want;	       /* bytes asked for; UINT64_MAX for ZC_TO_EOF */
+	uint64_t done;	       /* bytes that reached out_fd */
+	struct zc_fdinfo in, out;
+	const struct zc_options *opts; /* never NULL inside the library */
+	struct zc_stats *st;	       /* never NULL inside the library */
+};
+
+static inline uint64_t zc__left(const struct zc_xfer *x)
+{
+	return x->want - x->done;
+}
+
+/* Account `n` bytes as moved: x->done, stats, the progress callback.
+ * Returns 0, or -ECANCELED when the callback asks to stop. */
+int zc__advance(struct zc_xfer *x, uint64_t n);
+
+/* Describe a descriptor (fstat, F_GETFL, statfs for pseudo filesystems). */
+int zc__fdinfo(int fd, struct zc_fdinfo *info);
+
+/* Wait until fd is ready for `events` (POLLIN/POLLOUT), retrying EINTR.
+ * Counts a wait in x->st. Returns 0, -EPIPE on POLLERR/POLLHUP for
+ * POLLOUT, or -errno. */
+int zc__wait(struct zc_xfer *x, int fd, short events);
+
+/* The engines (one file each). */
+int zc__engine_read_write(struct zc_xfer *x);
+int zc__engine_mmap(struct zc_xfer *x);
+int zc__engine_sendfile(struct zc_xfer *x);
+int zc__engine_splice(struct zc_xfer *x);
+int zc__engine_copy_file_range(struct zc_xfer *x);
+int zc__engine_direct(struct zc_xfer *x);
+int zc__engine_io_uring(struct zc_xfer *x);
+int zc__engine_msg_zerocopy(struct zc_xfer *x);
+
+/* Whether an engine can serve the pair, judged from x->in/x->out alone.
+ * 0 yes, or -errno as zc_method_check() documents. */
+int zc__engine_check(enum zc_method m, const struct zc_xfer *x);
+
+/* ---- system-call layer (syscall.c) ------------------------------------ */
+
+enum zc_sys_id {
+	ZC_SYS_READ,
+	ZC_SYS_WRITE,
+	ZC_SYS_PREAD,
+	ZC_SYS_PWRITE,
+	ZC_SYS_SENDFILE,
+	ZC_SYS_SPLICE,
+	ZC_SYS_COPY_FILE_RANGE,
+	ZC_SYS_MMAP,
+	ZC_SYS_MUNMAP,
+	ZC_SYS_MADVISE,
+	ZC_SYS_POLL,
+	ZC_SYS_LSEEK,
+	ZC_SYS_FSTAT,
+	ZC_SYS_FSTATFS,
+	ZC_SYS_STATX,
+	ZC_SYS_FCNTL,
+	ZC_SYS_IOCTL,
+	ZC_SYS_OPEN,
+	ZC_SYS_CLOSE,
+	ZC_SYS_PIPE2,
+	ZC_SYS_FTRUNCATE,
+	ZC_SYS_FADVISE,
+	ZC_SYS_SEND,
+	ZC_SYS_RECVMSG,
+	ZC_SYS_SETSOCKOPT,
+	ZC_SYS_GETSOCKOPT,
+	ZC_SYS_IO_URING_SETUP,
+	ZC_SYS_IO_URING_ENTER,
+	ZC_SYS_IO_URING_REGISTER,
+	ZC_SYS__COUNT
+};
+
+/* Name of a call for messages and test output ("sendfile"...). */
+const char *zc__sys_name(enum zc_sys_id id);
+
+/* System calls made by this thread so far (all wrappers count). */
+uint64_t zc__sys_calls(void);
+
+/* Wrappers: same arguments as the libc call, -errno on failure. */
+ssize_t zc__sys_read(int fd, void *buf, size_t len);
+ssize_t zc__sys_write(int fd, const void *buf, size_t len);
+ssize_t zc__sys_pread(int fd, void *buf, size_t len, off_t off);
+ssize_t zc__sys_pwrite(int fd, const void *buf, size_t len, off_t off);
+ssize_t zc__sys_sendfile(int out, int in, off_t *off, size_t len);
+ssize_t zc__sys_splice(int in, off_t *off_in, int out, off_t *off_out,
+		       size_t len, unsigned flags);
+ssize_t zc__sys_copy_file_range(int in, off_t *off_in, int out,
+				off_t *off_out, size_t len, unsigned flags);
+int zc__sys_mmap(void **addr, size_t len, int prot, int flags, int fd,
+		 off_t off);
+int zc__sys_munmap(void *addr, size_t len);
+int zc__sys_madvise(void *addr, size_t len, int advice);
+int zc__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+off_t zc__sys_lseek(int fd, off_t off, int whence);
+int zc__sys_fstat(int fd, struct stat *st);
+struct statfs;
+int zc__sys_fstatfs(int fd, struct statfs *sfs);
+struct statx;
+int zc__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		  struct statx *stx);
+int zc__sys_fcntl(int fd, int cmd, long arg);
+int zc__sys_ioctl(int fd, unsigned long req, void *arg);
+int zc__sys_open(const char *path, int flags, unsigned mode);
+int zc__sys_close(int fd);
+int zc__sys_pipe2(int fds[2], int flags);
+int zc__sys_ftruncate(int fd, off_t len);
+int zc__sys_fadvise(int fd, off_t off, off_t len, int advice);
+ssize_t zc__sys_send(int fd, const void *buf, size_t len, int flags);
+struct msghdr;
+ssize_t zc__sys_recvmsg(int fd, struct msghdr *msg, int flags);
+int zc__sys_setsockopt(int fd, int level, int name, const void *val,
+		       unsigned len);
+int zc__sys_getsockopt(int fd, int level, int name, void *val,
+		       unsigned *len);
+int zc__sys_io_uring_setup(unsigned entries, void *params);
+int zc__sys_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete,
+			   unsigned flags);
+int zc__sys_io_uring_register(int fd, unsigned op, void *arg, unsigned n);
+
+#endif /* ZC_INTERNAL_H */
