@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -67,12 +68,22 @@ struct zc_fdinfo {
 /* One transfer in flight. Lives on the caller's stack. */
 struct zc_xfer {
 	int out_fd, in_fd;
-	off_t *in_off;	       /* caller's explicit offset, or NULL */
+	/* Input position for seekable inputs (regular file, block device):
+	 * points at x->pos, whether or not the caller passed an offset, so
+	 * engines always use explicit-offset calls (pread, sendfile(&off)...)
+	 * and advance *in_off by exactly what reached out_fd; transfer.c
+	 * then stores the final position in the caller's offset or in
+	 * in_fd's file position. NULL for pipes, sockets, character devices:
+	 * read them at their own position. */
+	off_t *in_off;
 	uint64_t want;	       /* bytes asked for; UINT64_MAX for ZC_TO_EOF */
 	uint64_t done;	       /* bytes that reached out_fd */
 	struct zc_fdinfo in, out;
 	const struct zc_options *opts; /* never NULL inside the library */
 	struct zc_stats *st;	       /* never NULL inside the library */
+	/* grown: */
+	off_t pos;		/* see in_off */
+	int attempt_method;	/* method currently running (for messages) */
 };
 
 static inline uint64_t zc__left(const struct zc_xfer *x)
@@ -92,6 +103,68 @@ int zc__fdinfo(int fd, struct zc_fdinfo *info);
  * POLLOUT, or -errno. */
 int zc__wait(struct zc_xfer *x, int fd, short events);
 
+/* Same as zc__wait, but always waits, even with ZC_F_NO_WAIT: for an
+ * engine holding bytes it cannot give back (read from a pipe or socket). */
+int zc__wait_hard(struct zc_xfer *x, int fd, short events);
+
+/* Most bytes for the next call: min(left, limit, opts->chunk_size). */
+size_t zc__chunk(const struct zc_xfer *x, size_t limit);
+
+/*
+ * Write all of buf (bytes read from the input at the current position) to
+ * out_fd: loops over short writes, retries EINTR, waits on EAGAIN (hard
+ * wait when the input cannot be rewound), and after each write advances
+ * *x->in_off (if any) and x->done. Returns 0 or -errno; *put (may be NULL)
+ * receives the bytes written even on error. write(2) returning 0 is -EIO.
+ */
+int zc__put(struct zc_xfer *x, const void *buf, size_t len, size_t *put);
+
+/*
+ * A kernel method (sendfile, copy_file_range) returned 0 on its first call:
+ * pread one byte at the input position. Returns ZC_ENOTHERE when data is
+ * there (the method cannot see it: procfs/sysfs), 0 at a real EOF.
+ */
+int zc__first_zero(struct zc_xfer *x);
+
+/*
+ * The loop of the one-call kernel methods (sendfile, copy_file_range):
+ * call(x, n) moves up to n bytes from *x->in_off to out_fd and advances
+ * *x->in_off. Handles EINTR, EAGAIN (waits for out_fd), EOVERFLOW (halves
+ * the call size), a first-call 0 (zc__first_zero) and 0 after progress
+ * (EOF). `limit`: most bytes per call.
+ */
+int zc__kernel_loop(struct zc_xfer *x, size_t limit,
+		    ssize_t (*call)(struct zc_xfer *x, size_t n));
+
+/* Process-wide "kernel lacks this" cache, per method (atomics). */
+bool zc__method_disabled(enum zc_method m);
+/* Called with an engine's error before progress: latches the method off
+ * for ENOSYS, and for EPERM when a probe with fds -1/-1 also gets EPERM or
+ * ENOSYS (a seccomp filter rather than, say, an immutable file). */
+void zc__method_note_error(enum zc_method m, int err);
+
+/* An internal pipe for splice (pipe_pool.c): O_CLOEXEC|O_NONBLOCK, grown
+ * to 1 MiB when the system allows. Taken from a small process-wide pool;
+ * zc__pipe_put returns it there only when `empty` (a pipe holding bytes
+ * after an error is closed, never reused). */
+struct zc_pipe {
+	int rd, wr;
+	size_t size; /* capacity in bytes */
+};
+int zc__pipe_get(struct zc_pipe *p);
+void zc__pipe_put(struct zc_pipe *p, bool empty);
+/* Close the pooled pipes (zc__reset_caches). */
+void zc__pipe_pool_drain(void);
+
+/* Signal guard (sigguard.c): SIGPIPE and SIGXFSZ blocked in the calling
+ * thread for the transfer; after a failed transfer (`failed`), those it
+ * raised are consumed before the caller's mask comes back. */
+struct zc_sigguard {
+	sigset_t old; /* the caller's mask */
+};
+void zc__sig_block(struct zc_sigguard *g);
+void zc__sig_restore(struct zc_sigguard *g, bool failed);
+
 /* The engines (one file each). */
 int zc__engine_read_write(struct zc_xfer *x);
 int zc__engine_mmap(struct zc_xfer *x);
@@ -101,6 +174,10 @@ int zc__engine_copy_file_range(struct zc_xfer *x);
 int zc__engine_direct(struct zc_xfer *x);
 int zc__engine_io_uring(struct zc_xfer *x);
 int zc__engine_msg_zerocopy(struct zc_xfer *x);
+
+/* AUTO's candidates for the pair, in order, those zc__engine_check
+ * accepts (read-write last). Returns how many (0: none). */
+int zc__auto_list(const struct zc_xfer *x, enum zc_method list[ZC_METHOD_COUNT]);
 
 /* Whether an engine can serve the pair, judged from x->in/x->out alone.
  * 0 yes, or -errno as zc_method_check() documents. */
@@ -187,5 +264,19 @@ int zc__sys_io_uring_setup(unsigned entries, void *params);
 int zc__sys_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete,
 			   unsigned flags);
 int zc__sys_io_uring_register(int fd, unsigned op, void *arg, unsigned n);
+
+/* ---- accounting around a call (stats.c) ------------------------------- */
+
+#include <sys/resource.h>
+
+/* Taken at the start of a call; zc__stats_end() fills the time, rusage
+ * and system-call fields of struct zc_stats from the differences. */
+struct zc_stats_clock {
+	struct rusage ru;
+	uint64_t calls; /* zc__sys_calls() at the start */
+	uint64_t t0;	/* CLOCK_MONOTONIC ns */
+};
+void zc__stats_begin(struct zc_stats_clock *c);
+void zc__stats_end(const struct zc_stats_clock *c, struct zc_stats *st);
 
 #endif /* ZC_INTERNAL_H */

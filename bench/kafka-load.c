@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kafka-load.c — produce and consume throughput of a Kafka broker (zcbroker,
+ * or any other) through librdkafka, the client library of kcat and
+ * confluent-kafka, set up the way Kafka's own producer benchmarks are:
+ * acks=1, no compression, records batched per partition (linger.ms=1,
+ * batch.size=131072 as in the OpenMessaging Benchmark's Kafka driver), one
+ * producer, then one consumer reading everything back.
+ *
+ *   kafka-load -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE] [-p PARTITIONS]
+ *              [--produce-only | --consume-only] [-X NAME=VALUE ...]
+ *
+ * -X settings go to both clients (librdkafka names). Every record carries
+ * its number in its first 8 bytes and a fixed pattern after; the consumer
+ * checks each one's size and bytes, and that each number arrives once and
+ * none is missing, so a fast result cannot hide lost or corrupt records.
+ *
+ * Output, one line per phase:
+ *   produce: N records x SIZE B in S s: R rec/s, M MiB/s
+ *   consume: N records x SIZE B in S s: R rec/s, M MiB/s
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "kafka-load"
+#define MAX_X 32
+
+struct opts {
+	const char *brokers;
+	const char *topic;
+	uint64_t records;
+	size_t size;
+	int partitions;
+	bool produce, consume;
+	const char *x[MAX_X];
+	int nx;
+};
+
+static uint8_t *pattern; /* the bytes after a record's number */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void conf_set(rd_kafka_conf_t *c, const char *name, const char *val)
+{
+	char err[256];
+
+	if (rd_kafka_conf_set(c, name, val, err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK)
+		die("%s=%s: %s", name, val, err);
+}
+
+static rd_kafka_conf_t *base_conf(const struct opts *o)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+
+	conf_set(c, "bootstrap.servers", o->brokers);
+	return c;
+}
+
+static void apply_x(rd_kafka_conf_t *c, const struct opts *o)
+{
+	for (int i = 0; i < o->nx; i++) {
+		char name[128];
+		const char *eq = strchr(o->x[i], '=');
+
+		if (!eq || eq == o->x[i] || (size_t)(eq - o->x[i]) >= sizeof(name))
+			die("-X %s: expected NAME=VALUE", o->x[i]);
+		memcpy(name, o->x[i], eq - o->x[i]);
+		name[eq - o->x[i]] = '\0';
+		conf_set(c, name, eq + 1);
+	}
+}
+
+static void print_rate(const char *what, uint64_t n, size_t size, double s)
+{
+	printf("%s: %" PRIu64 " records x %zu B in %.2f s: %.0f rec/s, "
+	       "%.1f MiB/s\n",
+	       what, n, size, s, n / s, n * (double)size / s / (1 << 20));
+	fflush(stdout);
+}
+
+/* ---- topic ------------------------------------------------------------ */
+
+static void create_topic(rd_kafka_t *rk, const struct opts *o)
+{
+	char err[256];
+	rd_kafka_NewTopic_t *nt;
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_event_t *ev;
+	const rd_kafka_CreateTopics_result_t *res;
+	const rd_kafka_topic_result_t **tr;
+	size_t n;
+
+	nt = rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err,
+				   sizeof(err));
+	if (!nt)
+		die("topic %s: %s", o->topic, err);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	ev = rd_kafka_queue_poll(q, 30000);
+	if (!ev)
+		die("CreateTopics %s: no answer in 30 s", o->topic);
+	res = rd_kafka_event_CreateTopics_result(ev);
+	if (!res)
+		die("CreateTopics %s: %s", o->topic,
+		    rd_kafka_event_error_string(ev));
+	tr = rd_kafka_CreateTopics_result_topics(res, &n);
+	if (n == 1 && rd_kafka_topic_result_error(tr[0]) &&
+	    rd_kafka_topic_result_error(tr[0]) !=
+		    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		die("CreateTopics %s: %s", o->topic,
+		    rd_kafka_topic_result_error_string(tr[0]));
+	rd_kafka_event_destroy(ev);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_queue_destroy(q);
+}
+
+/* ---- produce ---------------------------------------------------------- */
+
+struct pstate {
+	uint64_t acked, failed;
+	char first_err[256];
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
+{
+	struct pstate *ps = opaque;
+
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		ps->acked++;
+		return;
+	}
+	if (!ps->failed++)
+		snprintf(ps->first_err, sizeof(ps->first_err), "%s",
+			 rd_kafka_err2str(m->err));
+}
+
+static void produce(const struct opts *o)
+{
+	rd_kafka_conf_t *c = base_conf(o);
+	struct pstate ps = {0};
+	char err[256];
+	rd_kafka_t *rk;
+	uint8_t *buf = malloc(o->size);
+	double t0, t1;
+
+	/* What Kafka's producer benchmarks use: leader-only acks (Kafka's
+	 * 2014 single-producer run), and the OpenMessaging Benchmark Kafka
+	 * driver's batching: linger.ms=1, batch.size=131072. */
+	conf_set(c, "acks", "1");
+	conf_set(c, "linger.ms", "1");
+	conf_set(c, "batch.size", "131072");
+	conf_set(c, "batch.num.messages", "100000");
+	conf_set(c, "queue.buffering.max.messages", "2000000");
+	conf_set(c, "queue.buffering.max.kbytes", "2097151");
+	conf_set(c, "compression.codec", "none");
+	apply_x(c, o);
+	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+	rd_kafka_conf_set_opaque(c, &ps);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+	if (!rk || !buf)
+		die("producer: %s", rk ? "out of memory" : err);
+	create_topic(rk, o);
+	memcpy(buf, pattern, o->size);
+
+	t0 = now_s();
+	for (uint64_t i = 0; i < o->records; i++) {
+		memcpy(buf, &i, sizeof(i));
+		while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic),
+					 RD_KAFKA_V_VALUE(buf, o->size),
+					 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					 RD_KAFKA_V_END) ==
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			rd_kafka_poll(rk, 1);
+		if ((i & 1023) == 0)
+			rd_kafka_poll(rk, 0);
+	}
+	while (rd_kafka_outq_len(rk) > 0 && ps.failed == 0)
+		rd_kafka_poll(rk, 10);
+	t1 = now_s();
+	if (ps.failed || ps.acked != o->records)
+		die("produce: %" PRIu64 " of %" PRIu64 " acknowledged, %" PRIu64
+		    " failed (%s)",
+		    ps.acked, o->records, ps.failed, ps.first_err);
+	print_rate("produce", o->records, o->size, t1 - t0);
+	rd_kafka_destroy(rk);
+	free(buf);
+}
+
+/* ---- consume ---------------------------------------------------------- */
+
+struct cstate {
+	uint8_t *seen; /* one bit per record number */
+	uint64_t got;
+};
+
+static void check_record(const struct opts *o, struct cstate *cs,
+			 const rd_kafka_message_t *m)
+{
+	uint64_t n;
+
+	if (m->err)
+		die("consume: partition %d: %s", (int)m->partition,
+		    rd_kafka_message_errstr(m));
+	if (m->len != o->size)
+		die("consume: partition %d offset %" PRId64 ": %zu bytes, "
+		    "expected %zu",
+		    (int)m->partition, m->offset, m->len, o->size);
+	memcpy(&n, m->payload, sizeof(n));
+	if (n >= o->records ||
+	    memcmp((uint8_t *)m->payload + 8, pattern + 8, o->size - 8))
+		die("consume: partition %d offset %" PRId64 ": wrong bytes",
+		    (int)m->partition, m->offset);
+	if (cs->seen[n / 8] & (1u << (n % 8)))
+		die("consume: record %" PRIu64 " received twice", n);
+	cs->seen[n / 8] |= 1u << (n % 8);
+	cs->got++;
+}
+
+static void consume(const struct opts *o)
+{
+	rd_kafka_conf_t *c = base_conf(o);
+	rd_kafka_topic_partition_list_t *tp;
+	rd_kafka_message_t *msgs[10000];
+	struct cstate cs = {0};
+	rd_kafka_queue_t *q;
+	char err[256];
+	rd_kafka_t *rk;
+	int64_t total = 0;
+	double t0, t1, last = 0;
+
+	conf_set(c, "group.id", PROG);
+	conf_set(c, "enable.auto.commit", "false");
+	conf_set(c, "fetch.wait.max.ms", "100");
+	conf_set(c, "queued.min.messages", "1000000");
+	conf_set(c, "queued.max.messages.kbytes", "1048576");
+	apply_x(c, o);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+	if (!rk)
+		die("consumer: %s", err);
+	cs.seen = calloc(o->records / 8 + 1, 1);
+	if (!cs.seen)
+		die("out of memory");
+	tp = rd_kafka_topic_partition_list_new(o->partitions);
+	for (int p = 0; p < o->partitions; p++) {
+		int64_t lo, hi;
+		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+			rk, o->topic, p, &lo, &hi, 20000);
+
+		if (e)
+			die("watermarks of %s-%d: %s", o->topic, p,
+			    rd_kafka_err2str(e));
+		total += hi - lo;
+		rd_kafka_topic_partition_list_add(tp, o->topic, p)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
+	}
+	if (total != (int64_t)o->records)
+		die("%s holds %" PRId64 " records, expected %" PRIu64,
+		    o->topic, total, o->records);
+	rd_kafka_poll_set_consumer(rk);
+	q = rd_kafka_queue_get_consumer(rk);
+
+	t0 = now_s();
+	if (rd_kafka_assign(rk, tp))
+		die("assign failed");
+	while (cs.got < o->records) {
+		ssize_t n = rd_kafka_consume_batch_queue(q, 1000, msgs, 10000);
+
+		if (n < 0)
+			die("consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+		if (n > 0)
+			last = now_s();
+		for (ssize_t i = 0; i < n; i++) {
+			check_record(o, &cs, msgs[i]);
+			rd_kafka_message_destroy(msgs[i]);
+		}
+		if (n == 0 && now_s() - last > 30 && last > 0)
+			die("consume: stalled at %" PRIu64 " of %" PRIu64,
+			    cs.got, o->records);
+	}
+	t1 = now_s();
+	print_rate("consume", o->records, o->size, t1 - t0);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_topic_partition_list_destroy(tp);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	free(cs.seen);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: " PROG " -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
+		"       [-p PARTITIONS] [--produce-only | --consume-only]\n"
+		"       [-X NAME=VALUE ...]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"produce-only", no_argument, NULL, 'P'},
+		{"consume-only", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct opts o = {.topic = "load", .records = 1000000, .size = 100,
+			 .partitions = 3, .produce = true, .consume = true};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "b:t:n:s:p:X:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'b': o.brokers = optarg; break;
+		case 't': o.topic = optarg; break;
+		case 'n': o.records = strtoull(optarg, NULL, 10); break;
+		case 's': o.size = strtoull(optarg, NULL, 10); break;
+		case 'p': o.partitions = atoi(optarg); break;
+		case 'P': o.consume = false; break;
+		case 'C': o.produce = false; break;
+		case 'X':
+			if (o.nx == MAX_X)
+				die("too many -X");
+			o.x[o.nx++] = optarg;
+			break;
+		default: usage();
+		}
+	}
+	if (!o.brokers || optind != argc || o.records == 0 || o.size < 8 ||
+	    o.size > (1 << 20) || o.partitions < 1)
+		usage();
+	pattern = malloc(o.size);
+	if (!pattern)
+		die("out of memory");
+	for (size_t i = 0; i < o.size; i++)
+		pattern[i] = (uint8_t)(i * 131 + 7);
+	if (o.produce)
+		produce(&o);
+	if (o.consume)
+		consume(&o);
+	free(pattern);
+	return 0;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# kafka-load.sh — produce and consume throughput of zcbroker through
+# librdkafka (bench/kafka-load.c), against a fresh broker whose data lives
+# in a new directory on the root file system, for 100-byte and 1 KiB
+# records. Client and broker share this machine.
+#
+#   bench/kafka-load.sh [--build DIR] [--n100 RECORDS] [--n1k RECORDS]
+#                       [--partitions N] [-- BROKER OPTIONS...]
+#
+# Needs `make bench-bin` (BUILD/bench/kafka-load) and BUILD/zcbroker.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+n100=5000000
+n1k=1000000
+parts=3
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$(cd "$2" && pwd); shift 2 ;;
+	--n100) n100=$2; shift 2 ;;
+	--n1k) n1k=$2; shift 2 ;;
+	--partitions) parts=$2; shift 2 ;;
+	--) shift; break ;;
+	*) sed -n '2,12p' "$0"; exit 2 ;;
+	esac
+done
+export ZC_SRC=$here ZC_BUILD=$build
+ZC_TMP=$(mktemp -d /var/tmp/kafka-load.XXXXXX)
+export ZC_TMP
+. "$here/tests/broker/_lib.sh"
+trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
+zb_need_broker
+load=$build/bench/kafka-load
+[ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
+echo "broker:  $ZB_BIN $*"
+zb_start "$ZC_TMP/data" "$@"
+"$load" -b "$ZB_ADDR" -t load100 -s 100 -n "$n100" -p "$parts" ||
+	zb_fail "kafka-load, 100-byte records"
+"$load" -b "$ZB_ADDR" -t load1k -s 1024 -n "$n1k" -p "$parts" ||
+	zb_fail "kafka-load, 1 KiB records"
+zb_stop

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h — the broker's settings, named as Kafka names them, read from a
+ * properties file (--config FILE) and --set NAME=VALUE.
+ *
+ * Differences from Kafka's defaults, on purpose:
+ *   group.initial.rebalance.delay.ms  0 (Kafka: 3000) so a lone consumer
+ *                                     joins at once; raise it for many
+ *                                     consumers starting together.
+ *   zc.fetch.method                   our own: how Fetch sends segment
+ *                                     bytes (read-write, mmap, sendfile,
+ *                                     splice), default sendfile.
+ */
+#ifndef BROKER_CONFIG_H
+#define BROKER_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log/log.h"
+#include "zcio.h"
+
+struct bconfig {
+	char listen_host[256];
+	int listen_port;
+	char adv_host[256]; /* empty: the listen host (or 127.0.0.1) */
+	int adv_port;	    /* 0: the bound port */
+	char data_dir[4096];
+	int32_t node_id;
+	int32_t num_partitions;
+	bool auto_create;
+	int64_t socket_request_max_bytes;
+	int32_t group_min_session_ms;
+	int32_t group_max_session_ms;
+	int32_t group_initial_delay_ms;
+	enum zc_method fetch_method;
+	struct log_config log;
+};
+
+void config_defaults(struct bconfig *c);
+
+/* Apply one setting. Returns 0, -ENOENT for an unknown name, -EINVAL for a
+ * bad value. */
+int config_set(struct bconfig *c, const char *name, const char *value);
+
+/* Read a properties file (NAME=VALUE lines, # and ! comments). Unknown
+ * names are logged and skipped, as a Kafka config holds many settings that
+ * do not apply here. Returns 0, or -errno / -EINVAL with line info in
+ * err (cap bytes). */
+int config_load(struct bconfig *c, const char *path, char *err, int cap);
+
+#endif /* BROKER_CONFIG_H */

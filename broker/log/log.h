@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.h — the broker's storage, laid out exactly as Kafka lays it out.
+ *
+ *   DIR/<topic>-<partition>/00000000000000000000.log        record batches
+ *   DIR/<topic>-<partition>/00000000000000000000.index      8-byte entries
+ *   DIR/<topic>-<partition>/00000000000000000000.timeindex  12-byte entries
+ *
+ * Three objects:
+ *   struct plog      one partition's log: a list of segments, appended to
+ *                    at the end, read through mmap'ed sparse indexes, rolled
+ *                    on size/time, trimmed by retention, recovered after an
+ *                    unclean stop;
+ *   struct topics    the set of topics in DIR and their partition logs;
+ *   struct offstore  committed consumer-group offsets, persisted as a log of
+ *                    their own (DIR/__consumer_offsets/) so they survive
+ *                    restarts and crashes.
+ * Plus the record-batch checks (batch.c) and CRC-32C (crc32c.c).
+ *
+ * Every call returns 0 / a count / an offset on success or -errno. Nothing
+ * here touches sockets: a fetch gets a struct plog_slice (fd, position,
+ * length) and the network code sends it with libzcio.
+ */
+#ifndef BROKER_LOG_H
+#define BROKER_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Settings, with Kafka's names and defaults. */
+struct log_config {
+	uint64_t segment_bytes;		/* log.segment.bytes, 1 GiB */
+	int64_t segment_ms;		/* log.roll.ms, 7 days */
+	int64_t retention_ms;		/* log.retention.ms, 7 days; -1 off */
+	int64_t retention_bytes;	/* log.retention.bytes, -1 off */
+	uint32_t index_interval_bytes;	/* log.index.interval.bytes, 4096 */
+	uint32_t index_max_bytes;	/* log.index.size.max.bytes, 10 MiB */
+	int64_t flush_interval_messages; /* log.flush.interval.messages,
+					    INT64_MAX: never by count */
+	int64_t flush_interval_ms;	/* log.flush.interval.ms, INT64_MAX */
+	uint32_t max_message_bytes;	/* message.max.bytes, 1 MiB + 12 */
+};
+
+/* Fill with Kafka's defaults. */
+void log_config_defaults(struct log_config *cfg);
+
+/* ---- record batches (magic 2) --------------------------------------- */
+
+#define BATCH_HEADER_SIZE 61
+
+struct batch_info {
+	int64_t base_offset;
+	uint32_t size;		 /* whole batch: 12 + Length */
+	int16_t attributes;
+	int32_t last_offset_delta;
+	int64_t base_timestamp;
+	int64_t max_timestamp;
+	int64_t producer_id;
+	int32_t record_count;
+};
+
+/*
+ * Check one batch of exactly `len` bytes as Kafka's produce path does:
+ * magic 2, Length + 12 == len, CRC-32C over attributes..end,
+ * lastOffsetDelta + 1 == recordCount > 0, not a control batch.
+ * Returns 0 and fills *bi, or -EBADMSG (CRC mismatch: CORRUPT_MESSAGE),
+ * -EINVAL (malformed: INVALID_RECORD), -EMSGSIZE (len > max).
+ */
+int batch_validate(const uint8_t *buf, size_t len, uint32_t max_bytes,
+		   struct batch_info *bi);
+
+/* Parse only the header of the batch at buf (at least 61 bytes). */
+int batch_header(const uint8_t *buf, size_t len, struct batch_info *bi);
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* ---- one partition's log -------------------------------------------- */
+
+struct plog;
+
+/* A part of one segment to send: whole batches from `pos`, `len` bytes.
+ * Holds a reference on the segment so retention cannot close `fd` while a
+ * fetch is sending it; release it when the bytes are out. */
+struct plog_slice {
+	int fd;
+	off_t pos;
+	size_t len;
+	int64_t first_offset;	/* base offset of the first batch in it */
+	void *ref;		/* private */
+};
+
+/* Open (creating the directory if needed) and recover if the last stop was
+ * unclean: every segment after the last clean point is checked batch by
+ * batch (CRC), a torn tail is truncated, indexes are rebuilt. */
+int plog_open(struct plog **out, const char *dir, const struct log_config *cfg);
+
+/* Flush, trim the indexes to their entries, mark clean, free. */
+void plog_close(struct plog *l);
+
+/* Append one validated batch (buf is modified: BaseOffset is rewritten to
+ * the log end offset, PartitionLeaderEpoch to 0). Rolls first if needed.
+ * Flushes per log.flush.interval.messages. Returns the base offset
+ * assigned (>= 0) or -errno (-EMSGSIZE: larger than a segment; a failed
+ * write leaves the log as it was; a failed flush returns -errno with the
+ * batch already in the log). */
+int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
+		    const struct batch_info *bi, int64_t now_ms);
+
+int64_t plog_start_offset(const struct plog *l);  /* log start offset */
+int64_t plog_end_offset(const struct plog *l);	  /* next offset = HWM */
+uint64_t plog_size_bytes(const struct plog *l);
+
+/*
+ * Find the bytes for a fetch at `offset`: binary search of the mmap'ed
+ * index, then a scan of batch headers; the slice starts at the batch that
+ * contains `offset` and holds whole batches up to max_bytes, but always at
+ * least the first batch whole (Kafka's minOneMessage). Returns 0 with
+ * s->len == 0 when offset == end offset, -ERANGE when offset is outside
+ * [start, end].
+ */
+int plog_read(struct plog *l, int64_t offset, size_t max_bytes,
+	      struct plog_slice *s);
+void plog_slice_release(struct plog_slice *s);
+
+/* ListOffsets: -1 latest (end), -2 earliest (start), else the first offset
+ * whose batch max timestamp >= ts (via the time index), or -1 if none.
+ * (In an uncompressed CreateTime batch the records are walked, so the
+ * answer is the first record with timestamp >= ts, as Kafka gives.) */
+int64_t plog_offset_for_time(struct plog *l, int64_t ts);
+
+/* fdatasync the active segment (and indexes). */
+int plog_flush(struct plog *l);
+
+/* Time-based roll and retention (by time and size, whole segments, never
+ * the active one unless empty-rolling is needed). Call periodically.
+ * Returns the number of segments deleted, or -errno. */
+int plog_maintain(struct plog *l, int64_t now_ms);
+
+/* Delete every file of the partition (DeleteTopics). Frees l. */
+int plog_destroy(struct plog *l);
+
+/* ---- topics ---------------------------------------------------------- */
+
+struct topics;
+
+/* Load every DIR/<topic>-<n>/ there is (topic names may contain '-'; the
+ * partition is the number after the last '-'). */
+int topics_open(struct topics **out, const char *dir,
+		const struct log_config *cfg);
+void topics_close(struct topics *t);
+
+/* Kafka's topic-name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
+ * Names starting with "__" are reserved for the broker. */
+bool topics_valid_name(const char *name);
+
+/* -EEXIST if present, -EINVAL bad name or partitions < 1. */
+int topics_create(struct topics *t, const char *name, int32_t partitions);
+int topics_delete(struct topics *t, const char *name); /* -ENOENT */
+
+/* Partition count, or -ENOENT. */
+int32_t topics_partitions(const struct topics *t, const char *name);
+/* The partition's log, or NULL. */
+struct plog *topics_log(struct topics *t, const char *name, int32_t part);
+/* Iterate: the i-th topic name (sorted), NULL past the end. */
+const char *topics_name(const struct topics *t, size_t i);
+size_t topics_count(const struct topics *t);
+
+/* Run plog_maintain / plog_flush (by flush.interval.ms) on every log. */
+void topics_maintain(struct topics *t, int64_t now_ms);
+
+/* ---- committed group offsets ----------------------------------------- */
+
+struct offstore;
+
+/* dir: the log directory (the store goes to dir/__consumer_offsets/), or
+ * that __consumer_offsets directory itself; both are accepted. */
+int offstore_open(struct offstore **out, const char *dir);
+void offstore_close(struct offstore *s);
+
+/* Record a commit durably (appended with a CRC, fdatasync'ed); the newest
+ * commit for (group, topic, partition) wins, also after a restart. */
+int offstore_commit(struct offstore *s, const char *group, const char *topic,
+		    int32_t partition, int64_t offset, const char *metadata);
+
+/* 0 and the committed offset (metadata may be NULL to ignore it), or
+ * -ENOENT when nothing was committed. `metadata` points into the store and
+ * stays valid until the next commit. */
+int offstore_fetch(struct offstore *s, const char *group, const char *topic,
+		   int32_t partition, int64_t *offset, const char **metadata);
+
+/* Visit every committed (topic, partition) of a group (OffsetFetch with a
+ * null topic list). */
+void offstore_each(struct offstore *s, const char *group,
+		   void (*fn)(const char *topic, int32_t partition,
+			      int64_t offset, const char *metadata, void *arg),
+		   void *arg);
+
+/* Names of groups with committed offsets (ListGroups after a restart):
+ * fills up to max names, returns how many it filled. */
+size_t offstore_groups(struct offstore *s, const char **names, size_t max);
+
+/* Added by the storage side: rewrite the file with only the live commits
+ * (done by itself when the file grows to over twice the live size and
+ * 4 MiB); and the file's current size. */
+int offstore_compact(struct offstore *s);
+uint64_t offstore_file_bytes(const struct offstore *s);
+
+#endif /* BROKER_LOG_H */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log_int.h — what the files of broker/log share and nobody else sees:
+ * big-endian accessors, the mmap'ed sparse indexes (index.c), one segment
+ * (segment.c), the batch scanner over a segment file, and the recovery
+ * entry points (recovery.c) that plog.c calls while opening a partition.
+ */
+#ifndef BROKER_LOG_INT_H
+#define BROKER_LOG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+
+/* ---- byte order: Kafka's files and batches are big-endian ------------ */
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, (uint32_t)v);
+}
+
+/* crc32c.c: the table path alone, so tests can check it on SSE4.2 CPUs. */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
+/* ---- index.c: one mmap'ed index file ---------------------------------- */
+
+#define OIDX_ENTRY 8  /* relative offset i32, position i32 */
+#define TIDX_ENTRY 12 /* timestamp i64, relative offset i32 */
+
+struct idx {
+	uint8_t *map; /* cap * esize bytes, NULL when cap == 0 */
+	size_t cap;   /* entries the file (and mapping) can hold */
+	size_t n;     /* valid entries, n <= cap */
+	uint32_t esize;
+	int fd;	     /* open only while the segment is active */
+	bool ragged; /* file length was not a multiple of esize */
+	char *path;
+};
+
+/* Open (or create, or empty when `reset`) the index at path; an existing
+ * file is taken as full: n = length / esize, as Kafka does. */
+int idx_open(struct idx *x, const char *path, uint32_t esize, bool reset);
+/* Grow or shrink the file and the mapping to hold cap entries. */
+int idx_resize(struct idx *x, size_t cap);
+/* Trim the file to its n entries and close the fd (mapping stays). */
+int idx_seal(struct idx *x);
+int idx_sync(struct idx *x);
+void idx_close(struct idx *x);
+/* Whether the entries are ordered and inside [0, limit_rel] / seg_size. */
+bool oidx_sane(const struct idx *x, uint64_t seg_size);
+bool tidx_sane(const struct idx *x);
+
+void oidx_append(struct idx *x, uint32_t rel, uint32_t pos);
+/* Position of the largest entry with relative offset <= rel, else 0. */
+uint32_t oidx_lookup(const struct idx *x, uint32_t rel);
+/* Position of the largest entry with position <= pos, else 0. */
+uint32_t oidx_floor_pos(const struct idx *x, uint32_t pos);
+uint32_t oidx_last_pos(const struct idx *x);
+uint32_t oidx_last_rel(const struct idx *x);
+
+/* Append (ts, rel) if ts is above the last entry's; returns whether it did. */
+bool tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel);
+int64_t tidx_last_ts(const struct idx *x); /* -1 when empty */
+uint32_t tidx_last_rel(const struct idx *x);
+/* Relative offset of the largest entry with timestamp <= ts, else 0. */
+uint32_t tidx_lookup(const struct idx *x, int64_t ts);
+
+/* ---- segment.c: one .log with its two indexes ------------------------- */
+
+struct seg {
+	int64_t base;	      /* base offset: the file name */
+	int64_t next;	      /* offset after its last batch (base if empty) */
+	uint64_t size;	      /* bytes of whole, valid batches */
+	int64_t max_ts;	      /* largest batch MaxTimestamp, -1 none */
+	int64_t max_ts_off;   /* last offset of the batch holding max_ts */
+	int64_t roll_ts;      /* first batch's MaxTimestamp, or creation time */
+	uint64_t since_index; /* bytes appended since the last index entry */
+	int fd;		      /* the .log, O_RDWR */
+	int refs;	      /* the plog's + one per live plog_slice */
+	bool active;
+	struct idx oi, ti;
+	char *path; /* DIR/<20-digit base>, no suffix */
+};
+
+/* Path of one of the segment's files: suffix ".log", ".index", ... */
+int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n);
+/* Open (creating when asked) the segment; indexes are opened as they are
+ * (*bad_index set if missing or not sane) or emptied when `reset`. */
+int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
+	     bool reset, bool *bad_index);
+/* Fill next/max_ts/roll_ts of a segment whose indexes are trusted. */
+int seg_load_stats(struct seg *s);
+/* Make it the active segment: indexes grown to their maximum. */
+int seg_activate(struct seg *s, const struct log_config *cfg);
+/* No more appends: final time-index entry, indexes trimmed and sealed. */
+int seg_deactivate(struct seg *s);
+/* Write one batch whose BaseOffset is already stamped; indexes per rule. */
+int seg_append(struct seg *s, const uint8_t *buf, size_t len,
+	       const struct batch_info *bi, uint32_t index_interval);
+/* Record an appended (or recovered) batch at pos in the indexes/stats. */
+void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
+		    uint32_t index_interval);
+bool seg_index_full(const struct seg *s);
+int seg_sync(struct seg *s);
+/* Position of the batch holding offset (its header in *bi), or -ENOENT
+ * when offset is past the segment's last batch. */
+int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi);
+int64_t seg_largest_ts(const struct seg *s); /* max_ts, else mtime */
+void seg_unlink(struct seg *s);
+void seg_get(struct seg *s);
+void seg_put(struct seg *s);
+
+/* A forward reader of batches in a segment file, buffered so a scan does
+ * not cost one pread per header. */
+struct bscan {
+	int fd;
+	uint64_t pos, end; /* next batch position, stop position */
+	uint8_t *buf;
+	size_t cap;
+	uint64_t bpos; /* file position of buf[0] */
+	size_t blen;
+};
+
+void bscan_init(struct bscan *b, int fd, uint64_t pos, uint64_t end);
+void bscan_free(struct bscan *b);
+/* Next batch: 1 and its header (and, when whole != NULL, a pointer to all
+ * of its bytes, valid until the next call), 0 at the end, -EBADMSG for a
+ * header that cannot be a batch or runs past `end`, other -errno. */
+int bscan_next(struct bscan *b, struct batch_info *bi, const uint8_t **whole);
+
+/* ---- plog.c, plog_read.c, retention.c: one partition's log ------------ */
+
+struct plog {
+	char *dir;
+	struct log_config cfg;
+	struct seg **segs;
+	size_t nseg, cap;
+	int64_t start, end;
+	uint64_t total;
+	int64_t unflushed;    /* records appended since the last flush */
+	int64_t unflushed_ms; /* time of the oldest unflushed append, -1 */
+	int64_t rp;	      /* segments below it are known synced */
+	int64_t rp_disk;      /* the recovery point in the file */
+	int64_t rp_pending;   /* rp once the segments below it are synced */
+};
+
+static inline struct seg *pl_active(const struct plog *l)
+{
+	return l->segs[l->nseg - 1];
+}
+
+/* Index of the last segment with base <= offset (0 if none). */
+size_t pl_seg_floor(const struct plog *l, int64_t offset);
+/* Close the active segment and start a new one at the end offset. */
+int pl_roll(struct plog *l);
+/* fdatasync the segments from the one holding rp up to base limit. */
+int pl_sync_below(struct plog *l, int64_t limit);
+
+/* ---- recovery.c ------------------------------------------------------- */
+
+#define CLEAN_MARKER  ".zcbroker_cleanshutdown"
+#define RECOVERY_FILE ".zcbroker_recovery_point"
+
+/* Re-validate every batch of s (CRC, offsets), truncate at the first bad
+ * one, rebuild both indexes. Returns the bytes cut (>= 0) or -errno. */
+int64_t seg_recover(struct seg *s, const struct log_config *cfg);
+/* Whether the partition in dir was closed cleanly; removes the marker
+ * durably so that a crash from now on counts as unclean. */
+int recovery_take_marker(const char *dir, bool *clean);
+int recovery_put_marker(const char *dir);
+/* Offset below which every segment is known flushed (0 if unknown). */
+int64_t recovery_point_read(const char *dir);
+int recovery_point_write(const char *dir, int64_t offset);
+/* plog.c: mkdir -p. */
+int log_mkdir_p(const char *dir);
+/* fsync a directory so that creations/renames/unlinks in it are durable. */
+int log_dir_sync(const char *dir);
+
+#endif /* BROKER_LOG_INT_H */

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plog.c — one partition's log: an ordered array of segments, the last
+ * of which (the active one) takes appends. Opening loads or recovers the
+ * segments (recovery.c); appends roll to a new segment on size, time,
+ * full index or relative-offset overflow; closing flushes and marks the
+ * stop clean. Reads are in plog_read.c, retention in retention.c.
+ *
+ * Invariants:
+ *  1. nseg >= 1; segs[] is sorted by base offset and only segs[nseg-1] is
+ *     active; segs[i]->next <= segs[i+1]->base.
+ *  2. start == segs[0]->base, end == segs[nseg-1]->next, and an empty
+ *     active segment has base == end.
+ *  3. total == the sum of the segments' sizes.
+ *  4. Appended batches get consecutive offsets: each one's BaseOffset is
+ *     stamped with end before it is written, and end moves past it after.
+ *  5. Every segment below rp has been fdatasync'ed (and rp <= the active
+ *     segment's base).
+ *
+ * Not thread-safe: one thread owns a plog (slices may be released from
+ * any thread; the segment reference count is atomic).
+ */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log_int.h"
+
+static int push_seg(struct plog *l, struct seg *s)
+{
+	if (l->nseg == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct seg **n = realloc(l->segs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->segs = n;
+		l->cap = cap;
+	}
+	l->segs[l->nseg++] = s;
+	return 0;
+}
+
+int log_mkdir_p(const char *dir)
+{
+	char p[4096];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, dir, len + 1);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Base offset from "<20 digits><suffix>", or -1. */
+static int64_t parse_base(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), sl = strlen(suffix);
+	int64_t v = 0;
+
+	if (n != 20 + sl || strcmp(name + 20, suffix))
+		return -1;
+	for (int i = 0; i < 20; i++) {
+		if (name[i] < '0' || name[i] > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return v;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The sorted base offsets of the .log files in dir; stray index files
+ * without a .log are removed. */
+static int list_bases(const char *dir, int64_t **out, size_t *count)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int64_t *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		int64_t b = parse_base(e->d_name, ".log");
+
+		if (b < 0) {
+			if (parse_base(e->d_name, ".index") >= 0 ||
+			    parse_base(e->d_name, ".timeindex") >= 0) {
+				char p[4096];
+				struct stat st;
+
+				/* Orphans of a deleted segment. */
+				snprintf(p, sizeof(p), "%s/%.20s.log", dir,
+					 e->d_name);
+				if (stat(p, &st) < 0 && errno == ENOENT) {
+					snprintf(p, sizeof(p), "%s/%s", dir,
+						 e->d_name);
+					unlink(p);
+				}
+			}
+			continue;
+		}
+		if (n == cap) {
+			int64_t *nv;
+
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = b;
+	}
+	closedir(d);
+	if (n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_i64);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+static void unlink_base(const char *dir, int64_t base)
+{
+	static const char *const sfx[] = {".log", ".index", ".timeindex"};
+	char p[4096];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%020" PRId64 "%s", dir, base,
+			 sfx[i]);
+		unlink(p);
+	}
+}
+
+/* Load segment `base`; recover it when asked or when its indexes or its
+ * tail do not check out. Returns the bytes cut by recovery, or -errno. */
+static int64_t load_seg(struct plog *l, int64_t base, bool recover)
+{
+	struct seg *s;
+	bool bad;
+	int64_t cut = 0;
+	int ret;
+
+	ret = seg_open(&s, l->dir, base, false, recover, &bad);
+	if (ret < 0)
+		return ret;
+	if (!recover && !bad && seg_load_stats(s) < 0)
+		bad = true;
+	if (recover || bad) {
+		cut = seg_recover(s, &l->cfg);
+		if (cut < 0) {
+			seg_put(s);
+			return cut;
+		}
+		if (cut > 0)
+			fprintf(stderr,
+				"zcbroker: %s: segment %" PRId64
+				": cut %" PRId64
+				" bytes of invalid data at its end\n",
+				l->dir, base, cut);
+	}
+	if (l->nseg && s->base < pl_active(l)->next) {
+		seg_put(s); /* overlaps its predecessor: cannot be ours */
+		return -EUCLEAN;
+	}
+	ret = push_seg(l, s);
+	if (ret < 0) {
+		seg_put(s);
+		return ret;
+	}
+	return cut;
+}
+
+static int load_all(struct plog *l, bool clean)
+{
+	int64_t *bases;
+	size_t n, first_recover = 0;
+	int64_t cut = 0;
+	int ret;
+
+	ret = list_bases(l->dir, &bases, &n);
+	if (ret < 0)
+		return ret;
+	/* Recover from the segment holding the recovery point onwards. */
+	for (size_t i = 0; i < n; i++)
+		if (bases[i] <= l->rp)
+			first_recover = i;
+	for (size_t i = 0; i < n; i++) {
+		if (cut > 0) { /* truncated before: later data is not valid */
+			unlink_base(l->dir, bases[i]);
+			continue;
+		}
+		cut = load_seg(l, bases[i], !clean && i >= first_recover);
+		if (cut < 0) {
+			ret = (int)cut;
+			break;
+		}
+	}
+	free(bases);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i + 1 < l->nseg; i++) {
+		ret = seg_deactivate(l->segs[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int new_active(struct plog *l)
+{
+	struct seg *s;
+	bool bad;
+	int ret;
+
+	ret = seg_open(&s, l->dir, l->end, true, true, &bad);
+	if (ret < 0)
+		return ret;
+	ret = seg_activate(s, &l->cfg);
+	if (!ret)
+		ret = push_seg(l, s);
+	if (ret < 0) {
+		seg_unlink(s);
+		seg_put(s);
+		return ret;
+	}
+	return log_dir_sync(l->dir);
+}
+
+int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
+{
+	struct plog *l = calloc(1, sizeof(*l));
+	bool clean = false;
+	int ret = -ENOMEM;
+
+	if (!l)
+		return -ENOMEM;
+	l->cfg = *cfg;
+	if (l->cfg.segment_bytes > INT32_MAX)
+		l->cfg.segment_bytes = INT32_MAX; /* positions are i32 */
+	l->unflushed_ms = -1;
+	l->dir = strdup(dir);
+	if (!l->dir)
+		goto err;
+	ret = log_mkdir_p(dir);
+	if (!ret)
+		ret = recovery_take_marker(dir, &clean);
+	if (ret < 0)
+		goto err;
+	l->rp_disk = recovery_point_read(dir);
+	l->rp = clean ? INT64_MAX : l->rp_disk;
+	ret = load_all(l, clean);
+	if (ret < 0)
+		goto err;
+	if (l->nseg == 0) {
+		ret = new_active(l);
+		if (ret < 0)
+			goto err;
+	} else {
+		ret = seg_activate(pl_active(l), &l->cfg);
+		if (ret < 0)
+			goto err;
+	}
+	l->start = l->segs[0]->base;
+	l->end = pl_active(l)->next;
+	for (size_t i = 0; i < l->nseg; i++)
+		l->total += l->segs[i]->size;
+	/* After a clean stop everything was synced; after a crash what
+	 * recovery read may still be only in the page cache. */
+	l->rp_pending = pl_active(l)->base;
+	/* A recovery point past the active segment's base (the log was cut
+	 * back) would let later crashes skip unsynced segments. */
+	if (clean || l->rp > l->rp_pending)
+		l->rp = l->rp_pending;
+	*out = l;
+	return 0;
+err:
+	for (size_t i = 0; i < l->nseg; i++)
+		seg_put(l->segs[i]);
+	free(l->segs);
+	free(l->dir);
+	free(l);
+	return ret;
+}
+
+size_t pl_seg_floor(const struct plog *l, int64_t offset)
+{
+	size_t lo = 0, hi = l->nseg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->segs[mid]->base <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
+}
+
+int pl_sync_below(struct plog *l, int64_t limit)
+{
+	for (size_t i = pl_seg_floor(l, l->rp); i < l->nseg; i++) {
+		int ret;
+
+		if (l->segs[i]->base >= limit)
+			break;
+		ret = seg_sync(l->segs[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void plog_close(struct plog *l)
+{
+	struct seg *a = pl_active(l);
+	int ret;
+
+	/* Final time entry and trimmed indexes first, then all to disk. */
+	ret = seg_deactivate(a);
+	if (!ret)
+		ret = pl_sync_below(l, INT64_MAX);
+	if (!ret)
+		ret = recovery_put_marker(l->dir);
+	if (ret < 0)
+		fprintf(stderr, "zcbroker: %s: close: %s\n", l->dir,
+			strerror(-ret));
+	for (size_t i = 0; i < l->nseg; i++)
+		seg_put(l->segs[i]);
+	free(l->segs);
+	free(l->dir);
+	free(l);
+}
+
+int pl_roll(struct plog *l)
+{
+	struct seg *old = pl_active(l);
+	int ret;
+
+	/* Start the old segment's writeback now; maintain syncs it later. */
+	sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	ret = seg_deactivate(old);
+	if (ret < 0)
+		return ret;
+	ret = new_active(l);
+	if (ret < 0) {
+		seg_activate(old, &l->cfg);
+		return ret;
+	}
+	l->rp_pending = l->end;
+	return 0;
+}
+
+static bool should_roll(const struct plog *l, size_t len, int64_t last,
+			int64_t now_ms)
+{
+	const struct seg *a = pl_active(l);
+
+	if (a->size + len > l->cfg.segment_bytes && a->size > 0)
+		return true;
+	if (a->size > 0 && now_ms - a->roll_ts > l->cfg.segment_ms)
+		return true;
+	return seg_index_full(a) || last - a->base > INT32_MAX;
+}
+
+int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
+		    const struct batch_info *bi, int64_t now_ms)
+{
+	struct batch_info b = *bi;
+	int64_t base = l->end;
+	int ret;
+
+	if (len != bi->size || len < BATCH_HEADER_SIZE ||
+	    bi->last_offset_delta < 0)
+		return -EINVAL;
+	if (len > l->cfg.segment_bytes)
+		return -EMSGSIZE;
+	if (should_roll(l, len, base + bi->last_offset_delta, now_ms)) {
+		ret = pl_roll(l);
+		if (ret < 0)
+			return ret;
+	}
+	put_be64(batch, (uint64_t)base);
+	put_be32(batch + 12, 0);
+	b.base_offset = base;
+	ret = seg_append(pl_active(l), batch, len, &b,
+			 l->cfg.index_interval_bytes);
+	if (ret < 0)
+		return ret;
+	l->end = pl_active(l)->next;
+	l->total += len;
+	assert(l->end == base + bi->last_offset_delta + 1);
+	if (l->unflushed_ms < 0)
+		l->unflushed_ms = now_ms;
+	l->unflushed += bi->record_count > 0 ? bi->record_count : 1;
+	if (l->unflushed >= l->cfg.flush_interval_messages) {
+		ret = plog_flush(l);
+		if (ret < 0)
+			return ret;
+	}
+	return base;
+}
+
+int64_t plog_start_offset(const struct plog *l)
+{
+	return l->start;
+}
+
+int64_t plog_end_offset(const struct plog *l)
+{
+	return l->end;
+}
+
+uint64_t plog_size_bytes(const struct plog *l)
+{
+	return l->total;
+}
+
+int plog_flush(struct plog *l)
+{
+	if (fdatasync(pl_active(l)->fd) < 0)
+		return -errno;
+	l->unflushed = 0;
+	l->unflushed_ms = -1;
+	return 0;
+}
+
+int plog_destroy(struct plog *l)
+{
+	char p[4096];
+	int ret = 0;
+
+	for (size_t i = 0; i < l->nseg; i++) {
+		seg_unlink(l->segs[i]);
+		seg_put(l->segs[i]);
+	}
+	snprintf(p, sizeof(p), "%s/%s", l->dir, CLEAN_MARKER);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
+	unlink(p);
+	if (rmdir(l->dir) < 0)
+		ret = -errno;
+	free(l->segs);
+	free(l->dir);
+	free(l);
+	return ret;
+}

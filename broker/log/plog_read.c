@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plog_read.c — the read side of a partition's log: turning a fetch offset
+ * into a slice (fd, position, length) of whole batches, and ListOffsets by
+ * timestamp. Both start from the mmap'ed indexes (offset index, time
+ * index) and finish with a short forward scan of batch headers.
+ *
+ * Invariants:
+ *  1. A slice starts at the batch holding the requested offset and ends
+ *     at a batch boundary; it holds at least that first batch whole and
+ *     otherwise no more than max_bytes.
+ *  2. A slice holds a reference on its segment until released, so the fd
+ *     stays open (and the bytes readable) even if retention deletes it.
+ *  3. Reads never look past a segment's `size` (the valid bytes), so a
+ *     batch being appended is never half-visible.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log_int.h"
+
+/* End of the last whole batch of s that ends at or before limit, scanning
+ * from from (a batch start); the offset index skips most of the walk. */
+static int64_t whole_batches_end(struct seg *s, uint64_t from, uint64_t limit)
+{
+	struct batch_info bi;
+	struct bscan b;
+	uint64_t q = from, e;
+	int ret;
+
+	e = oidx_floor_pos(&s->oi, (uint32_t)limit);
+	if (e > q)
+		q = e;
+	bscan_init(&b, s->fd, q, s->size);
+	while ((ret = bscan_next(&b, &bi, NULL)) > 0 && b.pos <= limit)
+		q = b.pos;
+	bscan_free(&b);
+	return ret < 0 ? ret : (int64_t)q;
+}
+
+int plog_read(struct plog *l, int64_t offset, size_t max_bytes,
+	      struct plog_slice *sl)
+{
+	struct batch_info bi;
+	struct seg *s = NULL;
+	int64_t pos = -ENOENT;
+	uint64_t want;
+
+	memset(sl, 0, sizeof(*sl));
+	sl->fd = -1;
+	sl->first_offset = offset;
+	if (offset < l->start || offset > l->end)
+		return -ERANGE;
+	if (offset == l->end)
+		return 0;
+	for (size_t i = pl_seg_floor(l, offset); i < l->nseg; i++) {
+		s = l->segs[i];
+		pos = seg_find(s, offset, &bi);
+		if (pos != -ENOENT)
+			break;
+	}
+	if (pos == -ENOENT)
+		return 0; /* a gap up to the end: nothing to send */
+	if (pos < 0)
+		return (int)pos;
+	/* At least the first batch whole (minOneMessage), then whole
+	 * batches while they fit in max_bytes. */
+	want = max_bytes > bi.size ? max_bytes : bi.size;
+	if (want >= s->size - (uint64_t)pos) {
+		sl->len = s->size - (uint64_t)pos;
+	} else {
+		int64_t e = whole_batches_end(s, (uint64_t)pos + bi.size,
+					      (uint64_t)pos + want);
+
+		if (e < 0)
+			return (int)e;
+		sl->len = (size_t)(e - pos);
+	}
+	sl->fd = s->fd;
+	sl->pos = (off_t)pos;
+	sl->first_offset = bi.base_offset;
+	sl->ref = s;
+	seg_get(s);
+	return 0;
+}
+
+void plog_slice_release(struct plog_slice *s)
+{
+	if (s->ref)
+		seg_put(s->ref);
+	s->ref = NULL;
+	s->fd = -1;
+}
+
+/* Zig-zag varint of a record; returns bytes used or 0 when malformed. */
+static size_t varint(const uint8_t *p, const uint8_t *end, int64_t *v)
+{
+	uint64_t u = 0;
+	size_t i = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (p + i >= end)
+			return 0;
+		u |= (uint64_t)(p[i] & 0x7f) << shift;
+		if (!(p[i++] & 0x80)) {
+			*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+			return i;
+		}
+	}
+	return 0;
+}
+
+/* First offset in the batch at pos whose timestamp >= ts: records are
+ * walked when the batch is uncompressed with CreateTime, else its base. */
+static int64_t offset_in_batch(struct seg *s, uint64_t pos,
+			       const struct batch_info *bi, int64_t ts)
+{
+	uint8_t *buf;
+	const uint8_t *p, *end;
+	int64_t found = bi->base_offset;
+
+	if (bi->attributes & 0x0f) /* compressed or LogAppendTime */
+		return found;
+	buf = malloc(bi->size);
+	if (!buf || pread(s->fd, buf, bi->size, (off_t)pos) != bi->size) {
+		free(buf);
+		return found;
+	}
+	p = buf + BATCH_HEADER_SIZE;
+	end = buf + bi->size;
+	for (int32_t i = 0; i < bi->record_count && p < end; i++) {
+		int64_t len, tsd, od;
+		size_t n = varint(p, end, &len), m, k;
+
+		if (!n || len < 1 || len > end - p - (int64_t)n)
+			break;
+		m = varint(p + n + 1, end, &tsd); /* after attributes i8 */
+		k = m ? varint(p + n + 1 + m, end, &od) : 0;
+		if (!m || !k)
+			break;
+		if (bi->base_timestamp + tsd >= ts) {
+			found = bi->base_offset + od;
+			break;
+		}
+		p += n + len;
+	}
+	free(buf);
+	return found;
+}
+
+int64_t plog_offset_for_time(struct plog *l, int64_t ts)
+{
+	if (ts == -1)
+		return l->end;
+	if (ts == -2)
+		return l->start;
+	for (size_t i = 0; i < l->nseg; i++) {
+		struct seg *s = l->segs[i];
+		struct batch_info bi;
+		struct bscan b;
+		uint32_t rel;
+		int ret;
+
+		if (s->size == 0 || s->max_ts < ts)
+			continue;
+		rel = tidx_lookup(&s->ti, ts);
+		bscan_init(&b, s->fd, oidx_lookup(&s->oi, rel), s->size);
+		while ((ret = bscan_next(&b, &bi, NULL)) > 0) {
+			if (bi.max_timestamp >= ts) {
+				bscan_free(&b);
+				return offset_in_batch(s, b.pos - bi.size, &bi,
+						       ts);
+			}
+		}
+		bscan_free(&b);
+		if (ret < 0)
+			return ret;
+	}
+	return -1;
+}

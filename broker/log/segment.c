@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * segment.c — one segment of a partition: the .log file of record batches
+ * and its .index / .timeindex, named DIR/<base offset, 20 digits>.<suffix>.
+ *
+ * A segment is appended to only while it is the active (last) one; the
+ * network code reads any segment through its fd (sendfile) while a
+ * struct plog_slice holds a reference, so a segment deleted by retention
+ * stays open until the last reference goes (its files are unlinked at
+ * once; the open fd keeps the bytes readable).
+ *
+ * Invariants:
+ *  1. The .log holds exactly `size` bytes of whole batches with strictly
+ *     increasing offsets in [base, next); nothing is ever written in place.
+ *  2. An index entry is written only after its batch is in the file, and
+ *     names the batch's last offset -> the batch's start position, once
+ *     MORE than index_interval bytes were appended since the previous
+ *     entry (so the first batch of a segment is never indexed).
+ *  3. The time index gets (largest timestamp so far, its batch's last
+ *     offset) with each offset-index entry when the timestamp grew, and a
+ *     final such entry when the segment stops being active; its last slot
+ *     is kept free for that final entry.
+ *  4. refs >= 1 while anything may use the segment; the fd and mappings
+ *     are released only when refs drops to 0.
+ *  5. A failed append leaves the file at its previous size.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log_int.h"
+
+#define SCAN_HEADER_READ 8192
+#define SCAN_MIN_BUF	 (256 * 1024)
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s%s", s->path, suffix);
+
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+static int open_indexes(struct seg *s, bool reset)
+{
+	char p[4096];
+	int ret;
+
+	ret = seg_file(s, ".index", p, sizeof(p));
+	if (!ret)
+		ret = idx_open(&s->oi, p, OIDX_ENTRY, reset);
+	if (ret < 0)
+		return ret;
+	ret = seg_file(s, ".timeindex", p, sizeof(p));
+	if (!ret)
+		ret = idx_open(&s->ti, p, TIDX_ENTRY, reset);
+	if (ret < 0)
+		idx_close(&s->oi);
+	return ret;
+}
+
+int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
+	     bool reset, bool *bad_index)
+{
+	struct seg *s = calloc(1, sizeof(*s));
+	char p[4096];
+	struct stat st;
+	int ret = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->base = s->next = base;
+	s->max_ts = -1;
+	s->max_ts_off = base;
+	s->refs = 1;
+	s->fd = -1;
+	s->oi.fd = s->ti.fd = -1;
+	if (asprintf(&s->path, "%s/%020" PRId64, dir, base) < 0) {
+		s->path = NULL;
+		goto err;
+	}
+	ret = seg_file(s, ".log", p, sizeof(p));
+	if (ret < 0)
+		goto err;
+	s->fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0),
+		     0644);
+	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	s->size = (uint64_t)st.st_size;
+	s->roll_ts = wall_ms();
+
+	*bad_index = false;
+	ret = open_indexes(s, reset || create);
+	if (ret == -ENOENT) {
+		*bad_index = true;
+		ret = open_indexes(s, true);
+	}
+	if (ret < 0)
+		goto err;
+	if (!*bad_index && !reset &&
+	    (s->oi.ragged || s->ti.ragged || !oidx_sane(&s->oi, s->size) ||
+	     !tidx_sane(&s->ti))) {
+		*bad_index = true;
+		idx_close(&s->oi);
+		idx_close(&s->ti);
+		ret = open_indexes(s, true);
+		if (ret < 0)
+			goto err;
+	}
+	*out = s;
+	return 0;
+err:
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->path);
+	free(s);
+	return ret;
+}
+
+int seg_load_stats(struct seg *s)
+{
+	struct batch_info bi;
+	struct bscan b;
+	int ret;
+
+	s->max_ts = tidx_last_ts(&s->ti);
+	s->max_ts_off = s->base + tidx_last_rel(&s->ti);
+	s->next = s->base;
+	/* As if appends had never stopped: bytes since the indexed batch. */
+	s->since_index = s->size - oidx_last_pos(&s->oi);
+	bscan_init(&b, s->fd, 0, s->size);
+	ret = bscan_next(&b, &bi, NULL);
+	if (ret > 0) {
+		if (bi.max_timestamp >= 0)
+			s->roll_ts = bi.max_timestamp;
+		s->next = bi.base_offset + bi.last_offset_delta + 1;
+		/* From the last indexed batch to the end: the last offset. */
+		b.pos = oidx_last_pos(&s->oi);
+		while ((ret = bscan_next(&b, &bi, NULL)) > 0)
+			s->next = bi.base_offset + bi.last_offset_delta + 1;
+	}
+	bscan_free(&b);
+	if (ret == 0 && s->next - 1 - s->base > INT32_MAX)
+		ret = -EBADMSG;
+	if (ret == 0 &&
+	    ((s->max_ts >= 0 && s->max_ts_off >= s->next) ||
+	     (s->oi.n && s->base + oidx_last_rel(&s->oi) >= s->next)))
+		ret = -EBADMSG; /* entries past the data: rebuild */
+	return ret;
+}
+
+static size_t idx_cap(uint32_t max_bytes, uint32_t esize, size_t min)
+{
+	size_t cap = max_bytes / esize;
+
+	return cap < min ? min : cap;
+}
+
+int seg_activate(struct seg *s, const struct log_config *cfg)
+{
+	int ret;
+
+	ret = idx_resize(&s->oi, idx_cap(cfg->index_max_bytes, OIDX_ENTRY, 1));
+	if (!ret)
+		ret = idx_resize(&s->ti,
+				 idx_cap(cfg->index_max_bytes, TIDX_ENTRY, 2));
+	if (!ret)
+		s->active = true;
+	return ret;
+}
+
+int seg_deactivate(struct seg *s)
+{
+	int r1, r2;
+
+	if (s->max_ts >= 0)
+		tidx_maybe_append(&s->ti, s->max_ts,
+				  (uint32_t)(s->max_ts_off - s->base));
+	s->active = false;
+	r1 = idx_seal(&s->oi);
+	r2 = idx_seal(&s->ti);
+	return r1 < 0 ? r1 : r2;
+}
+
+bool seg_index_full(const struct seg *s)
+{
+	return s->oi.n >= s->oi.cap || s->ti.n + 1 >= s->ti.cap;
+}
+
+void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
+		    uint32_t index_interval)
+{
+	int64_t last = bi->base_offset + bi->last_offset_delta;
+
+	assert(pos == s->size && bi->base_offset >= s->next);
+	assert(last - s->base <= INT32_MAX);
+	if (bi->max_timestamp > s->max_ts) {
+		s->max_ts = bi->max_timestamp;
+		s->max_ts_off = last;
+	}
+	if (s->since_index > index_interval) {
+		if (s->oi.n < s->oi.cap)
+			oidx_append(&s->oi, (uint32_t)(last - s->base),
+				    (uint32_t)pos);
+		if (s->ti.n + 1 < s->ti.cap)
+			tidx_maybe_append(&s->ti, s->max_ts,
+					  (uint32_t)(s->max_ts_off - s->base));
+		s->since_index = 0;
+	}
+	s->since_index += bi->size;
+	if (pos == 0 && bi->max_timestamp >= 0)
+		s->roll_ts = bi->max_timestamp;
+	s->size = pos + bi->size;
+	s->next = last + 1;
+}
+
+int seg_append(struct seg *s, const uint8_t *buf, size_t len,
+	       const struct batch_info *bi, uint32_t index_interval)
+{
+	uint64_t pos = s->size;
+	size_t done = 0;
+
+	assert(s->active && len == bi->size);
+	while (done < len) {
+		ssize_t n =
+		    pwrite(s->fd, buf + done, len - done, (off_t)(pos + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -EIO;
+
+			/* Invariant 5: no partial batch stays behind. */
+			if (ftruncate(s->fd, (off_t)pos) < 0)
+				return -errno;
+			return err;
+		}
+		done += (size_t)n;
+	}
+	seg_note_batch(s, pos, bi, index_interval);
+	return 0;
+}
+
+int seg_sync(struct seg *s)
+{
+	int ret = 0;
+
+	if (fdatasync(s->fd) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = idx_sync(&s->oi);
+	if (!ret)
+		ret = idx_sync(&s->ti);
+	return ret;
+}
+
+int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
+{
+	int64_t rel = offset - s->base;
+	struct bscan b;
+	int ret;
+
+	if (rel < 0)
+		rel = 0;
+	if (rel > INT32_MAX)
+		rel = INT32_MAX;
+	bscan_init(&b, s->fd, oidx_lookup(&s->oi, (uint32_t)rel), s->size);
+	while ((ret = bscan_next(&b, bi, NULL)) > 0) {
+		if (bi->base_offset + bi->last_offset_delta >= offset) {
+			bscan_free(&b);
+			return (int64_t)(b.pos - bi->size);
+		}
+	}
+	bscan_free(&b);
+	return ret < 0 ? ret : -ENOENT;
+}
+
+int64_t seg_largest_ts(const struct seg *s)
+{
+	struct stat st;
+
+	if (s->max_ts >= 0)
+		return s->max_ts;
+	if (fstat(s->fd, &st) < 0)
+		return INT64_MAX; /* unknown age: never old enough */
+	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+void seg_unlink(struct seg *s)
+{
+	static const char *const sfx[] = {".log", ".index", ".timeindex"};
+	char p[4096];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (!seg_file(s, sfx[i], p, sizeof(p)))
+			unlink(p);
+}
+
+void seg_get(struct seg *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+void seg_put(struct seg *s)
+{
+	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	close(s->fd);
+	idx_close(&s->oi);
+	idx_close(&s->ti);
+	free(s->path);
+	free(s);
+}
+
+/* ---- batch scanner ----------------------------------------------------- */
+
+void bscan_init(struct bscan *b, int fd, uint64_t pos, uint64_t end)
+{
+	memset(b, 0, sizeof(*b));
+	b->fd = fd;
+	b->pos = pos;
+	b->end = end;
+}
+
+void bscan_free(struct bscan *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+}
+
+/* Make [pos, pos + need) readable in the buffer, reading `want` bytes. */
+static int bscan_fill(struct bscan *b, size_t need, size_t want)
+{
+	size_t got = 0;
+
+	if (b->buf && b->pos >= b->bpos && b->pos + need <= b->bpos + b->blen)
+		return 0;
+	if (want < need)
+		want = need;
+	if (want > b->end - b->pos)
+		want = (size_t)(b->end - b->pos);
+	if (want > b->cap) {
+		size_t cap = want;
+		uint8_t *nb = realloc(b->buf, cap);
+
+		if (!nb)
+			return -ENOMEM;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	while (got < need) {
+		ssize_t n = pread(b->fd, b->buf + got, want - got,
+				  (off_t)(b->pos + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EBADMSG; /* the file is shorter than we thought
+					  */
+		got += (size_t)n;
+	}
+	b->bpos = b->pos;
+	b->blen = got;
+	return 0;
+}
+
+int bscan_next(struct bscan *b, struct batch_info *bi, const uint8_t **whole)
+{
+	const uint8_t *p;
+	int ret;
+
+	if (b->pos >= b->end)
+		return 0;
+	if (b->end - b->pos < BATCH_HEADER_SIZE)
+		return -EBADMSG;
+	ret = bscan_fill(b, BATCH_HEADER_SIZE,
+			 whole ? SCAN_MIN_BUF : SCAN_HEADER_READ);
+	if (ret < 0)
+		return ret;
+	p = b->buf + (b->pos - b->bpos);
+	if (batch_header(p, BATCH_HEADER_SIZE, bi) < 0 ||
+	    bi->size > b->end - b->pos)
+		return -EBADMSG;
+	if (whole) {
+		ret = bscan_fill(b, bi->size, SCAN_MIN_BUF);
+		if (ret < 0)
+			return ret;
+		*whole = b->buf + (b->pos - b->bpos);
+	}
+	b->pos += bi->size;
+	return 1;
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * topics.c — the topics of a log directory: every DIR/<topic>-<n>/ is
+ * partition n of <topic> (the name may itself contain '-', so the number
+ * after the LAST '-' is the partition). The set is kept as an array
+ * sorted by name; each topic owns one struct plog per partition.
+ *
+ * Invariants:
+ *  1. v[] is sorted by strcmp and names are unique and valid.
+ *  2. A topic with nparts partitions has logs[0..nparts-1] all open.
+ *  3. Names starting with "__" never become topics: they are the
+ *     broker's own (DIR/__consumer_offsets holds committed offsets).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "log_int.h"
+
+#define TOPIC_NAME_MAX 249
+#define PARTITIONS_MAX 100000
+
+struct topic {
+	char *name;
+	int32_t nparts;
+	struct plog **logs;
+};
+
+struct topics {
+	char *dir;
+	struct log_config cfg;
+	struct topic *v;
+	size_t n, cap;
+};
+
+bool topics_valid_name(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strlen(name);
+	if (len < 1 || len > TOPIC_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, "..") || !strncmp(name, "__", 2))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '.' &&
+		    name[i] != '_' && name[i] != '-')
+			return false;
+	return true;
+}
+
+/* Position of name in v (found) or where it would go. */
+static size_t find(const struct topics *t, const char *name, bool *found)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->v[mid].name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static void topic_close(struct topic *tp, bool destroy)
+{
+	for (int32_t i = 0; i < tp->nparts; i++) {
+		if (!tp->logs[i])
+			continue;
+		if (destroy)
+			plog_destroy(tp->logs[i]);
+		else
+			plog_close(tp->logs[i]);
+	}
+	free(tp->logs);
+	free(tp->name);
+}
+
+/* Open (creating) partitions 0..nparts-1 of name and insert it at pos. */
+static int add_topic(struct topics *t, size_t pos, const char *name,
+		     int32_t nparts)
+{
+	struct topic tp = {.nparts = nparts};
+	int ret = -ENOMEM;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct topic *nv = realloc(t->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		t->cap = cap;
+	}
+	tp.name = strdup(name);
+	tp.logs = calloc((size_t)nparts, sizeof(*tp.logs));
+	if (!tp.name || !tp.logs)
+		goto err;
+	for (int32_t i = 0; i < nparts; i++) {
+		char p[4096];
+
+		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name, i) >=
+		    (int)sizeof(p)) {
+			ret = -ENAMETOOLONG;
+			goto err;
+		}
+		ret = plog_open(&tp.logs[i], p, &t->cfg);
+		if (ret < 0) {
+			fprintf(stderr, "zcbroker: %s: %s\n", p,
+				strerror(-ret));
+			goto err;
+		}
+	}
+	memmove(t->v + pos + 1, t->v + pos, (t->n - pos) * sizeof(*t->v));
+	t->v[pos] = tp;
+	t->n++;
+	return 0;
+err:
+	if (tp.logs)
+		topic_close(&tp, false);
+	else
+		free(tp.name);
+	return ret;
+}
+
+/* "<topic>-<n>" -> topic name in buf and n, or -1. */
+static int32_t parse_dir(const char *d, char *buf, size_t n)
+{
+	const char *dash = strrchr(d, '-');
+	char *end;
+	long v;
+
+	if (!dash || dash == d || !isdigit((unsigned char)dash[1]) ||
+	    (size_t)(dash - d) >= n)
+		return -1;
+	v = strtol(dash + 1, &end, 10);
+	if (*end || v < 0 || v >= PARTITIONS_MAX)
+		return -1;
+	memcpy(buf, d, (size_t)(dash - d));
+	buf[dash - d] = '\0';
+	return topics_valid_name(buf) ? (int32_t)v : -1;
+}
+
+static int load(struct topics *t)
+{
+	DIR *d = opendir(t->dir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	/* First pass: the partition count of each topic, kept in v[] with
+	 * no logs open yet; second pass opens them. */
+	while ((e = readdir(d))) {
+		char name[TOPIC_NAME_MAX + 1], p[4096];
+		struct stat st;
+		int32_t part = parse_dir(e->d_name, name, sizeof(name));
+		bool found;
+		size_t pos;
+
+		if (part < 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
+		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		pos = find(t, name, &found);
+		if (found) {
+			if (part >= t->v[pos].nparts)
+				t->v[pos].nparts = part + 1;
+			continue;
+		}
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 16;
+			struct topic *nv = realloc(t->v, cap * sizeof(*nv));
+
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			t->v = nv;
+			t->cap = cap;
+		}
+		memmove(t->v + pos + 1, t->v + pos,
+			(t->n - pos) * sizeof(*t->v));
+		t->v[pos] =
+		    (struct topic){.name = strdup(name), .nparts = part + 1};
+		t->n++;
+		if (!t->v[pos].name) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	for (size_t i = 0; i < t->n && !ret; i++) {
+		struct topic *tp = &t->v[i];
+
+		tp->logs = calloc((size_t)tp->nparts, sizeof(*tp->logs));
+		if (!tp->logs) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (int32_t k = 0; k < tp->nparts && !ret; k++) {
+			char p[4096];
+
+			snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir,
+				 tp->name, k);
+			ret = plog_open(&tp->logs[k], p, &t->cfg);
+			if (ret < 0)
+				fprintf(stderr, "zcbroker: %s: %s\n", p,
+					strerror(-ret));
+		}
+	}
+	return ret;
+}
+
+int topics_open(struct topics **out, const char *dir,
+		const struct log_config *cfg)
+{
+	struct topics *t = calloc(1, sizeof(*t));
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	t->dir = strdup(dir);
+	ret = t->dir ? log_mkdir_p(dir) : -ENOMEM;
+	if (!ret)
+		ret = load(t);
+	if (ret < 0) {
+		topics_close(t);
+		return ret;
+	}
+	*out = t;
+	return 0;
+}
+
+void topics_close(struct topics *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].logs)
+			topic_close(&t->v[i], false);
+		else
+			free(t->v[i].name);
+	free(t->v);
+	free(t->dir);
+	free(t);
+}
+
+int topics_create(struct topics *t, const char *name, int32_t partitions)
+{
+	bool found;
+	size_t pos;
+
+	if (!topics_valid_name(name) || partitions < 1 ||
+	    partitions > PARTITIONS_MAX)
+		return -EINVAL;
+	pos = find(t, name, &found);
+	if (found)
+		return -EEXIST;
+	return add_topic(t, pos, name, partitions);
+}
+
+int topics_delete(struct topics *t, const char *name)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	if (!found)
+		return -ENOENT;
+	topic_close(&t->v[pos], true);
+	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
+	t->n--;
+	return 0;
+}
+
+int32_t topics_partitions(const struct topics *t, const char *name)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	return found ? t->v[pos].nparts : -ENOENT;
+}
+
+struct plog *topics_log(struct topics *t, const char *name, int32_t part)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	if (!found || part < 0 || part >= t->v[pos].nparts)
+		return NULL;
+	return t->v[pos].logs[part];
+}
+
+const char *topics_name(const struct topics *t, size_t i)
+{
+	return i < t->n ? t->v[i].name : NULL;
+}
+
+size_t topics_count(const struct topics *t)
+{
+	return t->n;
+}
+
+void topics_maintain(struct topics *t, int64_t now_ms)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		for (int32_t k = 0; k < t->v[i].nparts; k++) {
+			int ret = plog_maintain(t->v[i].logs[k], now_ms);
+
+			if (ret < 0)
+				fprintf(stderr,
+					"zcbroker: %s-%d: maintain: %s\n",
+					t->v[i].name, k, strerror(-ret));
+		}
+	}
+}

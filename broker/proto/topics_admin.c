@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * topics_admin.c — CreateTopics v0-4 and DeleteTopics v0-3.
+ *
+ * CreateTopics: num_partitions -1 (v4) or an explicit assignment list picks
+ * the count; replication factor must be -1 or 1 (one broker); per-topic
+ * configs are accepted and ignored (the broker-wide settings apply);
+ * validate_only (v1+) checks without creating.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "blog.h"
+#include "broker.h"
+
+static int16_t create_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return KERR_NONE;
+	case -EEXIST:
+		return KERR_TOPIC_ALREADY_EXISTS;
+	case -EINVAL:
+		return KERR_INVALID_TOPIC;
+	default:
+		return KERR_KAFKA_STORAGE_ERROR;
+	}
+}
+
+static const char *err_text(int16_t err)
+{
+	switch (err) {
+	case KERR_TOPIC_ALREADY_EXISTS:
+		return "Topic already exists.";
+	case KERR_INVALID_TOPIC:
+		return "Invalid topic name.";
+	case KERR_INVALID_PARTITIONS:
+		return "Number of partitions must be larger than 0.";
+	case KERR_INVALID_REPLICATION_FACTOR:
+		return "Replication factor must be 1 on a single broker.";
+	case KERR_KAFKA_STORAGE_ERROR:
+		return "Storage error.";
+	default:
+		return NULL;
+	}
+}
+
+int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
+		     struct kr *in, struct resp *r)
+{
+	struct kw *w = &r->w;
+	int32_t nt = kr_array(in);
+	if (!kr_ok(in))
+		return API_BAD;
+	/* validate_only follows the topic list: find it first. */
+	size_t at = in->off;
+	for (int32_t t = 0; t < nt; t++) {
+		kr_str(in);
+		kr_i32(in);
+		kr_i16(in);
+		int32_t na = kr_array(in);
+		for (int32_t a = 0; a < na; a++) {
+			kr_i32(in);
+			int32_t nb = kr_array(in);
+			for (int32_t i = 0; i < nb; i++)
+				kr_i32(in);
+		}
+		int32_t nc = kr_array(in);
+		for (int32_t i = 0; i < nc; i++) {
+			kr_str(in);
+			kr_str(in);
+		}
+	}
+	kr_i32(in); /* timeout_ms */
+	bool validate = q->ver >= 1 ? kr_i8(in) != 0 : false;
+	if (!kr_ok(in))
+		return API_BAD;
+	in->off = at;
+
+	if (q->ver >= 2)
+		kw_i32(w, 0); /* throttle_time_ms */
+	kw_array(w, nt < 0 ? 0 : nt);
+	for (int32_t t = 0; t < nt; t++) {
+		struct kstr ns = kr_str(in);
+		int32_t parts = kr_i32(in);
+		int16_t rf = kr_i16(in);
+		int32_t na = kr_array(in);
+		for (int32_t a = 0; a < na; a++) {
+			kr_i32(in);
+			int32_t nb = kr_array(in);
+			for (int32_t i = 0; i < nb; i++)
+				kr_i32(in);
+		}
+		int32_t nc = kr_array(in);
+		for (int32_t i = 0; i < nc; i++) {
+			kr_str(in);
+			kr_str(in);
+		}
+		char name[256];
+		int16_t err = KERR_NONE;
+		if (parts == -1 && na > 0)
+			parts = na;
+		else if (parts == -1)
+			parts = b->cfg.num_partitions;
+		if (!kstr_copy(name, sizeof(name), ns) ||
+		    !topics_valid_name(name))
+			err = KERR_INVALID_TOPIC;
+		else if (parts < 1)
+			err = KERR_INVALID_PARTITIONS;
+		else if (rf != -1 && rf != 1)
+			err = KERR_INVALID_REPLICATION_FACTOR;
+		else if (topics_partitions(b->topics, name) >= 0)
+			err = KERR_TOPIC_ALREADY_EXISTS;
+		else if (!validate)
+			err = create_err(broker_create_topic(b, name, parts));
+		kw_strn(w, ns.p, ns.len < 0 ? 0 : ns.len);
+		kw_i16(w, err);
+		if (q->ver >= 1)
+			kw_str(w, err_text(err));
+	}
+	return API_REPLY;
+}
+
+int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
+		     struct kr *in, struct resp *r)
+{
+	struct kw *w = &r->w;
+	int32_t nt = kr_array(in);
+	if (!kr_ok(in))
+		return API_BAD;
+	if (q->ver >= 1)
+		kw_i32(w, 0); /* throttle_time_ms */
+	kw_array(w, nt < 0 ? 0 : nt);
+	for (int32_t t = 0; t < nt; t++) {
+		struct kstr ns = kr_str(in);
+		if (!kr_ok(in))
+			return API_BAD;
+		char name[256];
+		int16_t err = KERR_NONE;
+		if (!kstr_copy(name, sizeof(name), ns)) {
+			err = KERR_UNKNOWN_TOPIC;
+		} else {
+			int rc = topics_delete(b->topics, name);
+			if (rc == -ENOENT)
+				err = KERR_UNKNOWN_TOPIC;
+			else if (rc < 0)
+				err = KERR_KAFKA_STORAGE_ERROR;
+			else
+				blog("topic deleted: %s", name);
+		}
+		kw_strn(w, ns.p, ns.len < 0 ? 0 : ns.len);
+		kw_i16(w, err);
+	}
+	kr_i32(in); /* timeout_ms */
+	return kr_ok(in) ? API_REPLY : API_BAD;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c — the broker's life: open the store, listen, run the loop
+ * (signals through signalfd, a maintenance tick for retention/rolls/flushes,
+ * the ready-connection hook), and the request dispatch table with the
+ * exact version ranges we advertise (see the reference notes: every range
+ * is capped below Kafka's first flexible version except ApiVersions v3).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "blog.h"
+#include "broker.h"
+#include "group/coord.h"
+#include "net.h"
+
+const struct api broker_apis[] = {
+    {0, 3, 7, -1, "Produce", api_produce},
+    {1, 4, 11, -1, "Fetch", api_fetch},
+    {2, 1, 2, -1, "ListOffsets", api_listoffsets},
+    {3, 0, 4, -1, "Metadata", api_metadata},
+    {8, 2, 5, -1, "OffsetCommit", api_offsetcommit},
+    {9, 1, 5, -1, "OffsetFetch", api_offsetfetch},
+    {10, 0, 2, -1, "FindCoordinator", api_findcoordinator},
+    {11, 0, 5, -1, "JoinGroup", api_joingroup},
+    {12, 0, 3, -1, "Heartbeat", api_heartbeat},
+    {13, 0, 1, -1, "LeaveGroup", api_leavegroup},
+    {14, 0, 3, -1, "SyncGroup", api_syncgroup},
+    {15, 0, 2, -1, "DescribeGroups", api_describegroups},
+    {16, 0, 2, -1, "ListGroups", api_listgroups},
+    {18, 0, 3, 3, "ApiVersions", api_apiversions},
+    {19, 0, 4, -1, "CreateTopics", api_createtopics},
+    {20, 0, 3, -1, "DeleteTopics", api_deletetopics},
+};
+const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
+
+const struct api *broker_api(int16_t key)
+{
+	for (int i = 0; i < broker_napis; i++)
+		if (broker_apis[i].key == key)
+			return &broker_apis[i];
+	return NULL;
+}
+
+int broker_parse_header(struct kr *in, struct kreq *q)
+{
+	q->key = kr_i16(in);
+	q->ver = kr_i16(in);
+	q->corr = kr_i32(in);
+	q->client_id = kr_str(in);
+	q->flex = false;
+	if (!kr_ok(in))
+		return -EINVAL;
+	const struct api *a = broker_api(q->key);
+	if (!a || q->ver < a->min || q->ver > a->max)
+		return -ENOTSUP;
+	q->flex = a->flex_from >= 0 && q->ver >= a->flex_from;
+	if (q->flex)
+		kr_tags(in); /* request header v2 */
+	return kr_ok(in) ? 0 : -EINVAL;
+}
+
+int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
+		    size_t len)
+{
+	struct kr in;
+	struct kreq q;
+	struct resp r;
+	kr_init(&in, frame, len);
+	int rc = broker_parse_header(&in, &q);
+	if (rc == -ENOTSUP && q.key == 18) {
+		/* Answer an unknown ApiVersions version in the v0 format,
+		 * which every client can read, listing what we support. */
+		resp_begin(&r, q.corr, false);
+		apiversions_encode(&r.w, 0, KERR_UNSUPPORTED_VERSION);
+		conn_send(c, &r);
+		return API_REPLY;
+	}
+	const struct api *a = broker_api(q.key);
+	if (rc == -ENOTSUP) {
+		blog("%s: unsupported request %s (key %d) v%d, closing",
+		     c->peer, a ? a->name : "unknown", q.key, q.ver);
+		return API_BAD;
+	}
+	if (rc) {
+		blog("%s: malformed request header, closing", c->peer);
+		return API_BAD;
+	}
+	/* ApiVersions answers with response header v0 even when flexible. */
+	resp_begin(&r, q.corr, q.flex && q.key != 18);
+	rc = a->fn(b, c, &q, &in, &r);
+	if (rc == API_REPLY && r.w.err) {
+		blog("%s: out of memory answering %s", c->peer, a->name);
+		rc = API_BAD;
+	}
+	if (rc == API_REPLY) {
+		conn_send(c, &r);
+		return rc;
+	}
+	resp_abort(&r);
+	if (rc == API_BAD)
+		blog("%s: malformed %s v%d request, closing", c->peer, a->name,
+		     q.ver);
+	return rc;
+}
+
+int broker_create_topic(struct broker *b, const char *name, int32_t parts)
+{
+	int rc = topics_create(b->topics, name, parts);
+	if (rc == 0)
+		blog("topic created: %s (%d partition%s)", name, parts,
+		     parts == 1 ? "" : "s");
+	else if (rc != -EEXIST)
+		blog("topic %s: cannot create: %s", name, strerror(-rc));
+	return rc;
+}
+
+/* ---- loop hooks ------------------------------------------------------- */
+
+static void before_sleep(struct ev_loop *ev, void *arg)
+{
+	struct broker *b = arg;
+	conn_run_ready(b);
+	if (b->appended)
+		fetch_wake(b);
+	conn_run_ready(b);
+}
+
+#define MAINT_MS 1000
+
+static void on_maint(struct ev_loop *ev, uint64_t id, void *arg)
+{
+	struct broker *b = arg;
+	topics_maintain(b->topics, ev_wall_ms());
+	b->maint_timer = ev_timer(ev, MAINT_MS, on_maint, b);
+}
+
+static void on_signal(struct ev_loop *ev, int fd, unsigned events, void *arg)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(fd, &si, sizeof(si));
+	if (n == (ssize_t)sizeof(si)) {
+		blog("signal %s: shutting down", strsignal(si.ssi_signo));
+		ev_stop(ev);
+	}
+}
+
+static int sigfd = -1;
+
+int broker_start(struct broker *b)
+{
+	int rc;
+	b->lfd = -1;
+	/* Block the stop signals before anything can start a thread, so
+	 * they reach only the signalfd below. */
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = ev_create(&b->ev)))
+		return rc;
+	rc = topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log);
+	if (rc) {
+		blog("cannot open the data directory %s: %s", b->cfg.data_dir,
+		     strerror(-rc));
+		return rc;
+	}
+	char odir[4200];
+	snprintf(odir, sizeof(odir), "%s/__consumer_offsets", b->cfg.data_dir);
+	rc = offstore_open(&b->offs, odir);
+	if (rc) {
+		blog("cannot open %s: %s", odir, strerror(-rc));
+		return rc;
+	}
+	if ((rc = coord_create(&b->coord, b)))
+		return rc;
+	int port = b->cfg.listen_port;
+	b->lfd = net_listen(b->cfg.listen_host, &port, 512);
+	if (b->lfd < 0) {
+		rc = b->lfd;
+		blog("cannot listen on %s:%d: %s", b->cfg.listen_host,
+		     b->cfg.listen_port, strerror(-rc));
+		return rc;
+	}
+	b->cfg.listen_port = port;
+	const char *h = b->cfg.adv_host;
+	if (!*h)
+		h = strcmp(b->cfg.listen_host, "0.0.0.0") &&
+			    strcmp(b->cfg.listen_host, "::")
+			? b->cfg.listen_host
+			: "127.0.0.1";
+	snprintf(b->adv_host, sizeof(b->adv_host), "%s", h);
+	b->adv_port = b->cfg.adv_port ? b->cfg.adv_port : port;
+	conn_listen(b);
+
+	sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd >= 0)
+		ev_set(b->ev, sigfd, EV_READ, on_signal, b);
+	ev_before_sleep(b->ev, before_sleep, b);
+	b->maint_timer = ev_timer(b->ev, MAINT_MS, on_maint, b);
+	blog("listening on %s:%d (advertised %s:%d, data %s, fetch via %s)",
+	     b->cfg.listen_host, port, b->adv_host, b->adv_port,
+	     b->cfg.data_dir, zc_method_name(b->cfg.fetch_method));
+	return 0;
+}
+
+int broker_run(struct broker *b)
+{
+	return ev_run(b->ev);
+}
+
+void broker_free(struct broker *b)
+{
+	if (b->ev && b->lfd >= 0)
+		ev_del(b->ev, b->lfd);
+	if (b->lfd >= 0)
+		close(b->lfd);
+	b->lfd = -1;
+	if (b->ev)
+		conn_close_all(b);
+	if (b->coord)
+		coord_free(b->coord);
+	if (b->offs)
+		offstore_close(b->offs);
+	if (b->topics)
+		topics_close(b->topics);
+	if (sigfd >= 0) {
+		close(sigfd);
+		sigfd = -1;
+	}
+	ev_destroy(b->ev);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io.c — the loops the engines share: write a whole buffer to the output
+ * (waiting when it would block), size the next call, and tell a real EOF
+ * from a kernel method that cannot see a pseudo file's content.
+ */
+#include <unistd.h>
+
+#include "internal.h"
+
+size_t zc__chunk(const struct zc_xfer *x, size_t limit)
+{
+	uint64_t n = zc__left(x);
+
+	if (n > limit)
+		n = limit;
+	if (x->opts->chunk_size && n > x->opts->chunk_size)
+		n = x->opts->chunk_size;
+	return (size_t)n;
+}
+
+int zc__put(struct zc_xfer *x, const void *buf, size_t len, size_t *put)
+{
+	const char *p = buf;
+	size_t off = 0;
+	ssize_t r;
+	int err = 0;
+
+	while (off < len) {
+		size_t n = len - off;
+
+		if (n > ZC_MAX_RW_COUNT)
+			n = ZC_MAX_RW_COUNT;
+		r = zc__sys_write(x->out_fd, p + off, n);
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN) {
+			/* Bytes from a pipe or socket cannot be given back:
+			 * with ZC_F_NO_WAIT, wait anyway. */
+			err = x->in_off ? zc__wait(x, x->out_fd, POLLOUT)
+					: zc__wait_hard(x, x->out_fd, POLLOUT);
+			if (err)
+				break;
+			continue;
+		}
+		if (r <= 0) {
+			err = r < 0 ? (int)r : -EIO;
+			break;
+		}
+		off += (size_t)r;
+		if (x->in_off)
+			*x->in_off += r;
+		err = zc__advance(x, (uint64_t)r);
+		if (err)
+			break;
+	}
+	if (put)
+		*put = off;
+	return err;
+}
+
+int zc__first_zero(struct zc_xfer *x)
+{
+	char c;
+	ssize_t r;
+
+	if (!x->in_off)
+		return 0;
+	do {
+		r = zc__sys_pread(x->in_fd, &c, 1, *x->in_off);
+	} while (r == -EINTR);
+	return r > 0 ? ZC_ENOTHERE : 0;
+}
+
+int zc__kernel_loop(struct zc_xfer *x, size_t limit,
+		    ssize_t (*call)(struct zc_xfer *x, size_t n))
+{
+	uint64_t first = x->done;
+	ssize_t r;
+	int err;
+
+	if (!x->in_off)
+		return -EINVAL;
+	while (zc__left(x) > 0) {
+		r = call(x, zc__chunk(x, limit));
+		if (r > 0) {
+			err = zc__advance(x, (uint64_t)r);
+			if (err)
+				return err;
+			continue;
+		}
+		if (r == 0)
+			return x->done == first ? zc__first_zero(x) : 0;
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN) {
+			err = zc__wait(x, x->out_fd, POLLOUT);
+			if (err)
+				return err;
+			continue;
+		}
+		/* offset + length past the filesystem's limit: smaller calls
+		 * get there, and past the limit nothing can be read. */
+		if (r == -EOVERFLOW && limit > 65536) {
+			limit /= 2;
+			continue;
+		}
+		return (int)r;
+	}
+	return 0;
+}

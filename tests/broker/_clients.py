@@ -1,0 +1,241 @@
+# SPDX-License-Identifier: MIT
+"""_clients.py — the two Python Kafka clients behind one small interface,
+so one test flow (group_flow.py) runs unchanged on both:
+
+  create_topic(topic, partitions)
+  produce(topic, msgs, compression, acks) -> [(partition, offset, key, value)]
+  consume(group, topic, n, commit, settle) -> records in arrival order
+  committed(group, topic, partitions) -> {partition: offset}
+
+confluent-kafka-python wraps librdkafka (the same code as kcat);
+kafka-python is pure Python with its own protocol code and version probe.
+"""
+import time
+
+from _kt import fail, log
+
+TIMEOUT = 30  # seconds for any one client operation to make progress
+
+
+def _dec(b):
+    return None if b is None else b.decode()
+
+
+class Confluent:
+    name = "confluent-kafka"
+
+    def __init__(self, addr):
+        import confluent_kafka as ck
+        self.ck = ck
+        self.addr = addr
+
+    def create_topic(self, topic, partitions):
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": self.addr})
+        fs = a.create_topics([NewTopic(topic, partitions, 1)],
+                             operation_timeout=10, request_timeout=15)
+        try:
+            fs[topic].result(timeout=TIMEOUT)
+        except Exception as e:
+            fail("AdminClient.create_topics(%s): %s" % (topic, e))
+        md = a.list_topics(topic, timeout=10)
+        t = md.topics.get(topic)
+        if t is None or t.error is not None or \
+                len(t.partitions) != partitions:
+            fail("metadata after create: %s" % (t and (t.error,
+                                                       len(t.partitions))))
+
+    def produce(self, topic, msgs, compression="none", acks="all"):
+        p = self.ck.Producer({"bootstrap.servers": self.addr,
+                              "acks": acks, "linger.ms": 5,
+                              "compression.type": compression or "none",
+                              "message.timeout.ms": TIMEOUT * 1000})
+        out = [None] * len(msgs)
+        errs = []
+
+        def report(i):
+            def cb(err, m):
+                if err is not None:
+                    errs.append(str(err))
+                else:
+                    out[i] = (m.partition(), m.offset(), _dec(m.key()),
+                              _dec(m.value()))
+            return cb
+
+        for i, (k, v) in enumerate(msgs):
+            while True:
+                try:
+                    p.produce(topic, key=k.encode(), value=v.encode(),
+                              on_delivery=report(i))
+                    break
+                except BufferError:
+                    p.poll(0.1)
+            p.poll(0)
+        left = p.flush(TIMEOUT)
+        if errs or left:
+            fail("%s produce: %d undelivered, errors %s" %
+                 (self.name, left, errs[:3]))
+        return out
+
+    def _consumer(self, group):
+        return self.ck.Consumer({"bootstrap.servers": self.addr,
+                                 "group.id": group,
+                                 "enable.auto.commit": False,
+                                 "auto.offset.reset": "earliest",
+                                 "session.timeout.ms": 6000,
+                                 "heartbeat.interval.ms": 500})
+
+    def consume(self, group, topic, n, commit=True, settle=0):
+        c = self._consumer(group)
+        c.subscribe([topic])
+        got = []
+        end = time.time() + TIMEOUT
+        limit = n
+        while time.time() < end:
+            if len(got) >= limit:
+                if settle <= 0 or limit > n:
+                    break
+                # keep polling a little: nothing more may arrive
+                limit = n + 1
+                end = time.time() + settle
+            m = c.poll(0.2)
+            if m is None:
+                continue
+            if m.error():
+                fail("%s consumer: %s" % (self.name, m.error()))
+            got.append((m.partition(), m.offset(), _dec(m.key()),
+                        _dec(m.value())))
+        if len(got) < n:
+            fail("%s consumer got %d of %d records in %ds" %
+                 (self.name, len(got), n, TIMEOUT))
+        if len(got) > n:
+            fail("%s consumer got %d records, expected %d (duplicates?)" %
+                 (self.name, len(got), n))
+        if commit:
+            offs = {}
+            for p, o, _, _ in got:
+                offs[p] = o + 1
+            tps = [self.ck.TopicPartition(topic, p, o)
+                   for p, o in sorted(offs.items())]
+            if tps:
+                res = c.commit(offsets=tps, asynchronous=False)
+                for tp in res or []:
+                    if tp.error is not None:
+                        fail("commit %d: %s" % (tp.partition, tp.error))
+        c.close()
+        return got
+
+    def committed(self, group, topic, partitions):
+        c = self._consumer(group)
+        tps = [self.ck.TopicPartition(topic, p) for p in range(partitions)]
+        res = c.committed(tps, timeout=TIMEOUT)
+        c.close()
+        return {tp.partition: tp.offset for tp in res if tp.offset >= 0}
+
+
+class KafkaPython:
+    name = "kafka-python"
+
+    def __init__(self, addr):
+        import kafka
+        self.kafka = kafka
+        self.addr = addr
+
+    def create_topic(self, topic, partitions):
+        from kafka.admin import KafkaAdminClient, NewTopic
+        a = KafkaAdminClient(bootstrap_servers=self.addr,
+                             request_timeout_ms=TIMEOUT * 1000)
+        try:
+            r = a.create_topics([NewTopic(topic, partitions, 1)],
+                                timeout_ms=10000)
+        except Exception as e:
+            fail("KafkaAdminClient.create_topics(%s): %r" % (topic, e))
+        for t, code, *_ in getattr(r, "topic_errors", []):
+            if code != 0:
+                fail("create_topics(%s): error %d" % (t, code))
+        a.close()
+        c = self.kafka.KafkaConsumer(bootstrap_servers=self.addr)
+        parts = c.partitions_for_topic(topic)
+        c.close()
+        if parts != set(range(partitions)):
+            fail("metadata after create: partitions %s" % parts)
+
+    def produce(self, topic, msgs, compression=None, acks="all"):
+        acks = {"all": "all", "-1": "all", "1": 1, "0": 0}[str(acks)]
+        p = self.kafka.KafkaProducer(bootstrap_servers=self.addr,
+                                     acks=acks, linger_ms=5,
+                                     compression_type=compression,
+                                     request_timeout_ms=TIMEOUT * 1000)
+        futs = [p.send(topic, key=k.encode(), value=v.encode())
+                for k, v in msgs]
+        p.flush(TIMEOUT)
+        out = []
+        for (k, v), f in zip(msgs, futs):
+            try:
+                md = f.get(timeout=TIMEOUT)
+            except Exception as e:
+                fail("%s produce: %r" % (self.name, e))
+            out.append((md.partition, md.offset, k, v))
+        p.close()
+        return out
+
+    def _consumer(self, group):
+        return self.kafka.KafkaConsumer(bootstrap_servers=self.addr,
+                                        group_id=group,
+                                        enable_auto_commit=False,
+                                        auto_offset_reset="earliest",
+                                        session_timeout_ms=6000,
+                                        heartbeat_interval_ms=500)
+
+    def consume(self, group, topic, n, commit=True, settle=0):
+        from kafka.structs import OffsetAndMetadata, TopicPartition
+        c = self._consumer(group)
+        c.subscribe([topic])
+        got = []
+        end = time.time() + TIMEOUT
+        limit = n
+        while time.time() < end:
+            if len(got) >= limit:
+                if settle <= 0 or limit > n:
+                    break
+                limit = n + 1
+                end = time.time() + settle
+            batch = c.poll(timeout_ms=200, max_records=limit - len(got))
+            for tp in sorted(batch):
+                for m in batch[tp]:
+                    got.append((m.partition, m.offset, _dec(m.key),
+                                _dec(m.value)))
+        if len(got) < n:
+            fail("%s consumer got %d of %d records in %ds" %
+                 (self.name, len(got), n, TIMEOUT))
+        if len(got) > n:
+            fail("%s consumer got %d records, expected %d (duplicates?)" %
+                 (self.name, len(got), n))
+        if commit:
+            offs = {}
+            for p, o, _, _ in got:
+                offs[TopicPartition(topic, p)] = OffsetAndMetadata(o + 1, "")
+            if offs:
+                c.commit(offs)
+        c.close(autocommit=False)
+        return got
+
+    def committed(self, group, topic, partitions):
+        from kafka.structs import TopicPartition
+        c = self._consumer(group)
+        out = {}
+        for p in range(partitions):
+            o = c.committed(TopicPartition(topic, p))
+            if o is not None and o >= 0:
+                out[p] = o
+        c.close(autocommit=False)
+        return out
+
+
+CLIENTS = {"confluent": Confluent, "kafka-python": KafkaPython}
+
+
+def client(name, addr):
+    c = CLIENTS[name](addr)
+    log("client %s against %s" % (c.name, addr))
+    return c

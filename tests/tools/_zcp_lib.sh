@@ -1,0 +1,75 @@
+# Shared by the zcp_*.sh tests (sourced; the leading "_" keeps the runner
+# from running it). Provides the binary, a scratch directory, pass/fail
+# bookkeeping and the fixtures: random files, a one-shot tcp-listen zcp
+# whose port is read from its "listening on" line, and a check that a
+# directory holds nothing but the files a test expects.
+set -u
+zcp=${ZC_BUILD:?}/zcp
+tmp=${ZC_TMP:?}
+[ -x "$zcp" ] || { echo "zcp not built: $zcp"; exit 1; }
+fails=0
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+finish() {
+	if [ $fails -ne 0 ]; then
+		echo "$fails check(s) failed"
+		exit 1
+	fi
+	echo "all checks passed"
+	exit 0
+}
+
+# mkdata PATH BYTES: random content (every check compares with cmp).
+mkdata() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# same A B WHAT: the two files hold identical bytes.
+same() {
+	if cmp -s "$1" "$2"; then ok "$3"; else bad "$3: $1 and $2 differ"; fi
+}
+
+# listen_start DST [ZCP OPTIONS...]: runs `zcp OPTIONS tcp-listen:127.0.0.1:0
+# DST` in the background, its stdout going to $lout (default /dev/null);
+# sets lpid (its pid), port and lerr (its stderr).
+listen_start() {
+	local dst=$1 i
+	shift
+	lerr=$tmp/listen.err.$RANDOM
+	: >"$lerr"
+	"$zcp" "$@" tcp-listen:127.0.0.1:0 "$dst" 2>"$lerr" >"${lout:-/dev/null}" &
+	lpid=$!
+	port=
+	for i in $(seq 1 200); do
+		port=$(sed -n 's/^zcp: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$lerr")
+		[ -n "$port" ] && return 0
+		kill -0 $lpid 2>/dev/null || break
+		sleep 0.02
+	done
+	echo "tcp-listen zcp did not start:"; cat "$lerr"
+	return 1
+}
+
+# listen_wait: exit status of the background listener.
+listen_wait() {
+	wait "$lpid"
+}
+
+# only_files DIR NAME...: DIR holds exactly these names (no temporary left).
+only_files() {
+	local dir=$1 got want
+	shift
+	got=$(ls -A "$dir" | sort | tr '\n' ' ')
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	if [ "$got" = "$want" ]; then
+		ok "$dir holds only the $# expected files"
+	else
+		bad "$dir holds '$got', expected '$want'"
+	fi
+}
+
+# zcp_line FILE: stderr holds a "zcp: WHAT: REASON" line.
+zcp_line() {
+	grep -q '^zcp: .*: ' "$1"
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# zcp on files, stdin and stdout: sizes 0/1/4097/1M+1, --offset/--length,
+# /proc files, sparse files staying sparse, --stats/--json/--progress
+# output, modes, FIFOs and /dev/null as DST, and every error exit status
+# (1 with a "zcp: WHAT: REASON" line, 2 for bad usage).
+# san: yes
+# timeout: 120
+. "$(dirname "$0")/_zcp_lib.sh"
+d=$tmp/basic
+mkdir -p "$d"
+
+# ---- sizes, file -> file (new and existing DST) -------------------------
+for n in 0 1 4097 1048577; do
+	mkdata "$d/src.$n" $n
+	"$zcp" "$d/src.$n" "$d/dst.$n" 2>"$d/err" ||
+		bad "file->file $n bytes exited $?: $(cat "$d/err")"
+	same "$d/src.$n" "$d/dst.$n" "file->file $n bytes"
+	# Replace an existing, longer DST: nothing of the old one survives.
+	mkdata "$d/old" 3000000
+	"$zcp" "$d/src.$n" "$d/old" && same "$d/src.$n" "$d/old" \
+		"file->existing file $n bytes"
+done
+rm -f "$d/old"
+
+# Mode: a new DST takes SRC's mode, a replaced DST keeps its own.
+chmod 640 "$d/src.4097"
+rm -f "$d/m1"
+"$zcp" "$d/src.4097" "$d/m1"
+[ "$(stat -c %a "$d/m1")" = 640 ] && ok "new DST has SRC's mode" ||
+	bad "new DST mode $(stat -c %a "$d/m1"), expected 640"
+mkdata "$d/m2" 10
+chmod 604 "$d/m2"
+"$zcp" "$d/src.4097" "$d/m2"
+[ "$(stat -c %a "$d/m2")" = 604 ] && ok "replaced DST keeps its mode" ||
+	bad "replaced DST mode $(stat -c %a "$d/m2"), expected 604"
+chmod 644 "$d/src.4097"
+
+# A symlink DST: the file it points at is replaced, the link stays.
+mkdata "$d/target" 100
+ln -sf target "$d/link"
+"$zcp" "$d/src.4097" "$d/link"
+[ -L "$d/link" ] && same "$d/src.4097" "$d/target" "DST symlink followed" ||
+	bad "DST symlink was replaced by a file"
+
+# ---- stdin and stdout ---------------------------------------------------
+s=$d/src.1048577
+"$zcp" - "$d/o1" <"$s" && same "$s" "$d/o1" "stdin (file) -> file"
+cat "$s" | "$zcp" - "$d/o2" && same "$s" "$d/o2" "stdin (pipe) -> file"
+"$zcp" "$s" - >"$d/o3" && same "$s" "$d/o3" "file -> stdout (file)"
+"$zcp" "$s" - | cat >"$d/o4" && same "$s" "$d/o4" "file -> stdout (pipe)"
+cat "$s" | "$zcp" - - | cat >"$d/o5" && same "$s" "$d/o5" "stdin -> stdout (pipes)"
+"$zcp" "$s" /dev/null && ok "file -> /dev/null (written directly)" ||
+	bad "file -> /dev/null failed"
+mkfifo "$d/fifo"
+cat "$d/fifo" >"$d/o6" &
+cpid=$!
+"$zcp" "$s" "$d/fifo" || bad "file -> FIFO exited $?"
+wait $cpid
+same "$s" "$d/o6" "file -> FIFO path (written directly)"
+[ -p "$d/fifo" ] && ok "FIFO DST still a FIFO" || bad "FIFO DST was replaced"
+
+# ---- ranges -------------------------------------------------------------
+"$zcp" --offset 4097 --length 1000 "$s" "$d/r1"
+tail -c +4098 "$s" | head -c 1000 >"$d/r1.want"
+same "$d/r1.want" "$d/r1" "--offset 4097 --length 1000 (file)"
+"$zcp" --offset 1K "$s" "$d/r2"
+tail -c +1025 "$s" >"$d/r2.want"
+same "$d/r2.want" "$d/r2" "--offset 1K to the end (file)"
+"$zcp" --length 1M "$s" "$d/r3"
+head -c 1048576 "$s" >"$d/r3.want"
+same "$d/r3.want" "$d/r3" "--length 1M (file)"
+cat "$s" | "$zcp" --offset 4097 --length 1000 - "$d/r4"
+same "$d/r1.want" "$d/r4" "--offset/--length on a pipe (skipped by reading)"
+"$zcp" --offset 5000 - "$d/r5" <"$s"
+tail -c +5001 "$s" >"$d/r5.want"
+same "$d/r5.want" "$d/r5" "--offset on stdin redirected from a file"
+"$zcp" --offset 2M "$s" "$d/r6" && [ -f "$d/r6" ] && [ ! -s "$d/r6" ] &&
+	ok "--offset past the end: empty DST" || bad "--offset past the end"
+"$zcp" --length 10M "$s" "$d/r7" && same "$s" "$d/r7" "--length past the end"
+
+# ---- procfs (st_size 0) -------------------------------------------------
+"$zcp" /proc/self/status "$d/status" 2>"$d/err" ||
+	bad "/proc/self/status exited $?: $(cat "$d/err")"
+if grep -q '^Name:[[:space:]]*zcp$' "$d/status" && grep -q '^VmRSS' "$d/status"; then
+	ok "/proc/self/status read through (it describes zcp itself)"
+else
+	bad "/proc/self/status copy incomplete: $(head -c 200 "$d/status")"
+fi
+"$zcp" /proc/version "$d/version" && cat /proc/version >"$d/version.want" &&
+	same "$d/version.want" "$d/version" "/proc/version"
+"$zcp" /proc/self/cmdline - | tr '\0' ' ' | grep -q "zcp /proc/self/cmdline -" &&
+	ok "/proc/self/cmdline -> stdout" || bad "/proc/self/cmdline -> stdout"
+
+# ---- sparse -------------------------------------------------------------
+sp=$d/sparse
+truncate -s 64M "$sp"
+mkdata "$d/chunk" 65536
+dd if="$d/chunk" of="$sp" bs=64K seek=16 conv=notrunc status=none
+dd if="$d/chunk" of="$sp" bs=64K seek=700 conv=notrunc status=none
+truncate -s 96M "$sp" # a trailing hole too
+for m in auto read-write; do
+	rm -f "$d/sparse.out"
+	"$zcp" -m $m "$sp" "$d/sparse.out" 2>"$d/err" ||
+		bad "sparse -m $m exited $?: $(cat "$d/err")"
+	same "$sp" "$d/sparse.out" "sparse -m $m bytes"
+	kb=$(du -k "$d/sparse.out" | cut -f1)
+	if [ "$kb" -le 1024 ]; then
+		ok "sparse -m $m stays sparse (${kb} KiB on disk for 96 MiB)"
+	else
+		bad "sparse -m $m: DST uses ${kb} KiB on disk"
+	fi
+done
+
+# ---- output formats -----------------------------------------------------
+"$zcp" --stats "$s" "$d/st" 2>"$d/err"
+if grep -Eq '^zcp: stats: method=[a-z-]+ bytes=1048577 .*seconds=.*syscalls=[0-9]+ user_copy_bytes=[0-9]+ cpu_user=.*cpu_sys=.*ctxsw_vol=[0-9]+ ctxsw_invol=[0-9]+' "$d/err"; then
+	ok "--stats line"
+else
+	bad "--stats line: $(cat "$d/err")"
+fi
+"$zcp" --json -m read-write "$s" "$d/js" 2>"$d/err"
+if /usr/bin/python3 -c '
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["bytes"] == 1048577, o
+assert o["method"] == "read-write", o
+assert o["user_copy_bytes"] == 2 * 1048577, o
+for k in ("seconds", "rate_bytes_per_s", "syscalls", "cpu_user_s",
+          "cpu_sys_s", "vol_ctxsw", "invol_ctxsw"):
+    assert k in o, k
+' "$d/err"; then
+	ok "--json object"
+else
+	bad "--json object: $(cat "$d/err")"
+fi
+"$zcp" -p "$s" "$d/pg" 2>"$d/err"
+grep -q '100.0%' "$d/err" && ok "--progress final line (not a tty)" ||
+	bad "--progress: $(cat "$d/err")"
+"$zcp" "$s" "$d/quiet" >"$d/out" 2>"$d/err"
+[ ! -s "$d/out" ] && [ ! -s "$d/err" ] && ok "silent by default" ||
+	bad "output without options"
+"$zcp" --help | grep -q '^Usage: zcp' && ok "--help" || bad "--help"
+"$zcp" --version | grep -q '^zcp ' && ok "--version" || bad "--version"
+
+# ---- errors -------------------------------------------------------------
+expect() { # expect STATUS PATTERN ARGS...
+	local want=$1 pat=$2 rc
+	shift 2
+	"$zcp" "$@" >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		bad "zcp $* exited $rc, expected $want: $(cat "$d/err")"
+	elif [ "$(wc -l <"$d/err")" -ne 1 ] || ! grep -q -- "^zcp: .*$pat" "$d/err"; then
+		bad "zcp $*: stderr is not one 'zcp: ...$pat' line: $(cat "$d/err")"
+	else
+		ok "zcp $* -> $rc ($(cat "$d/err"))"
+	fi
+}
+mkdata "$d/keep" 5000
+cp "$d/keep" "$d/keep.orig"
+expect 1 "No such file" "$d/missing" "$d/keep"
+expect 1 "Is a directory" "$d" "$d/keep"
+expect 1 "Is a directory" "$s" "$d"
+expect 1 "same file" "$d/keep" "$d/keep"
+ln -f "$d/keep" "$d/keep.hard"
+expect 1 "same file" "$d/keep" "$d/keep.hard"
+ln -sf keep "$d/keep.sym"
+expect 1 "same file" "$d/keep.sym" "$d/keep"
+expect 1 "No such file" "$s" "$d/no/such/dir/file"
+expect 1 "refused" "$s" tcp:127.0.0.1:1
+expect 2 "unknown option" --bogus "$s" "$d/x"
+expect 2 "unknown method" -m nosuch "$s" "$d/x"
+expect 2 "invalid size" --offset 12Q "$s" "$d/x"
+expect 2 "invalid size" --length -5 "$s" "$d/x"
+expect 2 "expected SRC and DST" "$s"
+expect 2 "expected SRC and DST" "$s" "$d/x" "$d/y"
+expect 2 "invalid DST" "$s" tcp-listen:9000
+expect 2 "invalid DST" "$s" tcp:127.0.0.1
+expect 2 "invalid SRC" tcp:127.0.0.1:9000 "$d/x"
+expect 2 "invalid SRC" tcp-listen:127.0.0.1:99999 "$d/x"
+same "$d/keep.orig" "$d/keep" "DST untouched by the failures"
+if [ "$(id -u)" -ne 0 ]; then
+	chmod 000 "$d/keep.orig"
+	expect 1 "Permission denied" "$d/keep.orig" "$d/x"
+	chmod 644 "$d/keep.orig"
+elif command -v setpriv >/dev/null; then
+	# As root, run zcp as nobody on a root-only file in a private dir.
+	pd=$tmp/priv
+	mkdir -p "$pd" && chmod 755 "$tmp" "$pd"
+	mkdata "$pd/secret" 100 && chmod 600 "$pd/secret"
+	chmod 777 "$pd"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$zcp" "$pd/secret" "$pd/copy" >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^zcp: .*Permission denied' "$d/err" &&
+		[ ! -e "$pd/copy" ]; then
+		ok "unreadable SRC (as nobody) -> 1: $(cat "$d/err")"
+	else
+		bad "unreadable SRC as nobody: exit $rc: $(cat "$d/err")"
+	fi
+else
+	echo "note: unreadable-file check skipped (root without setpriv)"
+fi
+only_files "$d" $(cd "$d" && ls -A | grep -v '^\.')
+finish

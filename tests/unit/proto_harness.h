@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto_harness.h — what the proto_* unit tests share (header-only, as
+ * each unit test is its own program): a real broker (store in a temporary
+ * directory, event loop, coordinator) without a listening socket, client
+ * connections made of socketpairs, requests fed to broker_dispatch() and
+ * answers read back frame by frame from the client end.
+ */
+#ifndef ZC_TEST_PROTO_HARNESS_H
+#define ZC_TEST_PROTO_HARNESS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "group/coord.h"
+#include "helpers.h"
+
+static struct broker th_b;
+
+struct tconn {
+	struct conn *c;
+	int peer;
+	uint8_t buf[1 << 20];
+};
+
+static inline void th_noop(struct ev_loop *ev, int fd, unsigned events,
+			   void *arg)
+{
+}
+
+/* A fresh client connection (closing any previous peer end). */
+static inline void th_conn(struct tconn *t)
+{
+	int sv[2], big = 4 << 20;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		t_fatal("socketpair: %s", strerror(errno));
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		t_fatal("out of memory");
+	c->b = &th_b;
+	c->fd = sv[0];
+	c->out_tail = &c->out;
+	snprintf(c->peer, sizeof(c->peer), "test:%d", sv[0]);
+	ev_set(th_b.ev, c->fd, EV_READ, th_noop, c);
+	c->next = th_b.conns;
+	if (th_b.conns)
+		th_b.conns->prev = c;
+	th_b.conns = c;
+	th_b.nconns++;
+	t->c = c;
+	t->peer = sv[1];
+}
+
+static inline void th_setup(void)
+{
+	struct broker *b = &th_b;
+	config_defaults(&b->cfg);
+	snprintf(b->cfg.data_dir, sizeof(b->cfg.data_dir), "%s/data",
+		 t_tmpdir());
+	snprintf(b->adv_host, sizeof(b->adv_host), "127.0.0.1");
+	b->adv_port = 9092;
+	b->lfd = -1;
+	b->cfg.group_min_session_ms = 10;
+	char od[4200];
+	snprintf(od, sizeof(od), "%s/offsets", t_tmpdir());
+	if (ev_create(&b->ev) ||
+	    topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log) ||
+	    offstore_open(&b->offs, od) || coord_create(&b->coord, b))
+		t_fatal("cannot set up a broker in %s", t_tmpdir());
+}
+
+static inline void th_teardown(void)
+{
+	struct broker *b = &th_b;
+	conn_close_all(b);
+	coord_free(b->coord);
+	offstore_close(b->offs);
+	topics_close(b->topics);
+	ev_destroy(b->ev);
+}
+
+/* Start a request: header v1 (v2 for ApiVersions v3+). */
+static inline void th_hdr(struct kw *w, int16_t key, int16_t ver, int32_t corr)
+{
+	kw_init(w);
+	kw_i16(w, key);
+	kw_i16(w, ver);
+	kw_i32(w, corr);
+	kw_str(w, "unit");
+	if (key == 18 && ver >= 3)
+		kw_tags0(w);
+}
+
+/* Dispatch one request (consumed) and run what the loop would run
+ * before sleeping. Returns the enum api_result. */
+static inline int th_send(struct tconn *t, struct kw *req)
+{
+	int rc = broker_dispatch(&th_b, t->c, req->buf, req->len);
+	kw_free(req);
+	conn_run_ready(&th_b);
+	if (th_b.appended)
+		fetch_wake(&th_b);
+	return rc;
+}
+
+/* Read exactly n bytes if they are there (they are written before
+ * th_send returns, so no waiting). */
+static inline bool th_readn(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r <= 0)
+			return false;
+		got += r;
+	}
+	return true;
+}
+
+/* The next answer on t: its body (after the correlation id) in a reader,
+ * or false when none is waiting or the correlation id differs. */
+static inline bool th_answer(struct tconn *t, int32_t corr, struct kr *r)
+{
+	uint8_t h[4];
+	if (!th_readn(t->peer, h, 4))
+		return false;
+	int32_t len = kbe32(h);
+	if (len < 4 || (size_t)len > sizeof(t->buf) ||
+	    !th_readn(t->peer, t->buf, len))
+		return false;
+	if (kbe32(t->buf) != corr)
+		return false;
+	kr_init(r, t->buf + 4, len - 4);
+	return true;
+}
+
+/* Run the event loop (timers: group tick, parked fetches) for ms. */
+static inline void th_stop(struct ev_loop *ev, uint64_t id, void *arg)
+{
+	ev_stop(ev);
+}
+
+static inline void th_hook(struct ev_loop *ev, void *arg)
+{
+	conn_run_ready(&th_b);
+	if (th_b.appended)
+		fetch_wake(&th_b);
+}
+
+static inline void th_run(int64_t ms)
+{
+	ev_timer(th_b.ev, ms, th_stop, NULL);
+	ev_before_sleep(th_b.ev, th_hook, NULL);
+	ev_run(th_b.ev);
+}
+
+#endif /* ZC_TEST_PROTO_HARNESS_H */

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto_requests.c — Description: every request handler of the broker,
+ * driven in-process through broker_dispatch() on a socketpair, with a real
+ * store in a temporary directory. First one valid request per API and a
+ * check of the answer (produce two batches, fetch them back byte for byte
+ * through the file-slice path, offsets, topics, a one-member group from
+ * JoinGroup to LeaveGroup with a commit); then every valid request again
+ * cut at every length and with random bytes changed, many thousand
+ * times: each must be answered or refused, never crash (this program also
+ * runs under ASan+UBSan).
+ */
+#include "batch_builder.h"
+#include "proto_harness.h"
+
+static struct tconn T;
+
+/* Send one request; returns the response body (after the correlation id)
+ * with its length, or NULL when there was none. A connection that was
+ * closed or parked is replaced by a fresh one. */
+static const uint8_t *call(struct kw *req, int32_t corr, size_t *len)
+{
+	struct kw copy;
+	kw_init(&copy);
+	kw_raw(&copy, req->buf, req->len);
+	th_send(&T, &copy);
+	bool gone = T.c->parked || T.c->closing;
+	if (gone)
+		conn_fail(T.c, NULL); /* freed by conn_run_ready */
+	conn_run_ready(&th_b);
+	struct kr r;
+	bool ok = th_answer(&T, corr, &r);
+	if (gone) {
+		close(T.peer);
+		th_conn(&T);
+	}
+	if (!ok)
+		return NULL;
+	*len = kr_left(&r);
+	return r.p + r.off;
+}
+
+#define hdr th_hdr
+#define B   th_b
+
+/* ---- valid requests, kept for the mutation phase ------------------------ */
+
+#define MAXREQ 32
+static struct kw reqs[MAXREQ];
+static int nreqs;
+
+static void keep(struct kw *w)
+{
+	if (nreqs < MAXREQ) {
+		struct kw *k = &reqs[nreqs++];
+		kw_init(k);
+		kw_raw(k, w->buf, w->len);
+	}
+}
+
+static void t_apiversions(void)
+{
+	for (int16_t v = 0; v <= 4; v++) {
+		struct kw w;
+		size_t len;
+		hdr(&w, 18, v, 100 + v);
+		if (v == 3) {
+			kw_cstr(&w, "unit");
+			kw_cstr(&w, "1");
+			kw_tags0(&w);
+		}
+		const uint8_t *p = call(&w, 100 + v, &len);
+		CHECK(p != NULL);
+		if (p) {
+			struct kr r;
+			kr_init(&r, p, len);
+			int16_t err = kr_i16(&r);
+			int32_t n = v == 3 ? kr_carray(&r) : kr_array(&r);
+			CHECK_EQ(err, v == 4 ? KERR_UNSUPPORTED_VERSION : 0);
+			CHECK_EQ(n, broker_napis);
+		}
+		keep(&w);
+		kw_free(&w);
+	}
+}
+
+static int16_t topic_err(const uint8_t *p, size_t len, bool thr, bool msg)
+{
+	struct kr r;
+	kr_init(&r, p, len);
+	if (thr)
+		kr_i32(&r);
+	if (kr_array(&r) != 1)
+		return -100;
+	kr_str(&r);
+	int16_t e = kr_i16(&r);
+	if (msg)
+		kr_str(&r);
+	return kr_ok(&r) ? e : -101;
+}
+
+static void t_topics(void)
+{
+	struct kw w;
+	size_t len;
+	for (int i = 0; i < 2; i++) {
+		hdr(&w, 19, 3, 200 + i);
+		kw_array(&w, 1);
+		kw_str(&w, "ut");
+		kw_i32(&w, 2);
+		kw_i16(&w, 1);
+		kw_array(&w, 0);
+		kw_array(&w, 0);
+		kw_i32(&w, 1000);
+		kw_i8(&w, 0);
+		const uint8_t *p = call(&w, 200 + i, &len);
+		CHECK(p && topic_err(p, len, true, true) ==
+			       (i ? KERR_TOPIC_ALREADY_EXISTS : 0));
+		keep(&w);
+		kw_free(&w);
+	}
+	CHECK_EQ(topics_partitions(B.topics, "ut"), 2);
+	/* Metadata v4 without auto-create, then v1 with it. */
+	hdr(&w, 3, 4, 210);
+	kw_array(&w, 1);
+	kw_str(&w, "auto1");
+	kw_i8(&w, 0);
+	const uint8_t *p = call(&w, 210, &len);
+	CHECK(p != NULL);
+	if (p) {
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);		   /* throttle */
+		CHECK_EQ(kr_array(&r), 1); /* brokers */
+		CHECK_EQ(kr_i32(&r), 1);   /* node id */
+		CHECK(kstr_eq(kr_str(&r), "127.0.0.1"));
+		CHECK_EQ(kr_i32(&r), 9092);
+		kr_str(&r);		   /* rack */
+		kr_str(&r);		   /* cluster */
+		CHECK_EQ(kr_i32(&r), 1);   /* controller */
+		CHECK_EQ(kr_array(&r), 1); /* topics */
+		CHECK_EQ(kr_i16(&r), KERR_UNKNOWN_TOPIC);
+	}
+	keep(&w);
+	kw_free(&w);
+	hdr(&w, 3, 1, 211);
+	kw_array(&w, 1);
+	kw_str(&w, "auto1");
+	p = call(&w, 211, &len);
+	CHECK(p != NULL);
+	CHECK_EQ(topics_partitions(B.topics, "auto1"), 1);
+	keep(&w);
+	kw_free(&w);
+	hdr(&w, 3, 0, 212); /* v0, all topics */
+	kw_array(&w, 0);
+	CHECK(call(&w, 212, &len) != NULL);
+	keep(&w);
+	kw_free(&w);
+	hdr(&w, 20, 1, 213);
+	kw_array(&w, 1);
+	kw_str(&w, "auto1");
+	kw_i32(&w, 1000);
+	p = call(&w, 213, &len);
+	CHECK(p && topic_err(p, len, true, false) == 0);
+	CHECK_EQ(topics_partitions(B.topics, "auto1"), -ENOENT);
+	keep(&w);
+	kw_free(&w);
+}
+
+static uint8_t batches[2][4096];
+static size_t blen[2];
+
+static int16_t produce(int corr, uint8_t *batch, size_t n, int64_t *base)
+{
+	struct kw w;
+	size_t len;
+	hdr(&w, 0, 7, corr);
+	kw_str(&w, NULL);
+	kw_i16(&w, -1);
+	kw_i32(&w, 1000);
+	kw_array(&w, 1);
+	kw_str(&w, "ut");
+	kw_array(&w, 1);
+	kw_i32(&w, 0);
+	kw_bytes(&w, batch, (int32_t)n);
+	keep(&w);
+	const uint8_t *p = call(&w, corr, &len);
+	kw_free(&w);
+	if (!p)
+		return -100;
+	struct kr r;
+	kr_init(&r, p, len);
+	kr_array(&r);
+	kr_str(&r);
+	kr_array(&r);
+	kr_i32(&r);
+	int16_t err = kr_i16(&r);
+	*base = kr_i64(&r);
+	return kr_ok(&r) ? err : -101;
+}
+
+static void t_produce_fetch(void)
+{
+	int64_t base;
+	for (int i = 0; i < 2; i++) {
+		blen[i] =
+		    bb_build(batches[i], 5, 100, ev_wall_ms() + i, 1, 7 + i);
+		uint8_t tmp[4096];
+		memcpy(tmp, batches[i], blen[i]);
+		CHECK_EQ(produce(300 + i, tmp, blen[i], &base), 0);
+		CHECK_EQ(base, 5 * i);
+	}
+	uint8_t bad[4096];
+	memcpy(bad, batches[0], blen[0]);
+	bad[blen[0] - 3] ^= 0x40;
+	CHECK_EQ(produce(310, bad, blen[0], &base), KERR_CORRUPT_MESSAGE);
+
+	struct kw w;
+	size_t len;
+	for (int off = 0; off <= 1; off++) {
+		int64_t at = off ? 100 : 0;
+		hdr(&w, 1, 11, 320 + off);
+		kw_i32(&w, -1);
+		kw_i32(&w, 0); /* max wait */
+		kw_i32(&w, 1);
+		kw_i32(&w, 1 << 20);
+		kw_i8(&w, 1);
+		kw_i32(&w, 0);
+		kw_i32(&w, -1);
+		kw_array(&w, 1);
+		kw_str(&w, "ut");
+		kw_array(&w, 1);
+		kw_i32(&w, 0);
+		kw_i32(&w, -1);
+		kw_i64(&w, at);
+		kw_i64(&w, -1);
+		kw_i32(&w, 1 << 20);
+		kw_array(&w, 0);
+		kw_str(&w, "");
+		const uint8_t *p = call(&w, 320 + off, &len);
+		keep(&w);
+		kw_free(&w);
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);
+		CHECK_EQ(kr_i16(&r), 0);
+		kr_i32(&r);
+		CHECK_EQ(kr_array(&r), 1);
+		CHECK(kstr_eq(kr_str(&r), "ut"));
+		CHECK_EQ(kr_array(&r), 1);
+		CHECK_EQ(kr_i32(&r), 0);
+		CHECK_EQ(kr_i16(&r), off ? KERR_OFFSET_OUT_OF_RANGE : 0);
+		CHECK_EQ(kr_i64(&r), 10); /* high watermark */
+		CHECK_EQ(kr_i64(&r), 10); /* last stable */
+		CHECK_EQ(kr_i64(&r), 0);  /* log start */
+		CHECK_EQ(kr_array(&r), 0);
+		CHECK_EQ(kr_i32(&r), -1);
+		struct kstr rec = kr_bytes(&r);
+		CHECK(kr_ok(&r));
+		CHECK_EQ(kr_left(&r), 0);
+		if (off) {
+			CHECK_EQ(rec.len, 0);
+			continue;
+		}
+		CHECK_EQ(rec.len, (int32_t)(blen[0] + blen[1]));
+		if (rec.len != (int32_t)(blen[0] + blen[1]))
+			continue;
+		/* The log stamps BaseOffset and the leader epoch; the rest
+		 * must be the produced bytes exactly. */
+		const uint8_t *q = (const uint8_t *)rec.p;
+		for (int i = 0; i < 2; i++) {
+			CHECK_EQ((int64_t)bb_get64(q), 5 * i);
+			CHECK(!memcmp(q + 16, batches[i] + 16, blen[i] - 16));
+			q += blen[i];
+		}
+	}
+	/* ListOffsets v2: latest and earliest. */
+	for (int i = 0; i < 2; i++) {
+		hdr(&w, 2, 2, 330 + i);
+		kw_i32(&w, -1);
+		kw_i8(&w, 0);
+		kw_array(&w, 1);
+		kw_str(&w, "ut");
+		kw_array(&w, 1);
+		kw_i32(&w, 0);
+		kw_i64(&w, i ? -2 : -1);
+		const uint8_t *p = call(&w, 330 + i, &len);
+		keep(&w);
+		kw_free(&w);
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);
+		kr_array(&r);
+		kr_str(&r);
+		kr_array(&r);
+		kr_i32(&r);
+		CHECK_EQ(kr_i16(&r), 0);
+		kr_i64(&r);
+		CHECK_EQ(kr_i64(&r), i ? 0 : 10);
+	}
+}
+
+static void t_group(void)
+{
+	struct kw w;
+	size_t len;
+	char member[256] = "";
+	hdr(&w, 10, 2, 400);
+	kw_str(&w, "ug");
+	kw_i8(&w, 0);
+	CHECK(call(&w, 400, &len) != NULL);
+	keep(&w);
+	kw_free(&w);
+
+	hdr(&w, 11, 5, 401);
+	kw_str(&w, "ug");
+	kw_i32(&w, 30000);
+	kw_i32(&w, 60000);
+	kw_str(&w, "");
+	kw_str(&w, NULL);
+	kw_str(&w, "consumer");
+	kw_array(&w, 1);
+	kw_str(&w, "range");
+	kw_bytes(&w, "meta", 4);
+	const uint8_t *p = call(&w, 401, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p != NULL);
+	int32_t gen = -1;
+	if (p) {
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);
+		CHECK_EQ(kr_i16(&r), 0);
+		gen = kr_i32(&r);
+		CHECK_EQ(gen, 1);
+		CHECK(kstr_eq(kr_str(&r), "range"));
+		struct kstr leader = kr_str(&r);
+		struct kstr me = kr_str(&r);
+		CHECK(kstr_copy(member, sizeof(member), me));
+		CHECK(leader.len == me.len && !memcmp(leader.p, me.p, me.len));
+		CHECK_EQ(kr_array(&r), 1);
+		kr_str(&r);
+		kr_str(&r);
+		struct kstr md = kr_bytes(&r);
+		CHECK(md.len == 4 && !memcmp(md.p, "meta", 4));
+	}
+	hdr(&w, 14, 3, 402);
+	kw_str(&w, "ug");
+	kw_i32(&w, gen);
+	kw_str(&w, member);
+	kw_str(&w, NULL);
+	kw_array(&w, 1);
+	kw_str(&w, member);
+	kw_bytes(&w, "assign", 6);
+	p = call(&w, 402, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p != NULL);
+	if (p) {
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);
+		CHECK_EQ(kr_i16(&r), 0);
+		struct kstr a = kr_bytes(&r);
+		CHECK(a.len == 6 && !memcmp(a.p, "assign", 6));
+	}
+	hdr(&w, 12, 3, 403);
+	kw_str(&w, "ug");
+	kw_i32(&w, gen);
+	kw_str(&w, member);
+	kw_str(&w, NULL);
+	p = call(&w, 403, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p && len == 6 && kbe16(p + 4) == 0);
+
+	hdr(&w, 8, 5, 404);
+	kw_str(&w, "ug");
+	kw_i32(&w, gen);
+	kw_str(&w, member);
+	kw_array(&w, 1);
+	kw_str(&w, "ut");
+	kw_array(&w, 1);
+	kw_i32(&w, 1);
+	kw_i64(&w, 42);
+	kw_str(&w, "md");
+	p = call(&w, 404, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p != NULL);
+	int64_t off = -1;
+	CHECK_EQ(offstore_fetch(B.offs, "ug", "ut", 1, &off, NULL), 0);
+	CHECK_EQ(off, 42);
+
+	hdr(&w, 9, 5, 405);
+	kw_str(&w, "ug");
+	kw_array(&w, -1);
+	p = call(&w, 405, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p != NULL);
+	if (p) {
+		struct kr r;
+		kr_init(&r, p, len);
+		kr_i32(&r);
+		CHECK_EQ(kr_array(&r), 1);
+		CHECK(kstr_eq(kr_str(&r), "ut"));
+		CHECK_EQ(kr_array(&r), 1);
+		CHECK_EQ(kr_i32(&r), 1);
+		CHECK_EQ(kr_i64(&r), 42);
+		kr_i32(&r);
+		CHECK(kstr_eq(kr_str(&r), "md"));
+		CHECK_EQ(kr_i16(&r), 0);
+		CHECK_EQ(kr_i16(&r), 0);
+		CHECK(kr_ok(&r) && !kr_left(&r));
+	}
+	hdr(&w, 15, 2, 406);
+	kw_array(&w, 1);
+	kw_str(&w, "ug");
+	CHECK(call(&w, 406, &len) != NULL);
+	keep(&w);
+	kw_free(&w);
+	hdr(&w, 16, 2, 407);
+	CHECK(call(&w, 407, &len) != NULL);
+	keep(&w);
+	kw_free(&w);
+	hdr(&w, 13, 1, 408);
+	kw_str(&w, "ug");
+	kw_str(&w, member);
+	p = call(&w, 408, &len);
+	CHECK(p && len == 6 && kbe16(p + 4) == 0);
+	keep(&w);
+	kw_free(&w);
+	/* Leaving twice: the member is gone. */
+	hdr(&w, 13, 0, 409);
+	kw_str(&w, "ug");
+	kw_str(&w, member);
+	p = call(&w, 409, &len);
+	CHECK(p && len == 2 && kbe16(p) == KERR_UNKNOWN_MEMBER_ID);
+	kw_free(&w);
+}
+
+/* Every valid request cut short at every length, then with random
+ * bytes changed. Only survival is checked (and ASan's verdict). */
+static void mutate(void)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < nreqs; i++) {
+		struct kw *k = &reqs[i];
+		struct kw m;
+		for (size_t n = 0; n < k->len; n++) {
+			kw_init(&m);
+			kw_raw(&m, k->buf, n);
+			size_t len;
+			call(&m, -1, &len);
+			kw_free(&m);
+		}
+		for (int round = 0; round < 400; round++) {
+			kw_init(&m);
+			kw_raw(&m, k->buf, k->len);
+			int flips = 1 + round % 4;
+			for (int f = 0; f < flips; f++) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				size_t at =
+				    8 + seed % (m.len > 8 ? m.len - 8 : 1);
+				if (at < m.len)
+					m.buf[at] = (uint8_t)(seed >> 32);
+			}
+			size_t len;
+			call(&m, -1, &len);
+			kw_free(&m);
+		}
+	}
+}
+
+int main(void)
+{
+	th_setup();
+	th_conn(&T);
+	t_apiversions();
+	t_topics();
+	t_produce_fetch();
+	t_group();
+	mutate();
+	th_teardown();
+	for (int i = 0; i < nreqs; i++)
+		kw_free(&reqs[i]);
+	return t_result();
+}

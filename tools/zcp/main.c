@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c — zcp: copy bytes from SRC to DST with the fewest copies.
+ *
+ *   zcp [OPTIONS] SRC DST
+ *
+ * Parses the command line, opens both ends (endpoint.c), picks the way to
+ * move the bytes like an expert would (a reflink clone for a whole regular
+ * file, then libzcio's AUTO choice, or exactly the method named with -m),
+ * and commits the destination only when every byte arrived. Exit status:
+ * 0 success, 1 failure (one "zcp: WHAT: REASON" line on stderr), 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "zcp.h"
+
+#define EXIT_USAGE 2
+/* With --progress, chunks small enough for a lively display and a prompt
+ * reaction to Ctrl-C, big enough to cost nothing. */
+#define PROGRESS_CHUNK (8u << 20)
+
+struct zcp_args {
+	enum zc_method method;
+	bool explicit_method;
+	uint64_t offset;
+	uint64_t length;
+	bool length_set;
+	bool progress, stats, json, fsync;
+	const char *src, *dst;
+};
+
+struct zcp_run {
+	struct zcp_args a;
+	struct zcp_end src, dst;
+	struct zcp_progress prog;
+	struct zcp_report rep;
+	off_t off;	 /* input position when SRC is seekable */
+	bool seekable;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: zcp [OPTIONS] SRC DST\n"
+		"Copy bytes from SRC to DST with the fewest copies (libzcio).\n"
+		"\n"
+		"  SRC  PATH | - (stdin) | tcp-listen:[HOST:]PORT (accept one connection)\n"
+		"  DST  PATH | - (stdout) | tcp:HOST:PORT (connect and send)\n"
+		"\n"
+		"  -m, --method NAME   auto (default) or one of: read-write, mmap, sendfile,\n"
+		"                      splice, copy-file-range, direct, io-uring, msg-zerocopy\n"
+		"      --offset N      start of the range of SRC (K, M, G suffixes)\n"
+		"      --length N      length of the range (default: to the end)\n"
+		"  -p, --progress      progress on stderr: bytes, rate, percent and ETA\n"
+		"      --stats         after the transfer, one line of accounting on stderr\n"
+		"      --json          the same as one JSON object on stderr\n"
+		"      --fsync         fsync a file DST before renaming it into place\n"
+		"  -h, --help          this text\n"
+		"      --version       the version\n"
+		"\n"
+		"A file DST is written to a temporary file beside it and renamed into\n"
+		"place only when complete; on failure the old DST is left untouched.\n"
+		"Exit status: 0 success, 1 failure, 2 bad usage.\n");
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("zcp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'zcp --help')\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static uint64_t size_arg(const char *opt, const char *val)
+{
+	uint64_t v;
+	int ret = tc_parse_size(val, &v);
+
+	if (ret)
+		bad_usage("%s: invalid size '%s': %s", opt, val,
+			  ret == -ERANGE ? "too large" : "expected N[K|M|G|T]");
+	if (v > (uint64_t)INT64_MAX)
+		bad_usage("%s: invalid size '%s': too large", opt, val);
+	return v;
+}
+
+static void method_arg(struct zcp_args *a, const char *name)
+{
+	int m = zc_method_from_name(name);
+
+	if (m < 0) {
+		fprintf(stderr, "zcp: unknown method '%s' (one of:", name);
+		for (int i = 0; i < ZC_METHOD_COUNT; i++)
+			fprintf(stderr, " %s", zc_method_name((enum zc_method)i));
+		fputs(")\n", stderr);
+		exit(EXIT_USAGE);
+	}
+	a->method = (enum zc_method)m;
+	a->explicit_method = m != ZC_AUTO;
+}
+
+enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_STATS, OPT_JSON, OPT_FSYNC,
+       OPT_VERSION };
+
+static void parse_args(struct zcp_args *a, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"method", required_argument, NULL, 'm'},
+		{"offset", required_argument, NULL, OPT_OFFSET},
+		{"length", required_argument, NULL, OPT_LENGTH},
+		{"progress", no_argument, NULL, 'p'},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"fsync", no_argument, NULL, OPT_FSYNC},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "m:ph", longs, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			method_arg(a, optarg);
+			break;
+		case OPT_OFFSET:
+			a->offset = size_arg("--offset", optarg);
+			break;
+		case OPT_LENGTH:
+			a->length = size_arg("--length", optarg);
+			a->length_set = true;
+			break;
+		case 'p':
+			a->progress = true;
+			break;
+		case OPT_STATS:
+			a->stats = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_FSYNC:
+			a->fsync = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("zcp (zcio) %s\n", zc_version());
+			exit(0);
+		case ':':
+			bad_usage("%s: missing argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				bad_usage("-%c: unknown option", optopt);
+			bad_usage("%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		bad_usage("expected SRC and DST, got %d operand%s",
+			  argc - optind, argc - optind == 1 ? "" : "s");
+	a->src = argv[optind];
+	a->dst = argv[optind + 1];
+}
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct zcp_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	zcp_progress_finish(&r->prog, 0, false);
+	fputs("zcp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	zcp_end_close(&r->dst, true);
+	zcp_end_close(&r->src, false);
+	return 1;
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "a signal";
+	}
+}
+
+/* Skip `n` bytes of a source that cannot seek (stdin pipe, socket). */
+static int discard(int fd, uint64_t n)
+{
+	char buf[65536];
+
+	while (n) {
+		ssize_t got = read(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+
+		if (got < 0 && errno == EINTR && !zcp_stop_signal())
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return 0;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Where the range starts and, when it can be known, how long it is. */
+static int plan_range(struct zcp_run *r, bool *known, uint64_t *total)
+{
+	const struct stat *st = &r->src.st;
+	off_t base = 0, end = -1;
+
+	*known = false;
+	*total = 0;
+	r->seekable = S_ISREG(st->st_mode) || S_ISBLK(st->st_mode);
+	if (r->seekable) {
+		if (r->src.kind == ZCP_STDIO) {
+			base = lseek(r->src.fd, 0, SEEK_CUR);
+			if (base < 0)
+				return -errno;
+		}
+		r->off = base + (off_t)r->a.offset;
+		/* procfs and sysfs files say 0: their size is unknown. */
+		if (S_ISREG(st->st_mode) && st->st_size > 0)
+			end = st->st_size;
+		else if (S_ISBLK(st->st_mode))
+			end = lseek(r->src.fd, 0, SEEK_END);
+		if (end >= 0) {
+			*known = true;
+			*total = end > r->off ? (uint64_t)(end - r->off) : 0;
+		}
+	} else if (r->a.offset) {
+		int ret = discard(r->src.fd, r->a.offset);
+
+		if (ret)
+			return ret;
+	}
+	if (r->a.length_set) {
+		*total = *known ? min_u64(*total, r->a.length) : r->a.length;
+		*known = true;
+	}
+	return 0;
+}
+
+static int on_progress(uint64_t moved, void *arg)
+{
+	struct zcp_run *r = arg;
+
+	zcp_progress_update(&r->prog, moved);
+	return zcp_stop_signal() != 0;
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+}
+
+/*
+ * A reflink clone: the whole of a regular SRC into the new temporary DST.
+ * Returns 1 when it worked, 0 when it does not apply, -1 when the file
+ * system declined (DST is then still empty for the byte-moving methods).
+ */
+static int try_clone(struct zcp_run *r)
+{
+	const struct stat *st = &r->src.st;
+	struct rusage ru0, ru1;
+	uint64_t t0;
+	int ret;
+
+	if (r->a.explicit_method || !r->dst.temp || !S_ISREG(st->st_mode) ||
+	    st->st_size <= 0 || r->src.kind != ZCP_PATH || r->a.offset ||
+	    (r->a.length_set && r->a.length < (uint64_t)st->st_size))
+		return 0;
+	getrusage(RUSAGE_THREAD, &ru0);
+	t0 = tc_now_ns();
+	ret = zc_clone(r->dst.fd, r->src.fd);
+	if (ret)
+		return -1;
+	getrusage(RUSAGE_THREAD, &ru1);
+	r->rep.method = "clone";
+	r->rep.st.bytes = (uint64_t)st->st_size;
+	r->rep.st.syscalls = 1;
+	r->rep.st.wall_ns = tc_now_ns() - t0;
+	r->rep.st.cpu_user_ns = tv_ns(&ru1.ru_utime) - tv_ns(&ru0.ru_utime);
+	r->rep.st.cpu_sys_ns = tv_ns(&ru1.ru_stime) - tv_ns(&ru0.ru_stime);
+	r->rep.st.vol_ctxsw = (uint64_t)(ru1.ru_nvcsw - ru0.ru_nvcsw);
+	r->rep.st.invol_ctxsw = (uint64_t)(ru1.ru_nivcsw - ru0.ru_nivcsw);
+	return 1;
+}
+
+/* Keep holes when SRC is a sparse regular file and DST can seek. */
+static unsigned transfer_flags(const struct zcp_run *r)
+{
+	const struct stat *in = &r->src.st;
+	int fl = fcntl(r->dst.fd, F_GETFL);
+
+	if (S_ISREG(in->st_mode) && S_ISREG(r->dst.st.st_mode) &&
+	    (uint64_t)in->st_blocks * 512 < (uint64_t)in->st_size && fl >= 0 &&
+	    !(fl & O_APPEND))
+		return ZC_F_SPARSE;
+	return 0;
+}
+
+static ssize_t move_bytes(struct zcp_run *r)
+{
+	struct zc_options o;
+	size_t count = ZC_TO_EOF;
+	int cloned;
+	ssize_t ret;
+
+	memset(&o, 0, sizeof(o));
+	o.method = r->a.method;
+	o.flags = transfer_flags(r);
+	o.chunk_size = r->a.progress ? PROGRESS_CHUNK : 0;
+	o.progress = on_progress;
+	o.progress_arg = r;
+	if (r->a.length_set)
+		count = r->a.length < (uint64_t)ZC_TO_EOF ? (size_t)r->a.length
+							   : ZC_TO_EOF - 1;
+	cloned = try_clone(r);
+	if (cloned > 0)
+		return (ssize_t)r->rep.st.bytes;
+	ret = zc_transfer_opts(r->dst.fd, r->src.fd, r->seekable ? &r->off : NULL,
+			       count, &o, &r->rep.st);
+	r->rep.method = zc_method_name(r->rep.st.method);
+	/* The library zeroes its stats: count the declined clone after. */
+	if (cloned < 0) {
+		r->rep.st.syscalls++;
+		r->rep.st.fallbacks++;
+	}
+	return ret;
+}
+
+static const char *end_error(int err)
+{
+	return err == ZCP_ESAME ? "is the same file as SRC" : strerror(-err);
+}
+
+static int run(struct zcp_run *r)
+{
+	uint64_t total, t0;
+	bool known;
+	ssize_t ret;
+	int err;
+
+	err = zcp_src_open(&r->src);
+	if (err == -EINTR && zcp_stop_signal())
+		return fail(r, "%s: interrupted by %s", r->a.src,
+			    sig_name(zcp_stop_signal()));
+	if (err)
+		return fail(r, "%s: %s", r->a.src, end_error(err));
+	err = zcp_dst_open(&r->dst, &r->src);
+	if (err)
+		return fail(r, "%s: %s", r->a.dst, end_error(err));
+	err = plan_range(r, &known, &total);
+	if (err)
+		return fail(r, "%s: %s", r->a.src, strerror(-err));
+	zcp_progress_init(&r->prog, r->a.progress, known, total);
+
+	t0 = tc_now_ns();
+	ret = move_bytes(r);
+	r->rep.wall_ns = tc_now_ns() - t0;
+	if (ret < 0 && ret == -ECANCELED && zcp_stop_signal())
+		return fail(r, "%s: interrupted by %s after %llu bytes%s",
+			    r->a.dst, sig_name(zcp_stop_signal()),
+			    (unsigned long long)r->rep.st.bytes,
+			    r->dst.temp ? "; left unchanged" : "");
+	if (ret < 0)
+		return fail(r, "%s%s%s -> %s: %s",
+			    r->a.explicit_method ? zc_method_name(r->a.method) : "",
+			    r->a.explicit_method ? " " : "", r->a.src, r->a.dst,
+			    strerror((int)-ret));
+
+	zcp_signals_disarm();
+	if (r->dst.kind == ZCP_TCP && shutdown(r->dst.fd, SHUT_WR) < 0)
+		return fail(r, "%s: %s", r->a.dst, strerror(errno));
+	err = zcp_dst_commit(&r->dst, r->a.fsync);
+	if (err)
+		return fail(r, "%s: %s", r->a.dst, strerror(-err));
+	zcp_progress_finish(&r->prog, (uint64_t)ret, true);
+	zcp_end_close(&r->dst, false);
+	zcp_end_close(&r->src, false);
+	r->rep.src = r->a.src;
+	r->rep.dst = r->a.dst;
+	if (r->a.stats)
+		zcp_report_text(&r->rep);
+	if (r->a.json)
+		zcp_report_json(&r->rep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct zcp_run r;
+
+	parse_args(&r.a, argc, argv);
+	if (zcp_end_parse(&r.src, r.a.src, true))
+		bad_usage("%s: invalid SRC (PATH, -, or tcp-listen:[HOST:]PORT)",
+			  r.a.src);
+	if (zcp_end_parse(&r.dst, r.a.dst, false))
+		bad_usage("%s: invalid DST (PATH, -, or tcp:HOST:PORT)",
+			  r.a.dst);
+	zcp_signals_install();
+	return run(&r);
+}
