@@ -48,6 +48,7 @@ TLIB_SRC     := $(sort $(wildcard tests/lib/*.c))
 TUNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
 TBROKER_SRC  := $(sort $(wildcard tests/broker/*.c))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -66,18 +67,19 @@ TLIB_BIN     := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%,$(TLIB_SRC))
 TUNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(TUNIT_SRC))
 TBROKER_BIN  := $(patsubst tests/broker/%.c,$(BUILD)/tests/broker/%,$(TBROKER_SRC))
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUZZ_REPLAY  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
 
 PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) \
             $(if $(BROKER_SRC),$(BUILD)/zcbroker)
 
 .PHONY: all lib tools broker tests bench-bin run test test-sanitize check \
-        setup setup-run install uninstall format format-check clean
+        setup setup-run install uninstall format format-check clean fuzz fuzz-bin
 .DEFAULT_GOAL := all
 
 all: lib $(PROGRAMS) tests
 
 lib: $(STATIC_LIB) $(SHARED_LIB) $(BUILD)/zcio.pc
-tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN)
+tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY)
 
 # ---- compile ---------------------------------------------------------------
 # Library objects are PIC so one set serves the .a and the .so; symbols not
@@ -144,13 +146,44 @@ $(BUILD)/tests/broker/%: $(BUILD)/obj/tests/broker/%.o $(HELPERS_OBJ) $(BROKER_C
 	@mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB) $(ALL_LDFLAGS) -lm
 
-# Benchmark programs may use librdkafka (a real client); built on demand only.
-$(BUILD)/bench/%: bench/%.c $(STATIC_LIB)
+# Benchmark programs may use the broker's storage and librdkafka (a real
+# client); built on demand only.
+$(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Ibroker -o $@ $< $(STATIC_LIB) $(ALL_LDFLAGS) -lrdkafka -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibroker -o $@ $< $(BROKER_CORE) $(STATIC_LIB) \
+		$(ALL_LDFLAGS) -lrdkafka -lm
 
 bench-bin: $(BENCH_BIN)
+
+# ---- fuzzing ---------------------------------------------------------------
+# tests/fuzz/fuzz_NAME.c are libFuzzer targets. The normal build links each
+# with replay_main.c into $(BUILD)/tests/fuzz/fuzz_NAME, a test replaying
+# tests/fuzz/corpus/NAME/; `make fuzz` builds the real fuzzers with clang
+# into $(FUZZ_BUILD)/fuzz_NAME (run: fuzz_NAME tests/fuzz/corpus/NAME).
+FUZZ_COMMON  := $(call obj,tests/fuzz/common.c)
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
+
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(call obj,tests/fuzz/replay_main.c) $(FUZZ_COMMON) $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(ALL_LDFLAGS) -lm
+
+# Keep the objects: they are reached only through pattern rules.
+.SECONDARY: $(call obj,$(wildcard tests/fuzz/*.c)) $(HELPERS_OBJ)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="$(FUZZ_CFLAGS)" fuzz-bin
+
+fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
+
+$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
+	$(call say,LD,$@)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LDFLAGS) -lm
 
 # ---- the README's two commands ---------------------------------------------
 setup:

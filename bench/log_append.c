@@ -20,15 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log/batch.c"
-#include "log/config.c"
-#include "log/crc32c.c"
-#include "log/index.c"
-#include "log/plog.c"
-#include "log/plog_read.c"
-#include "log/recovery.c"
-#include "log/retention.c"
-#include "log/segment.c"
+#include "log/log_int.h"
 
 static double now_s(void)
 {

@@ -4,6 +4,7 @@
 # runs, commands interleaved). Reports the median wall time of each, the
 # rate, and zcp's speed as a ratio to cp (target: >= 1.0x).
 #   bench/zcp-vs-cp.sh [SIZE]      SIZE default 1G
+RUNS=${RUNS:-9} # writeback makes single runs noisy
 . "$(dirname "$0")/zcp-common.sh"
 size=${1:-1G}
 bytes=$(numfmt --from=iec "$size")
@@ -23,6 +24,7 @@ for i in $(seq 1 "$RUNS"); do
 	for k in $order; do
 		rm -f "$dst"
 		sync
+		sleep 0.3
 		timed "$BENCH_DIR/t.$k" ${cmds[$k]} || exit 1
 		cmp -s "$src" "$dst" || { echo "$k: copy differs"; exit 1; }
 	done

@@ -6,6 +6,12 @@
 # sender CPU per GiB (user+sys of the sender process from getrusage via
 # /usr/bin/time), medians of RUNS; targets: zcp >= 0.95x iperf3 -Z
 # throughput and <= 0.5x the CPU/GiB of zcp -m read-write.
+#
+# On loopback the sender's CPU also pays for the receive side of the TCP
+# stack (softirq work runs in the sending context), and how much depends on
+# whether sender and receiver share a CPU. So every tool runs pinned with
+# taskset in two placements: "shared" (both on CPU 0) and "split" (sender
+# on CPU 0, receiver on CPU 1; needs 2 CPUs), reported separately.
 #   bench/zcp-vs-iperf3.sh [SIZE]      SIZE default 1G
 . "$(dirname "$0")/zcp-common.sh"
 size=${1:-1G}
@@ -22,24 +28,24 @@ free_port() {
 jget() { # jget FILE EXPR: a value out of a JSON document
 	"$py" -c 'import json, sys; o = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
-echo "commands:"
+command -v taskset >/dev/null || { echo "taskset (util-linux) is missing"; exit 1; }
+echo "commands (each prefixed with taskset -c CPU, see placements):"
 echo "  iperf3:   iperf3 -s -1 -p PORT  |  iperf3 -c 127.0.0.1 -p PORT -F $src -Z -J"
 echo "  zcp:      $ZCP -m read-write tcp-listen:127.0.0.1:0 /dev/null  |  $ZCP --json $src tcp:127.0.0.1:PORT"
 echo "  zcp-rw:   (same receiver)  |  $ZCP -m read-write --json $src tcp:127.0.0.1:PORT"
 echo "data: $size ($bytes bytes), $RUNS runs each, medians; sender CPU from /usr/bin/time"
-for k in iperf3 zcp zcp-rw; do : >"$BENCH_DIR/r.$k"; done
 
 run_iperf3() {
 	local port j=$BENCH_DIR/iperf.json t=$BENCH_DIR/time
 	port=$(free_port)
-	iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+	taskset -c "$rcpu" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
 	local spid=$!
 	# Wait until the server listens (without connecting to it).
 	for _ in $(seq 1 100); do
 		ss -ltn "sport = :$port" | grep -q LISTEN && break
 		sleep 0.02
 	done
-	/usr/bin/time -f '%U %S' -o "$t" iperf3 -c 127.0.0.1 -p "$port" -F "$src" -Z -J >"$j" ||
+	/usr/bin/time -f '%U %S' -o "$t" taskset -c "$scpu" iperf3 -c 127.0.0.1 -p "$port" -F "$src" -Z -J >"$j" ||
 		{ echo "iperf3 failed"; exit 1; }
 	wait $spid
 	local b s
@@ -52,14 +58,14 @@ run_zcp() { # run_zcp KEY [ZCP OPTIONS]
 	local k=$1 j=$BENCH_DIR/zcp.json t=$BENCH_DIR/time lerr=$BENCH_DIR/lerr port
 	shift
 	rm -f "$lerr"
-	"$ZCP" -m read-write tcp-listen:127.0.0.1:0 /dev/null 2>"$lerr" &
+	taskset -c "$rcpu" "$ZCP" -m read-write tcp-listen:127.0.0.1:0 /dev/null 2>"$lerr" &
 	local lpid=$!
 	for _ in $(seq 1 200); do
 		port=$(sed -n 's/^zcp: listening on .*:\([0-9]*\)$/\1/p' "$lerr")
 		[ -n "$port" ] && break
 		sleep 0.01
 	done
-	/usr/bin/time -f '%U %S' -o "$t" "$ZCP" "$@" --json "$src" tcp:127.0.0.1:$port 2>"$j" ||
+	/usr/bin/time -f '%U %S' -o "$t" taskset -c "$scpu" "$ZCP" "$@" --json "$src" tcp:127.0.0.1:$port 2>"$j" ||
 		{ echo "zcp $* failed: $(cat "$j")"; exit 1; }
 	wait $lpid || { echo "receiver failed: $(cat "$lerr")"; exit 1; }
 	local b s
@@ -83,21 +89,29 @@ for m in auto read-write; do
 	rm -f "$BENCH_DIR/net-recv"
 done
 
-for i in $(seq 1 "$RUNS"); do
-	run_iperf3
-	run_zcp zcp
-	run_zcp zcp-rw -m read-write
+placements="shared:0:0"
+[ "$(nproc)" -ge 2 ] && placements="$placements split:0:1"
+for pl in $placements; do
+	IFS=: read -r name scpu rcpu <<<"$pl"
+	echo "placement $name: sender on CPU $scpu, receiver on CPU $rcpu"
+	for k in iperf3 zcp zcp-rw; do : >"$BENCH_DIR/r.$k"; done
+	for i in $(seq 1 "$RUNS"); do
+		run_iperf3
+		run_zcp zcp
+		run_zcp zcp-rw -m read-write
+	done
+	gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
+	declare -A rate cpu
+	for k in iperf3 zcp zcp-rw; do
+		f=$BENCH_DIR/r.$k
+		rate[$k]=$(awk '{ print $1 / $2 / 1048576 }' "$f" | median)
+		cpu[$k]=$(awk -v g="$gib" '{ print ($3 + $4) / g }' "$f" | median)
+		m=$(awk 'NR == 1 { print $5 }' "$f")
+		printf '  %-7s median %8.1f MiB/s  sender cpu %.3f s/GiB %s\n' "$k" \
+			"${rate[$k]}" "${cpu[$k]}" "${m:+(method $m)}"
+	done
+	echo "  ratio ($name): zcp throughput vs iperf3 -Z = $(ratio "${rate[zcp]}" "${rate[iperf3]}")x (target >= 0.95)"
+	echo "  ratio ($name): zcp sender CPU/GiB vs zcp -m read-write = $(ratio "${cpu[zcp]}" "${cpu[zcp-rw]}")x (target <= 0.5)"
+	echo "  ratio ($name): zcp sender CPU/GiB vs iperf3 -Z = $(ratio "${cpu[zcp]}" "${cpu[iperf3]}")x"
 done
-gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
-declare -A rate cpu
-for k in iperf3 zcp zcp-rw; do
-	f=$BENCH_DIR/r.$k
-	rate[$k]=$(awk '{ print $1 / $2 / 1048576 }' "$f" | median)
-	cpu[$k]=$(awk -v g="$gib" '{ print ($3 + $4) / g }' "$f" | median)
-	m=$(awk 'NR == 1 { print $5 }' "$f")
-	printf '%-7s median %8.1f MiB/s  sender cpu %.3f s/GiB %s\n' "$k" "${rate[$k]}" \
-		"${cpu[$k]}" "${m:+(method $m)}"
-done
-echo "ratio: zcp throughput vs iperf3 -Z = $(ratio "${rate[zcp]}" "${rate[iperf3]}")x (target >= 0.95)"
-echo "ratio: zcp sender CPU/GiB vs zcp -m read-write = $(ratio "${cpu[zcp]}" "${cpu[zcp-rw]}")x (target <= 0.5)"
 rm -f "$src" "$BENCH_DIR"/r.* "$BENCH_DIR"/*.json "$BENCH_DIR/time" "$BENCH_DIR/lerr"

@@ -22,6 +22,7 @@
 
 struct coord;
 struct fetch_wait;
+struct producers;
 
 struct broker {
 	struct bconfig cfg;
@@ -29,6 +30,7 @@ struct broker {
 	struct topics *topics;
 	struct offstore *offs;
 	struct coord *coord;
+	struct producers *producers;
 	int lfd;
 	char adv_host[256];
 	int adv_port;
@@ -146,6 +148,8 @@ int api_describegroups(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
 int api_listgroups(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
+int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
+		       struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, int16_t err);

@@ -28,6 +28,8 @@
 #define RBUF_MIN      65536
 /* Larger read buffers are freed once empty. */
 #define RBUF_KEEP (1u << 20)
+/* Most the read buffer grows by in one step. */
+#define RBUF_STEP (4u << 20)
 
 struct obuf {
 	struct obuf *next;
@@ -320,11 +322,15 @@ static void on_read(struct conn *c)
 		size_t have = c->rlen - c->rpos;
 		size_t want = RBUF_MIN;
 		if (have >= 4) {
+			/* Grow toward the frame as its bytes arrive, not
+			 * all at once on the strength of a length prefix. */
 			int32_t len = kbe32(c->rbuf + c->rpos);
 			if (len > 0 &&
 			    len <= c->b->cfg.socket_request_max_bytes &&
 			    have < 4 + (size_t)len)
 				want = 4 + (size_t)len - have;
+			if (want > RBUF_STEP)
+				want = RBUF_STEP;
 		}
 		if (c->parked || c->out_bytes >= OUT_HIGH) {
 			if (have >= PARKED_IN_MAX) {
@@ -470,6 +476,7 @@ void conn_fail(struct conn *c, const char *why)
 	if (why)
 		blog("%s: %s", c->peer, why);
 	c->closing = true;
+	blog_debug("%s: closed%s", c->peer, c->parked ? " while parked" : "");
 	if (c->parked && c->park_cancel) {
 		void (*fn)(struct conn *, void *) = c->park_cancel;
 		c->park_cancel = NULL;

@@ -19,6 +19,7 @@
 #include "broker.h"
 #include "group/coord.h"
 #include "net.h"
+#include "proto/producers.h"
 
 const struct api broker_apis[] = {
     {0, 3, 7, -1, "Produce", api_produce},
@@ -37,6 +38,7 @@ const struct api broker_apis[] = {
     {18, 0, 3, 3, "ApiVersions", api_apiversions},
     {19, 0, 4, -1, "CreateTopics", api_createtopics},
     {20, 0, 3, -1, "DeleteTopics", api_deletetopics},
+    {22, 0, 1, -1, "InitProducerId", api_initproducerid},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -182,6 +184,8 @@ int broker_start(struct broker *b)
 	}
 	if ((rc = coord_create(&b->coord, b)))
 		return rc;
+	if ((rc = producers_create(&b->producers)))
+		return rc;
 	int port = b->cfg.listen_port;
 	b->lfd = net_listen(b->cfg.listen_host, &port, 512);
 	if (b->lfd < 0) {
@@ -228,6 +232,7 @@ void broker_free(struct broker *b)
 		conn_close_all(b);
 	if (b->coord)
 		coord_free(b->coord);
+	producers_free(b->producers);
 	if (b->offs)
 		offstore_close(b->offs);
 	if (b->topics)

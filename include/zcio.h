@@ -151,7 +151,8 @@ struct zc_stats {
  * -EBADF for an O_APPEND output); it never silently becomes another method.
  *
  * ZC_AUTO picks, in this order, the first method that applies:
- *   regular file -> regular file   copy_file_range (reflinks on CoW fs)
+ *   regular file -> regular file   copy_file_range (reflinks on CoW fs),
+ *                                  then sendfile (across filesystems)
  *   regular file -> stream socket  sendfile
  *   pipe/socket  -> anything       splice
  *   regular file -> pipe           splice (note: page sharing, see README)

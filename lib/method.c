@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include "fault.h"
 
@@ -125,6 +126,17 @@ static bool appends(const struct zc_fdinfo *f)
 	return (f->flags & O_APPEND) && f->kind == ZC_FD_FILE;
 }
 
+/* SO_ZEROCOPY exists for TCP only (unix stream sockets refuse it). */
+static int inet_socket(int fd)
+{
+	int dom = 0;
+	unsigned len = sizeof(dom);
+
+	if (zc__sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0)
+		return 0; /* cannot tell: let the engine find out */
+	return dom == AF_INET || dom == AF_INET6 ? 0 : -EOPNOTSUPP;
+}
+
 int zc__engine_check(enum zc_method m, const struct zc_xfer *x)
 {
 	const struct zc_fdinfo *in = &x->in, *out = &x->out;
@@ -159,8 +171,9 @@ int zc__engine_check(enum zc_method m, const struct zc_xfer *x)
 			return -EINVAL;
 		return appends(out) ? -EBADF : 0;
 	case ZC_MSG_ZEROCOPY:
-		return is_file(in) && out->kind == ZC_FD_SOCK_STREAM ? 0
-								     : -EINVAL;
+		return is_file(in) && out->kind == ZC_FD_SOCK_STREAM
+			   ? inet_socket(x->out_fd)
+			   : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -188,5 +201,8 @@ ZC_API int zc_method_check(int out_fd, int in_fd, enum zc_method m)
 		return r < 0 ? r : (int)m;
 	}
 	n = zc__auto_list(&x, list);
-	return n > 0 ? (int)list[0] : -EINVAL;
+	if (n > 0)
+		return (int)list[0];
+	r = zc__engine_check(ZC_READ_WRITE, &x);
+	return r < 0 ? r : -EINVAL;
 }

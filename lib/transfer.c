@@ -58,8 +58,12 @@ int zc__auto_list(const struct zc_xfer *x, enum zc_method list[ZC_METHOD_COUNT])
 	bool real = !x->in.size_lies;
 	int n = 0;
 
-	if (in == ZC_FD_FILE && out == ZC_FD_FILE && real)
+	if (in == ZC_FD_FILE && out == ZC_FD_FILE && real) {
 		add(x, list, &n, ZC_COPY_FILE_RANGE);
+		/* Across filesystems copy_file_range says EXDEV, but sendfile
+		 * still copies inside the kernel (file output since 2.6.33). */
+		add(x, list, &n, ZC_SENDFILE);
+	}
 	if ((in == ZC_FD_FILE || in == ZC_FD_BLK) && real &&
 	    out == ZC_FD_SOCK_STREAM && !copy)
 		add(x, list, &n, ZC_SENDFILE);
@@ -277,11 +281,12 @@ static int setup(struct zc_xfer *x, off_t *in_off)
 		x->pos = *in_off;
 		x->in_off = &x->pos;
 	}
-	if (x->opts->method != ZC_AUTO) {
-		r = zc__engine_check(x->opts->method, x);
-		if (r < 0)
-			return r;
-	}
+	/* AUTO: read-write serves every pair it can read and write, so its
+	 * refusal (-EBADF wrong open mode, -EISDIR) is AUTO's too. */
+	r = zc__engine_check(
+	    x->opts->method == ZC_AUTO ? ZC_READ_WRITE : x->opts->method, x);
+	if (r < 0)
+		return r;
 	return same_inode(x);
 }
 
@@ -296,6 +301,7 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 	struct zc_stats_clock clk;
 	uint64_t calls0 = zc__sys_calls();
 	off_t start;
+	bool odirect = false;
 	int r;
 
 	x.opts = opts ? opts : &auto_opts;
@@ -321,9 +327,17 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 			x.st->method = list[0];
 		goto out_stats;
 	}
+	/* An O_DIRECT output takes only aligned buffers, offsets and
+	 * lengths, which no engine can promise (a file's tail is rarely
+	 * aligned): write it buffered for this call, restore after. */
+	if (x.out.flags & O_DIRECT)
+		odirect = zc__sys_fcntl(out_fd, F_SETFL,
+					x.out.flags & ~O_DIRECT) == 0;
 	zc__sig_block(&g);
 	r = sparse_applies(&x) ? sparse(&x) : attempt(&x);
 	zc__sig_restore(&g, r < 0);
+	if (odirect)
+		zc__sys_fcntl(out_fd, F_SETFL, x.out.flags);
 	if (x.in_off && in_off) {
 		*in_off = start + (off_t)x.done;
 	} else if (x.in_off && x.done) {

@@ -190,334 +190,308 @@ int t_is_root(void)
 #include <sys/stat.h>
 #include <time.h>
 
-int t_check_buf(const void *buf, size_t len, uint64_t seed, uint64_t pos)
-{
-	unsigned char want[4096];
-	const unsigned char *p = buf;
+int t_check_buf(const void *buf, size_t len, uint64_t seed, uint64_t pos) {
+  unsigned char want[4096];
+  const unsigned char *p = buf;
 
-	for (size_t off = 0; off < len;) {
-		size_t n = len - off < sizeof(want) ? len - off : sizeof(want);
-		t_fill(want, n, seed, pos + off);
-		if (memcmp(p + off, want, n) != 0)
-			return 0;
-		off += n;
-	}
-	return 1;
+  for (size_t off = 0; off < len;) {
+    size_t n = len - off < sizeof(want) ? len - off : sizeof(want);
+    t_fill(want, n, seed, pos + off);
+    if (memcmp(p + off, want, n) != 0)
+      return 0;
+    off += n;
+  }
+  return 1;
 }
 
 int t_check_range(int fd, uint64_t off, uint64_t len, uint64_t seed,
-		  uint64_t from)
-{
-	static unsigned char got[1 << 16];
+                  uint64_t from) {
+  static unsigned char got[1 << 16];
 
-	for (uint64_t pos = 0; pos < len;) {
-		size_t n = len - pos < sizeof(got) ? (size_t)(len - pos) : sizeof(got);
-		ssize_t r = pread(fd, got, n, (off_t)(off + pos));
-		if (r <= 0 || !t_check_buf(got, (size_t)r, seed, from + pos))
-			return 0;
-		pos += (uint64_t)r;
-	}
-	return 1;
+  for (uint64_t pos = 0; pos < len;) {
+    size_t n = len - pos < sizeof(got) ? (size_t)(len - pos) : sizeof(got);
+    ssize_t r = pread(fd, got, n, (off_t)(off + pos));
+    if (r <= 0 || !t_check_buf(got, (size_t)r, seed, from + pos))
+      return 0;
+    pos += (uint64_t)r;
+  }
+  return 1;
 }
 
-long long t_fsize(int fd)
-{
-	struct stat st;
+long long t_fsize(int fd) {
+  struct stat st;
 
-	return fstat(fd, &st) < 0 ? -errno : (long long)st.st_size;
+  return fstat(fd, &st) < 0 ? -errno : (long long)st.st_size;
 }
 
-long long t_fpos(int fd)
-{
-	off_t o = lseek(fd, 0, SEEK_CUR);
+long long t_fpos(int fd) {
+  off_t o = lseek(fd, 0, SEEK_CUR);
 
-	return o < 0 ? -errno : (long long)o;
+  return o < 0 ? -errno : (long long)o;
 }
 
-const char *t_path(const char *name)
-{
-	static char slot[4][512];
-	static unsigned next;
-	char *p = slot[next++ % 4];
+const char *t_path(const char *name) {
+  static char slot[4][512];
+  static unsigned next;
+  char *p = slot[next++ % 4];
 
-	snprintf(p, sizeof(slot[0]), "%s/%s", t_tmpdir(), name);
-	return p;
+  snprintf(p, sizeof(slot[0]), "%s/%s", t_tmpdir(), name);
+  return p;
 }
 
-uint64_t t_now_ns(void)
-{
-	struct timespec ts;
+uint64_t t_now_ns(void) {
+  struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-void t_msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+void t_msleep(unsigned ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+    ;
 }
 
-static int is_sock(int fd)
-{
-	struct stat st;
+static int is_sock(int fd) {
+  struct stat st;
 
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+  return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-static void *sink_main(void *arg)
-{
-	struct t_sink *s = arg;
-	size_t chunk = s->chunk ? s->chunk : 1 << 16;
+static void *sink_main(void *arg) {
+  struct t_sink *s = arg;
+  size_t chunk = s->chunk ? s->chunk : 1 << 16;
 
-	if (s->start_ms)
-		t_msleep(s->start_ms);
-	for (;;) {
-		if (s->stop_after && s->len >= s->stop_after)
-			break;
-		if (s->cap - s->len < chunk) {
-			size_t cap = s->cap ? s->cap * 2 : 1 << 20;
-			unsigned char *nb;
+  if (s->start_ms)
+    t_msleep(s->start_ms);
+  for (;;) {
+    if (s->stop_after && s->len >= s->stop_after)
+      break;
+    if (s->cap - s->len < chunk) {
+      size_t cap = s->cap ? s->cap * 2 : 1 << 20;
+      unsigned char *nb;
 
-			while (cap - s->len < chunk)
-				cap *= 2;
-			nb = realloc(s->buf, cap);
-			if (!nb) {
-				s->err = -ENOMEM;
-				break;
-			}
-			s->buf = nb;
-			s->cap = cap;
-		}
-		ssize_t r = read(s->fd, s->buf + s->len, chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = s->fd, .events = POLLIN };
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (r <= 0) {
-			s->err = r < 0 ? -errno : 0;
-			break;
-		}
-		/* atomic: other threads may watch the count grow */
-		__atomic_store_n(&s->len, s->len + (size_t)r, __ATOMIC_RELEASE);
-		if (s->delay_us)
-			usleep(s->delay_us);
-	}
-	if (s->stop_after) {
-		if (s->rst) {
-			struct linger lg = { 1, 0 };
-			setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		}
-		close(s->fd);
-		s->fd = -1;
-	}
-	return NULL;
+      while (cap - s->len < chunk)
+        cap *= 2;
+      nb = realloc(s->buf, cap);
+      if (!nb) {
+        s->err = -ENOMEM;
+        break;
+      }
+      s->buf = nb;
+      s->cap = cap;
+    }
+    ssize_t r = read(s->fd, s->buf + s->len, chunk);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = s->fd, .events = POLLIN};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    if (r <= 0) {
+      s->err = r < 0 ? -errno : 0;
+      break;
+    }
+    /* atomic: other threads may watch the count grow */
+    __atomic_store_n(&s->len, s->len + (size_t)r, __ATOMIC_RELEASE);
+    if (s->delay_us)
+      usleep(s->delay_us);
+  }
+  if (s->stop_after) {
+    if (s->rst) {
+      struct linger lg = {1, 0};
+      setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    close(s->fd);
+    s->fd = -1;
+  }
+  return NULL;
 }
 
-int t_sink_start(struct t_sink *s)
-{
-	s->buf = NULL;
-	s->len = s->cap = 0;
-	s->err = 0;
-	return -pthread_create(&s->th, NULL, sink_main, s);
+int t_sink_start(struct t_sink *s) {
+  s->buf = NULL;
+  s->len = s->cap = 0;
+  s->err = 0;
+  return -pthread_create(&s->th, NULL, sink_main, s);
 }
 
-size_t t_sink_join(struct t_sink *s)
-{
-	pthread_join(s->th, NULL);
-	return s->len;
+size_t t_sink_join(struct t_sink *s) {
+  pthread_join(s->th, NULL);
+  return s->len;
 }
 
-static void *feed_main(void *arg)
-{
-	struct t_feed *f = arg;
-	size_t chunk = f->chunk ? f->chunk : 1 << 16;
-	unsigned char *buf = malloc(chunk);
-	int sock = is_sock(f->fd);
+static void *feed_main(void *arg) {
+  struct t_feed *f = arg;
+  size_t chunk = f->chunk ? f->chunk : 1 << 16;
+  unsigned char *buf = malloc(chunk);
+  int sock = is_sock(f->fd);
 
-	if (!buf) {
-		f->err = -ENOMEM;
-		return NULL;
-	}
-	while (f->sent < f->len) {
-		size_t n = f->len - f->sent < chunk ? (size_t)(f->len - f->sent) : chunk;
-		ssize_t r;
+  if (!buf) {
+    f->err = -ENOMEM;
+    return NULL;
+  }
+  while (f->sent < f->len) {
+    size_t n = f->len - f->sent < chunk ? (size_t)(f->len - f->sent) : chunk;
+    ssize_t r;
 
-		t_fill(buf, n, f->seed, f->sent);
-		r = sock ? send(f->fd, buf, n, MSG_NOSIGNAL) : write(f->fd, buf, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = f->fd, .events = POLLOUT };
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (r <= 0) {
-			f->err = r < 0 ? -errno : -EIO;
-			break;
-		}
-		f->sent += (uint64_t)r;
-		if (f->delay_us)
-			usleep(f->delay_us);
-	}
-	free(buf);
-	if (f->close_fd) {
-		close(f->fd);
-		f->fd = -1;
-	} else if (sock) {
-		shutdown(f->fd, SHUT_WR);
-	}
-	return NULL;
+    t_fill(buf, n, f->seed, f->sent);
+    r = sock ? send(f->fd, buf, n, MSG_NOSIGNAL) : write(f->fd, buf, n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = f->fd, .events = POLLOUT};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    if (r <= 0) {
+      f->err = r < 0 ? -errno : -EIO;
+      break;
+    }
+    f->sent += (uint64_t)r;
+    if (f->delay_us)
+      usleep(f->delay_us);
+  }
+  free(buf);
+  if (f->close_fd) {
+    close(f->fd);
+    f->fd = -1;
+  } else if (sock) {
+    shutdown(f->fd, SHUT_WR);
+  }
+  return NULL;
 }
 
-int t_feed_start(struct t_feed *f)
-{
-	f->sent = 0;
-	f->err = 0;
-	return -pthread_create(&f->th, NULL, feed_main, f);
+int t_feed_start(struct t_feed *f) {
+  f->sent = 0;
+  f->err = 0;
+  return -pthread_create(&f->th, NULL, feed_main, f);
 }
 
-uint64_t t_feed_join(struct t_feed *f)
-{
-	pthread_join(f->th, NULL);
-	return f->sent;
+uint64_t t_feed_join(struct t_feed *f) {
+  pthread_join(f->th, NULL);
+  return f->sent;
 }
 
 /* ---- fault rules ------------------------------------------------------ */
 
-
-static int data_call(enum zc_sys_id id)
-{
-	switch (id) {
-	case ZC_SYS_READ:
-	case ZC_SYS_WRITE:
-	case ZC_SYS_PREAD:
-	case ZC_SYS_PWRITE:
-	case ZC_SYS_SENDFILE:
-	case ZC_SYS_SPLICE:
-	case ZC_SYS_COPY_FILE_RANGE:
-	case ZC_SYS_SEND:
-		return 1;
-	default:
-		return 0;
-	}
+static int data_call(enum zc_sys_id id) {
+  switch (id) {
+  case ZC_SYS_READ:
+  case ZC_SYS_WRITE:
+  case ZC_SYS_PREAD:
+  case ZC_SYS_PWRITE:
+  case ZC_SYS_SENDFILE:
+  case ZC_SYS_SPLICE:
+  case ZC_SYS_COPY_FILE_RANGE:
+  case ZC_SYS_SEND:
+    return 1;
+  default:
+    return 0;
+  }
 }
 
 void t_fault_hook(enum zc_sys_id id, uint64_t nth, struct zc_fault *f,
-		  void *arg)
-{
-	struct t_faults *t = arg;
+                  void *arg) {
+  struct t_faults *t = arg;
 
-	if ((unsigned)id < ZC_SYS__COUNT)
-		__atomic_fetch_add(&t->calls[id], 1, __ATOMIC_RELAXED);
-	for (int i = 0; i < T_MAX_RULES; i++) {
-		struct t_rule *r = &t->rule[i];
+  if ((unsigned)id < ZC_SYS__COUNT)
+    __atomic_fetch_add(&t->calls[id], 1, __ATOMIC_RELAXED);
+  for (int i = 0; i < T_MAX_RULES; i++) {
+    struct t_rule *r = &t->rule[i];
 
-		if (!r->on)
-			continue;
-		if (r->id == T_ANY_DATA ? !data_call(id)
-					: r->id != T_ANY && r->id != (int)id)
-			continue;
-		if (nth < r->nth)
-			continue;
-		if (r->every ? (nth - r->nth) % r->every != 0 : nth != r->nth)
-			continue;
-		__atomic_fetch_add(&r->hits, 1, __ATOMIC_RELAXED);
-		if (r->sleep_us)
-			usleep(r->sleep_us);
-		*f = r->f;
-		return;
-	}
+    if (!r->on)
+      continue;
+    if (r->id == T_ANY_DATA ? !data_call(id)
+                            : r->id != T_ANY && r->id != (int)id)
+      continue;
+    if (nth < r->nth)
+      continue;
+    if (r->every ? (nth - r->nth) % r->every != 0 : nth != r->nth)
+      continue;
+    __atomic_fetch_add(&r->hits, 1, __ATOMIC_RELAXED);
+    if (r->sleep_us)
+      usleep(r->sleep_us);
+    *f = r->f;
+    return;
+  }
 }
 
-void t_faults_install(struct t_faults *t)
-{
-	memset(t, 0, sizeof(*t));
-	zc__fault_set(t_fault_hook, t);
+void t_faults_install(struct t_faults *t) {
+  memset(t, 0, sizeof(*t));
+  zc__fault_set(t_fault_hook, t);
 }
 
 struct t_rule *t_fault_add(struct t_faults *t, int id, uint64_t nth,
-			   uint64_t every, struct zc_fault f)
-{
-	for (int i = 0; i < T_MAX_RULES; i++) {
-		struct t_rule *r = &t->rule[i];
+                           uint64_t every, struct zc_fault f) {
+  for (int i = 0; i < T_MAX_RULES; i++) {
+    struct t_rule *r = &t->rule[i];
 
-		if (r->on)
-			continue;
-		r->id = id;
-		r->nth = nth;
-		r->every = every;
-		r->f = f;
-		r->hits = 0;
-		r->on = 1;
-		return r;
-	}
-	t_fatal("too many fault rules");
+    if (r->on)
+      continue;
+    r->id = id;
+    r->nth = nth;
+    r->every = every;
+    r->f = f;
+    r->hits = 0;
+    r->on = 1;
+    return r;
+  }
+  t_fatal("too many fault rules");
 }
 
-void t_faults_clear(void)
-{
-	zc__fault_set(NULL, NULL);
-}
+void t_faults_clear(void) { zc__fault_set(NULL, NULL); }
 
-uint64_t t_faults_total(const struct t_faults *t)
-{
-	uint64_t n = 0;
+uint64_t t_faults_total(const struct t_faults *t) {
+  uint64_t n = 0;
 
-	for (int i = 0; i < ZC_SYS__COUNT; i++)
-		n += t->calls[i];
-	return n;
+  for (int i = 0; i < ZC_SYS__COUNT; i++)
+    n += t->calls[i];
+  return n;
 }
 
 /* ---- more fixtures ------------------------------------------------------ */
 
-int t_open_src(const char *name, uint64_t len, uint64_t seed)
-{
-	const char *p = t_path(name);
-	int r = t_create_file(p, len, seed), fd;
+int t_open_src(const char *name, uint64_t len, uint64_t seed) {
+  const char *p = t_path(name);
+  int r = t_create_file(p, len, seed), fd;
 
-	if (r < 0)
-		t_fatal("create %s: %s", p, strerror(-r));
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		t_fatal("open %s: %s", p, strerror(errno));
-	return fd;
+  if (r < 0)
+    t_fatal("create %s: %s", p, strerror(-r));
+  fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    t_fatal("open %s: %s", p, strerror(errno));
+  return fd;
 }
 
-int t_open_dst(const char *name)
-{
-	const char *p = t_path(name);
-	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+int t_open_dst(const char *name) {
+  const char *p = t_path(name);
+  int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	if (fd < 0)
-		t_fatal("open %s: %s", p, strerror(errno));
-	return fd;
+  if (fd < 0)
+    t_fatal("open %s: %s", p, strerror(errno));
+  return fd;
 }
 
-unsigned char *t_slurp(int fd, size_t *len)
-{
-	long long sz = t_fsize(fd);
-	unsigned char *buf;
-	size_t got = 0;
+unsigned char *t_slurp(int fd, size_t *len) {
+  long long sz = t_fsize(fd);
+  unsigned char *buf;
+  size_t got = 0;
 
-	if (sz < 0)
-		t_fatal("fstat: %s", strerror((int)-sz));
-	buf = malloc((size_t)sz + 1);
-	if (!buf)
-		t_fatal("out of memory");
-	while (got < (size_t)sz) {
-		ssize_t r = pread(fd, buf + got, (size_t)sz - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	*len = got;
-	return buf;
+  if (sz < 0)
+    t_fatal("fstat: %s", strerror((int)-sz));
+  buf = malloc((size_t)sz + 1);
+  if (!buf)
+    t_fatal("out of memory");
+  while (got < (size_t)sz) {
+    ssize_t r = pread(fd, buf + got, (size_t)sz - got, (off_t)got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += (size_t)r;
+  }
+  *len = got;
+  return buf;
 }

@@ -73,7 +73,7 @@ int t_check_buf(const void *buf, size_t len, uint64_t seed, uint64_t pos);
 /* Whether fd's bytes [off, off + len) are t_fill(seed) from position pos
  * (pread; pos == off for a file made by t_create_file). */
 int t_check_range(int fd, uint64_t off, uint64_t len, uint64_t seed,
-		  uint64_t pos);
+                  uint64_t pos);
 /* File size (fstat), or -errno. */
 long long t_fsize(int fd);
 /* Current file position (lseek SEEK_CUR), or -errno. */
@@ -100,15 +100,15 @@ void t_msleep(unsigned ms);
  * (rst: with SO_LINGER 0, so a TCP peer gets a reset).
  */
 struct t_sink {
-	int fd;
-	unsigned start_ms, delay_us;
-	size_t chunk, stop_after;
-	int rst;
-	/* results */
-	unsigned char *buf;
-	size_t len, cap; /* len is stored atomically (may be watched) */
-	int err; /* 0, or -errno of the read that ended it */
-	pthread_t th;
+  int fd;
+  unsigned start_ms, delay_us;
+  size_t chunk, stop_after;
+  int rst;
+  /* results */
+  unsigned char *buf;
+  size_t len, cap; /* len is stored atomically (may be watched) */
+  int err;         /* 0, or -errno of the read that ended it */
+  pthread_t th;
 };
 int t_sink_start(struct t_sink *s);
 /* Join; returns the bytes received. Frees nothing: free(s->buf). */
@@ -121,15 +121,15 @@ size_t t_sink_join(struct t_sink *s);
  * (close_fd). Stops early on a write error (err).
  */
 struct t_feed {
-	int fd;
-	uint64_t len, seed;
-	size_t chunk;
-	unsigned delay_us;
-	int close_fd;
-	/* results */
-	uint64_t sent;
-	int err;
-	pthread_t th;
+  int fd;
+  uint64_t len, seed;
+  size_t chunk;
+  unsigned delay_us;
+  int close_fd;
+  /* results */
+  uint64_t sent;
+  int err;
+  pthread_t th;
 };
 int t_feed_start(struct t_feed *f);
 uint64_t t_feed_join(struct t_feed *f);
@@ -141,28 +141,28 @@ uint64_t t_feed_join(struct t_feed *f);
  * every call is counted per id whether or not a rule fires.
  */
 #define T_ANY_DATA (-1) /* read/write/pread/pwrite/sendfile/splice/cfr/send */
-#define T_ANY (-2)	/* every wrapped call */
+#define T_ANY (-2)      /* every wrapped call */
 struct t_rule {
-	int id;		/* enum zc_sys_id, T_ANY_DATA or T_ANY */
-	int on;		/* non-zero: the rule is live */
-	uint64_t nth;	/* first matching call (per id, from 0) */
-	uint64_t every; /* 0: only call nth; k: nth, nth + k, ... */
-	struct zc_fault f;
-	unsigned sleep_us; /* sleep before the call when the rule fires */
-	unsigned hits;	   /* filled: how many times it fired */
+  int id;         /* enum zc_sys_id, T_ANY_DATA or T_ANY */
+  int on;         /* non-zero: the rule is live */
+  uint64_t nth;   /* first matching call (per id, from 0) */
+  uint64_t every; /* 0: only call nth; k: nth, nth + k, ... */
+  struct zc_fault f;
+  unsigned sleep_us; /* sleep before the call when the rule fires */
+  unsigned hits;     /* filled: how many times it fired */
 };
 #define T_MAX_RULES 8
 struct t_faults {
-	struct t_rule rule[T_MAX_RULES];
-	uint64_t calls[ZC_SYS__COUNT]; /* calls seen per id */
+  struct t_rule rule[T_MAX_RULES];
+  uint64_t calls[ZC_SYS__COUNT]; /* calls seen per id */
 };
 void t_fault_hook(enum zc_sys_id id, uint64_t nth, struct zc_fault *f,
-		  void *arg);
+                  void *arg);
 /* Clear *t, add nothing and install the hook (counting only). */
 void t_faults_install(struct t_faults *t);
 /* Append a rule; returns it (for hits). */
 struct t_rule *t_fault_add(struct t_faults *t, int id, uint64_t nth,
-			   uint64_t every, struct zc_fault f);
+                           uint64_t every, struct zc_fault f);
 /* Remove the hook. */
 void t_faults_clear(void);
 /* Sum of calls over all ids. */

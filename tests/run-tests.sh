@@ -2,7 +2,7 @@
 # Runs every test of the project and prints one summary line:
 #   N passed, N failed, N skipped
 #
-# A test is either a compiled program under BUILD/tests/{lib,unit,broker}/ or
+# A test is either a compiled program under BUILD/tests/{lib,unit,broker,fuzz}/ or
 # an executable script tests/*/*.sh whose name does not start with "_".
 # Exit status of a test: 0 pass, 77 skip (its last output line says why),
 # anything else fail. Each runs under `timeout`; a script may ask for more
@@ -84,7 +84,7 @@ run_one() {
 
 compiled_tests() {
 	local d f
-	for d in lib unit broker; do
+	for d in lib unit broker fuzz; do
 		for f in "$1/tests/$d"/*; do
 			[ -f "$f" ] && [ -x "$f" ] && echo "$d/${f##*/}"
 		done

@@ -126,15 +126,6 @@ static bool compatible(const struct group *g, const struct gproto *p, int n,
 
 /* ---- answering parked requests ---------------------------------------- */
 
-static void join_cancel(struct conn *c, void *arg)
-{
-	struct gmember *m = arg;
-	if (m->join_c == c)
-		m->join_c = NULL;
-	if (m->sync_c == c)
-		m->sync_c = NULL;
-}
-
 static void answer_join(struct group *g, struct gmember *m, int16_t err)
 {
 	struct conn *c = m->join_c;
@@ -143,6 +134,8 @@ static void answer_join(struct group *g, struct gmember *m, int16_t err)
 	m->join_c = NULL;
 	m->last_seen = ev_now_ms();
 	conn_unpark(c);
+	blog_debug("%s: JoinGroup %s member %s answered: error %d gen %d",
+		   c->peer, g->name, m->id, err, g->gen);
 	bool leader = !err && g->leader && !strcmp(g->leader, m->id);
 	group_send_join(c, m->join_corr, m->join_ver, err, err ? NULL : g,
 			m->id, leader);
@@ -156,6 +149,8 @@ static void answer_sync(struct gmember *m, int16_t err)
 	m->sync_c = NULL;
 	m->last_seen = ev_now_ms();
 	conn_unpark(c);
+	blog_debug("%s: SyncGroup member %s answered: error %d", c->peer, m->id,
+		   err);
 	group_send_sync(c, m->sync_corr, m->sync_ver, err,
 			err ? NULL : m->assign, err ? 0 : m->assign_len);
 }
@@ -209,6 +204,20 @@ static void after_removal(struct coord *co, struct group *g)
 		prepare_rebalance(co, g, "membership changed");
 	else if (g->state == G_PREPARING)
 		try_complete_join(co, g);
+}
+
+/* The connection of a parked JoinGroup or SyncGroup closed. */
+static void park_cancel(struct conn *c, void *arg)
+{
+	struct gmember *m = arg;
+	if (m->sync_c == c)
+		m->sync_c = NULL; /* its session will expire */
+	if (m->join_c != c)
+		return;
+	m->join_c = NULL;
+	struct group *g = m->group;
+	remove_member(g->co, g, m, "closed its connection while joining");
+	after_removal(g->co, g);
 }
 
 /* ---- the join barrier ------------------------------------------------- */
@@ -304,6 +313,7 @@ static struct group *group_new(struct coord *co, const char *name)
 		free(g);
 		return NULL;
 	}
+	g->co = co;
 	g->next = co->groups;
 	co->groups = g;
 	return g;
@@ -326,6 +336,7 @@ static struct gmember *member_new(struct coord *co, struct group *g,
 		 a->client_id && *a->client_id ? a->client_id : "member",
 		 (unsigned long long)++co->seq,
 		 (unsigned long long)(ev_wall_ms() & 0xffffffffffffULL));
+	m->group = g;
 	m->id = strdup(id);
 	m->instance_id = dupz(a->instance_id);
 	m->client_id = dupz(a->client_id ? a->client_id : "");
@@ -347,6 +358,8 @@ int coord_join(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 {
 	const struct bconfig *cfg = &co->b->cfg;
 	bool is_new = !a->member_id || !*a->member_id;
+	blog_debug("%s: JoinGroup v%d %s member '%s'", c->peer, ver, a->group,
+		   a->member_id ? a->member_id : "");
 	if (!*a->group) {
 		reply_join_err(c, corr, ver, KERR_INVALID_GROUP_ID,
 			       a->member_id);
@@ -414,7 +427,7 @@ int coord_join(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 	m->join_c = c;
 	m->join_corr = corr;
 	m->join_ver = ver;
-	conn_park(c, join_cancel, m);
+	conn_park(c, park_cancel, m);
 	if (g->state != G_PREPARING)
 		prepare_rebalance(co, g,
 				  is_new ? "new member" : "member rejoined");
@@ -429,6 +442,8 @@ int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
 	int16_t err = KERR_NONE;
+	blog_debug("%s: SyncGroup %s gen %d member %s", c->peer, group, gen,
+		   member);
 	if (!m)
 		err = KERR_UNKNOWN_MEMBER_ID;
 	else if (gen != g->gen)
@@ -453,7 +468,7 @@ int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 	m->sync_c = c;
 	m->sync_corr = corr;
 	m->sync_ver = ver;
-	conn_park(c, join_cancel, m);
+	conn_park(c, park_cancel, m);
 	if (g->leader && !strcmp(g->leader, m->id)) {
 		for (int i = 0; i < nassign; i++) {
 			struct gmember *t = group_find_member(g, ids[i]);

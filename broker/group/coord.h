@@ -15,6 +15,9 @@
  * leader (first member, kept across generations while it stays) receives
  * every member's metadata for the chosen protocol; followers an empty list.
  * SyncGroup parks until the leader's SyncGroup brings the assignments.
+ * A member whose connection closes while its JoinGroup waits is dropped
+ * at once (it could never receive the answer, and waiting for its session
+ * to expire would stall the barrier while other members come and go).
  * A tick (every 100 ms) expires members whose session timed out and
  * rebalances whose time is up. Committed offsets go to offstore (log.h).
  */
@@ -42,6 +45,7 @@ struct gproto {
 
 struct gmember {
 	struct gmember *next;
+	struct group *group;
 	char *id;
 	char *instance_id; /* NULL: dynamic member */
 	char *client_id;
@@ -64,6 +68,7 @@ struct gmember {
 
 struct group {
 	struct group *next;
+	struct coord *co;
 	char *name;
 	enum gstate state;
 	int32_t gen;

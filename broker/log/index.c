@@ -242,7 +242,10 @@ static uint32_t t_rel(const struct idx *x, size_t i)
 bool tidx_sane(const struct idx *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
-		if (t_rel(x, i) > INT32_MAX)
+		/* Entries are only ever made for timestamps >= 0; a negative
+		 * one would pass for "no entry" (tidx_last_ts) and hide a
+		 * relative offset past the data. */
+		if (t_rel(x, i) > INT32_MAX || t_ts(x, i) < 0)
 			return false;
 		if (i && (t_ts(x, i) <= t_ts(x, i - 1) ||
 			  t_rel(x, i) < t_rel(x, i - 1)))

@@ -206,7 +206,10 @@ int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	if (q->ver >= 1)
 		kw_i32(&r->w, 0);
-	kw_i16(&r->w, coord_heartbeat(b->coord, group, gen, member));
+	int16_t err = coord_heartbeat(b->coord, group, gen, member);
+	blog_debug("%s: Heartbeat %s gen %d member %s: error %d", c->peer,
+		   group, gen, member, err);
+	kw_i16(&r->w, err);
 	return API_REPLY;
 }
 
@@ -220,7 +223,10 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	if (q->ver >= 1)
 		kw_i32(&r->w, 0);
-	kw_i16(&r->w, coord_leave(b->coord, group, member));
+	int16_t err = coord_leave(b->coord, group, member);
+	blog_debug("%s: LeaveGroup %s member %s: error %d", c->peer, group,
+		   member, err);
+	kw_i16(&r->w, err);
 	return API_REPLY;
 }
 
@@ -379,6 +385,16 @@ int api_offsetfetch(struct broker *b, struct conn *c, const struct kreq *q,
 /* ---- DescribeGroups / ListGroups ------------------------------------------
  */
 
+static bool committed_group(struct broker *b, const char *name)
+{
+	const char *names[1024];
+	size_t n = offstore_groups(b->offs, names, 1024);
+	for (size_t i = 0; i < n && i < 1024; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
 int api_describegroups(struct broker *b, struct conn *c, const struct kreq *q,
 		       struct kr *in, struct resp *r)
 {
@@ -397,7 +413,9 @@ int api_describegroups(struct broker *b, struct conn *c, const struct kreq *q,
 		kw_i16(w, KERR_NONE);
 		kw_str(w, name);
 		if (!g) {
-			kw_str(w, "Dead");
+			/* Known only from committed offsets: Empty, as Kafka
+			 * reports a group loaded without members. */
+			kw_str(w, committed_group(b, name) ? "Empty" : "Dead");
 			kw_str(w, "");
 			kw_str(w, "");
 			kw_array(w, 0);

@@ -13,6 +13,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "proto/producers.h"
 
 static int16_t append_err(int rc)
 {
@@ -57,12 +58,23 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 	    batch_validate(buf, rec.len, b->cfg.log.max_message_bytes, &bi);
 	if (rc)
 		return append_err(rc);
+	int64_t dup = -1;
+	rc = producers_check(b->producers, topic, part, buf, &bi, &dup);
+	if (rc < 0)
+		return (int16_t)-rc;
+	if (rc == 1) {
+		/* A retry of a batch already written: acknowledge it. */
+		*base = dup;
+		*start = plog_start_offset(l);
+		return KERR_NONE;
+	}
 	int64_t off = plog_append(l, buf, rec.len, &bi, ev_wall_ms());
 	if (off < 0) {
 		blog("append to %s-%d failed: %s", topic, part,
 		     strerror((int)-off));
 		return append_err((int)off);
 	}
+	producers_record(b->producers, topic, part, buf, &bi, off);
 	b->appended = true;
 	*base = off;
 	*start = plog_start_offset(l);

@@ -52,9 +52,9 @@ static void nonblock(int fd)
  * reader). */
 static void test_file_to_stream(void)
 {
-	static const enum zc_method ms[] = {ZC_AUTO,	 ZC_READ_WRITE,
+	static const enum zc_method ms[] = {ZC_AUTO,	   ZC_READ_WRITE,
 					    ZC_MMAP_WRITE, ZC_SENDFILE,
-					    ZC_SPLICE,	 ZC_MSG_ZEROCOPY};
+					    ZC_SPLICE,	   ZC_MSG_ZEROCOPY};
 	const uint64_t size = 2 << 20;
 	int in = t_open_src("eintr.in", size, SEED);
 
@@ -68,16 +68,20 @@ static void test_file_to_stream(void)
 
 			if (!tcp && ms[i] == ZC_MSG_ZEROCOPY)
 				continue;
-			if (tcp ? t_tcp_pair(fds) < 0 : pipe2(fds, O_CLOEXEC) < 0)
+			/* fixtures are made with the signal held off */
+			block_alarm(1);
+			if (tcp ? t_tcp_pair(fds) < 0
+				: pipe2(fds, O_CLOEXEC) < 0)
 				t_fatal("pipe/tcp pair");
 			w = tcp ? fds[0] : fds[1];
 			if (tcp)
 				nonblock(w);
 			sink.fd = tcp ? fds[1] : fds[0];
-			block_alarm(1);
 			t_sink_start(&sink);
 			block_alarm(0);
-			r = zc_transfer(w, in, &(off_t){0}, ZC_TO_EOF, ms[i], &st);
+			r = zc_transfer(w, in, &(off_t){0}, ZC_TO_EOF, ms[i],
+					&st);
+			block_alarm(1);
 			close(w);
 			t_sink_join(&sink);
 			close(sink.fd);
@@ -89,14 +93,15 @@ static void test_file_to_stream(void)
 					tcp ? "file -> tcp" : "file -> pipe",
 					zc_method_name(ms[i]), r, sink.len,
 					t_check_buf(sink.buf, sink.len, SEED, 0)
-						? "content ok"
-						: "BAD content");
+					    ? "content ok"
+					    : "BAD content");
 				t_failures++;
 			}
 			printf("%s %s: %d signals during the call\n",
 			       tcp ? "file -> tcp" : "file -> pipe",
 			       zc_method_name(ms[i]), (int)(ticks - t0));
 			free(sink.buf);
+			block_alarm(0);
 		}
 	}
 	close(in);
@@ -109,28 +114,32 @@ static void test_stream_to_file(void)
 	const uint64_t size = 1 << 20;
 
 	for (unsigned i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		struct t_feed feed = {.len = size, .seed = SEED, .chunk = 16384,
-				      .delay_us = 300};
+		struct t_feed feed = {
+		    .len = size, .seed = SEED, .chunk = 16384, .delay_us = 300};
 		struct zc_stats st;
-		int fds[2], out = t_open_dst("eintr.out");
+		int fds[2], out;
 		ssize_t r;
 
+		block_alarm(1);
+		out = t_open_dst("eintr.out");
 		if (t_tcp_pair(fds) < 0)
 			t_fatal("tcp pair");
 		feed.fd = fds[0];
-		block_alarm(1);
 		t_feed_start(&feed);
 		block_alarm(0);
 		r = zc_transfer(out, fds[1], NULL, ZC_TO_EOF, ms[i], &st);
+		block_alarm(1);
 		t_feed_join(&feed);
 		if (r != (ssize_t)size || !t_check_file(out, size, SEED)) {
-			fprintf(stderr, "tcp -> file %s under signals: ret %zd\n",
+			fprintf(stderr,
+				"tcp -> file %s under signals: ret %zd\n",
 				zc_method_name(ms[i]), r);
 			t_failures++;
 		}
 		close(out);
 		close(fds[0]);
 		close(fds[1]);
+		block_alarm(0);
 	}
 }
 
@@ -149,8 +158,9 @@ int main(void)
 	test_stream_to_file();
 	storm(0);
 	if (ticks - t0 < 100) {
-		fprintf(stderr, "only %d signals arrived: the storm did not "
-				"happen\n",
+		fprintf(stderr,
+			"only %d signals arrived: the storm did not "
+			"happen\n",
 			(int)(ticks - t0));
 		t_failures++;
 	}

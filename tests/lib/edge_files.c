@@ -66,9 +66,9 @@ static void test_offsets(void)
 			r = zc_transfer(out, in, explicit_off ? &off : NULL, n,
 					(enum zc_method)m, &st);
 			if (r < 0 && !file_pair_must_work((enum zc_method)m)) {
-				expect_clean_failure("offsets", (enum zc_method)m,
-						     r, &st, out, 0, in,
-						     explicit_off ? 5 : 123);
+				expect_clean_failure(
+				    "offsets", (enum zc_method)m, r, &st, out,
+				    0, in, explicit_off ? 5 : 123);
 				close(out);
 				continue;
 			}
@@ -99,7 +99,8 @@ static void test_offsets(void)
 				unsigned char *buf = t_slurp(out, &len);
 				if (len != 77 + n ||
 				    !t_check_buf(buf + 77, n, SEED, 123)) {
-					fprintf(stderr, "offsets %s: bad data\n",
+					fprintf(stderr,
+						"offsets %s: bad data\n",
 						mname((enum zc_method)m));
 					t_failures++;
 				}
@@ -143,12 +144,13 @@ static void test_eof(void)
 					&st);
 			if (r != 0 || st.fallbacks != 0 || st.syscalls > 24 ||
 			    t_fsize(out) != 5000 || t_fpos(in) != 5000) {
-				fprintf(stderr,
-					"at EOF %s count %s: ret %zd, fallbacks "
-					"%u, syscalls %llu\n",
-					mname((enum zc_method)m),
-					k ? "100" : "EOF", r, st.fallbacks,
-					(unsigned long long)st.syscalls);
+				fprintf(
+				    stderr,
+				    "at EOF %s count %s: ret %zd, fallbacks "
+				    "%u, syscalls %llu\n",
+				    mname((enum zc_method)m), k ? "100" : "EOF",
+				    r, st.fallbacks,
+				    (unsigned long long)st.syscalls);
 				t_failures++;
 			}
 		}
@@ -167,7 +169,8 @@ static void test_eof(void)
 	/* An empty existing destination still gets copy_file_range. */
 	{
 		struct zc_stats st;
-		int out = open(t_path("eof.out"), O_WRONLY | O_TRUNC | O_CLOEXEC);
+		int out =
+		    open(t_path("eof.out"), O_WRONLY | O_TRUNC | O_CLOEXEC);
 		ssize_t r;
 
 		lseek(in, 0, SEEK_SET);
@@ -209,7 +212,8 @@ static void test_append(void)
 			if (m == ZC_AUTO || m == ZC_READ_WRITE ||
 			    m == ZC_MMAP_WRITE) {
 				fprintf(stderr, "O_APPEND %s: %s\n",
-					mname((enum zc_method)m), strerror((int)-r));
+					mname((enum zc_method)m),
+					strerror((int)-r));
 				t_failures++;
 			}
 			expect_clean_failure("O_APPEND", (enum zc_method)m, r,
@@ -257,7 +261,7 @@ static void test_same_inode(void)
 			   t_fsize(in) != (long long)size ||
 			   !t_check_range(in, 0, 128 * 1024, SEED, 0) ||
 			   !t_check_range(in, 192 * 1024, 64 * 1024, SEED,
-					     192 * 1024)) {
+					  192 * 1024)) {
 			fprintf(stderr, "same inode disjoint %s: ret %zd\n",
 				mname((enum zc_method)m), r);
 			t_failures++;
@@ -323,10 +327,10 @@ static size_t plain_read(const char *path, unsigned char *buf, size_t cap)
 static void test_pseudo(void)
 {
 	static const char *const paths[] = {
-		"/proc/self/cmdline",
-		"/proc/self/status",
-		"/sys/kernel/mm/transparent_hugepage/enabled",
-		"/proc/sys/kernel/ostype",
+	    "/proc/self/cmdline",
+	    "/proc/self/status",
+	    "/sys/kernel/mm/transparent_hugepage/enabled",
+	    "/proc/sys/kernel/ostype",
 	};
 	static unsigned char want[1 << 16];
 
@@ -346,8 +350,9 @@ static void test_pseudo(void)
 				continue;
 			}
 			if (to_sock) {
-				if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-					       0, sv) < 0)
+				if (socketpair(AF_UNIX,
+					       SOCK_STREAM | SOCK_CLOEXEC, 0,
+					       sv) < 0)
 					t_fatal("socketpair");
 				out = sv[0];
 				sink.fd = sv[1];
@@ -370,17 +375,19 @@ static void test_pseudo(void)
 			close(in);
 			if (r <= 0 || (size_t)r != got_len || want_len == 0) {
 				fprintf(stderr, "%s -> %s: ret %zd, got %zu\n",
-					paths[i], to_sock ? "socket" : "file", r,
-					got_len);
+					paths[i], to_sock ? "socket" : "file",
+					r, got_len);
 				t_failures++;
 			} else if (strstr(paths[i], "status")) {
 				/* Counters change between reads: check the
 				 * stable head and our own pid line. */
 				char pid[32];
-				int n = snprintf(pid, sizeof(pid), "\nPid:\t%d\n",
-						 (int)getpid());
-				CHECK(got_len > 6 && memcmp(got, "Name:\t", 6) == 0);
-				CHECK(memmem(got, got_len, pid, (size_t)n) != NULL);
+				int n = snprintf(pid, sizeof(pid),
+						 "\nPid:\t%d\n", (int)getpid());
+				CHECK(got_len > 6 &&
+				      memcmp(got, "Name:\t", 6) == 0);
+				CHECK(memmem(got, got_len, pid, (size_t)n) !=
+				      NULL);
 			} else if (got_len != want_len ||
 				   memcmp(got, want, got_len) != 0) {
 				fprintf(stderr, "%s -> %s: content differs\n",
@@ -416,8 +423,9 @@ static void test_devices(void)
 			for (size_t i = 0; ok && i < len; i++)
 				ok = buf[i] == 0;
 			if (!ok) {
-				fprintf(stderr, "/dev/zero -> file %s: ret %zd "
-						"len %zu\n",
+				fprintf(stderr,
+					"/dev/zero -> file %s: ret %zd "
+					"len %zu\n",
 					mname((enum zc_method)m), r, len);
 				t_failures++;
 			}
@@ -440,7 +448,8 @@ static void test_devices(void)
 		if (r >= 0) {
 			if (r != (ssize_t)n || t_fpos(in) != (long long)n ||
 			    st.bytes != n) {
-				fprintf(stderr, "file -> /dev/null %s: ret %zd\n",
+				fprintf(stderr,
+					"file -> /dev/null %s: ret %zd\n",
 					mname((enum zc_method)m), r);
 				t_failures++;
 			}
@@ -486,17 +495,19 @@ static void test_cross_fs(void)
 			t_fatal("create %s", src);
 		for (int k = 0; k < 2; k++) {
 			int in = open(src, O_RDONLY | O_CLOEXEC);
-			int out = open(dst, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-				       0644);
+			int out = open(
+			    dst, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			struct zc_stats st;
 			ssize_t r;
 
 			r = zc_transfer(out, in, NULL, ZC_TO_EOF, ms[k], &st);
 			if (r >= 0) {
-				if (r != (ssize_t)n || !t_check_file(out, n, SEED) ||
+				if (r != (ssize_t)n ||
+				    !t_check_file(out, n, SEED) ||
 				    t_fpos(in) != (long long)n) {
-					fprintf(stderr, "%s -> %s %s: ret %zd\n",
-						src, dst, mname(ms[k]), r);
+					fprintf(stderr,
+						"%s -> %s %s: ret %zd\n", src,
+						dst, mname(ms[k]), r);
 					t_failures++;
 				}
 			} else {
@@ -545,10 +556,12 @@ static void test_sparse(void)
 		CHECK(t_check_range(out, at[i], chunk, SEED, at[i]));
 	/* holes read as zeros and stay holes */
 	{
-		const uint64_t probe[] = {chunk + 5, G, 3 * G, size - chunk - 1};
+		const uint64_t probe[] = {chunk + 5, G, 3 * G,
+					  size - chunk - 1};
 		for (int i = 0; i < 4; i++) {
 			unsigned char c = 1;
-			CHECK(pread(out, &c, 1, (off_t)probe[i]) == 1 && c == 0);
+			CHECK(pread(out, &c, 1, (off_t)probe[i]) == 1 &&
+			      c == 0);
 		}
 	}
 	fstat(out, &sst);
@@ -597,8 +610,10 @@ static void test_bad_args(void)
 		/* count 0: 0 (or the method's refusal of the pair) */
 		{
 			ssize_t r = zc_transfer(out, in, NULL, 0, e, &st);
-			if (r != 0 && (file_pair_must_work(e) || r != -EINVAL)) {
-				fprintf(stderr, "count 0 %s: %zd\n", mname(e), r);
+			if (r != 0 &&
+			    (file_pair_must_work(e) || r != -EINVAL)) {
+				fprintf(stderr, "count 0 %s: %zd\n", mname(e),
+					r);
 				t_failures++;
 			}
 			CHECK_EQ(st.bytes, 0);
@@ -617,7 +632,7 @@ static void test_bad_args(void)
 	CHECK_EQ(zc_transfer(out, in, NULL, 10, (enum zc_method)ZC_METHOD_COUNT,
 			     &st),
 		 -EINVAL);
-	CHECK_EQ(zc_transfer(out, in, NULL, 10, (enum zc_method)-1, NULL),
+	CHECK_EQ(zc_transfer(out, in, NULL, 10, (enum zc_method) - 1, NULL),
 		 -EINVAL);
 	CHECK_EQ(zc_method_from_name("bogus"), -EINVAL);
 	CHECK_EQ(zc_method_from_name(NULL), -EINVAL);
@@ -699,17 +714,17 @@ static void test_sparse_small(void)
 		uint64_t from, count;
 		int dirty;
 	} cases[] = {
-		{0, ZC_TO_EOF, 0},	     {0, ZC_TO_EOF, 1},
-		{blk / 2, 5 * blk, 0},	     {blk / 2, 5 * blk, 1},
-		{3 * blk + 7, 9 * blk, 1}, {10 * blk, ZC_TO_EOF, 1},
+	    {0, ZC_TO_EOF, 0},	       {0, ZC_TO_EOF, 1},
+	    {blk / 2, 5 * blk, 0},     {blk / 2, 5 * blk, 1},
+	    {3 * blk + 7, 9 * blk, 1}, {10 * blk, ZC_TO_EOF, 1},
 	};
 	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		for (int m = 0; m < ZC_METHOD_COUNT; m++) {
 			struct zc_options o = {.method = (enum zc_method)m,
 					       .flags = ZC_F_SPARSE};
 			uint64_t n = cases[c].count == ZC_TO_EOF
-					     ? size - cases[c].from
-					     : cases[c].count;
+					 ? size - cases[c].from
+					 : cases[c].count;
 			struct zc_stats st;
 			off_t off = (off_t)cases[c].from;
 			int out;
@@ -722,7 +737,8 @@ static void test_sparse_small(void)
 				if (t_create_file(t_path("ss.out"), size + 3,
 						  SEED + 2) < 0)
 					t_fatal("create");
-				out = open(t_path("ss.out"), O_RDWR | O_CLOEXEC);
+				out =
+				    open(t_path("ss.out"), O_RDWR | O_CLOEXEC);
 			} else {
 				out = t_open_dst("ss.out");
 			}
@@ -730,7 +746,8 @@ static void test_sparse_small(void)
 					     &st);
 			size_t len;
 			unsigned char *got = t_slurp(out, &len);
-			int ok = r == (ssize_t)n && off == (off_t)(cases[c].from + n) &&
+			int ok = r == (ssize_t)n &&
+				 off == (off_t)(cases[c].from + n) &&
 				 len >= n && t_fpos(out) == (long long)n &&
 				 memcmp(got, want + cases[c].from, n) == 0;
 
@@ -749,7 +766,8 @@ static void test_sparse_small(void)
 					mname((enum zc_method)m),
 					(unsigned long long)cases[c].from,
 					(unsigned long long)n,
-					cases[c].dirty ? " into a used file" : "",
+					cases[c].dirty ? " into a used file"
+						       : "",
 					r, len, bad);
 				t_failures++;
 			}
@@ -762,8 +780,51 @@ static void test_sparse_small(void)
 	close(in);
 }
 
+/* One descriptor as both input and output (O_RDWR): with the input at
+ * *in_off and the output at the shared file position. */
+static void test_same_fd(void)
+{
+	const uint64_t size = 256 * 1024, n = 64 * 1024;
+	const char *p = t_path("samefd");
+
+	for (int m = 0; m < ZC_METHOD_COUNT; m++) {
+		struct zc_stats st;
+		off_t off = 0;
+		ssize_t r;
+		int fd;
+
+		if (!file_pair_must_work((enum zc_method)m))
+			continue;
+		if (t_create_file(p, size, SEED) < 0)
+			t_fatal("create %s", p);
+		fd = open(p, O_RDWR | O_CLOEXEC);
+		/* the position is both ends': a NULL in_off overlaps */
+		r = zc_transfer(fd, fd, NULL, n, (enum zc_method)m, &st);
+		if (r >= 0 || !t_check_file(fd, size, SEED) ||
+		    t_fpos(fd) != 0) {
+			fprintf(stderr, "same fd, same position %s: ret %zd\n",
+				mname((enum zc_method)m), r);
+			t_failures++;
+		}
+		/* [0, 64K) -> [192K, 256K) */
+		lseek(fd, 192 * 1024, SEEK_SET);
+		r = zc_transfer(fd, fd, &off, n, (enum zc_method)m, &st);
+		if (r != (ssize_t)n || off != (off_t)n ||
+		    t_fpos(fd) != (long long)size ||
+		    t_fsize(fd) != (long long)size ||
+		    !t_check_range(fd, 0, 192 * 1024, SEED, 0) ||
+		    !t_check_range(fd, 192 * 1024, n, SEED, 0)) {
+			fprintf(stderr, "same fd, disjoint %s: ret %zd\n",
+				mname((enum zc_method)m), r);
+			t_failures++;
+		}
+		close(fd);
+	}
+}
+
 int main(void)
 {
+	test_same_fd();
 	test_sparse_small();
 	test_bad_args();
 	test_big();

@@ -22,15 +22,15 @@
 #define SEED 0x11417
 
 static const enum zc_method methods[] = {
-	ZC_AUTO,	    ZC_READ_WRITE,	ZC_MMAP_WRITE, ZC_SENDFILE,
-	ZC_SPLICE,	    ZC_COPY_FILE_RANGE, ZC_DIRECT_IO,
+    ZC_AUTO,   ZC_READ_WRITE,	   ZC_MMAP_WRITE, ZC_SENDFILE,
+    ZC_SPLICE, ZC_COPY_FILE_RANGE, ZC_DIRECT_IO,
 };
 #define NM (int)(sizeof(methods) / sizeof(methods[0]))
 
 /* The output holds exactly the first st.bytes source bytes. */
-static void expect_exact_prefix(const char *what, enum zc_method m,
-				ssize_t ret, int want_err,
-				const struct zc_stats *st, int out, int in)
+static void expect_exact_prefix(const char *what, enum zc_method m, ssize_t ret,
+				int want_err, const struct zc_stats *st,
+				int out, int in)
 {
 	long long size = t_fsize(out);
 
@@ -43,8 +43,8 @@ static void expect_exact_prefix(const char *what, enum zc_method m,
 			what, zc_method_name(m), ret, want_err,
 			(unsigned long long)st->bytes, size,
 			t_check_range(out, 0, (uint64_t)size, SEED, 0)
-				? "content ok"
-				: "BAD content",
+			    ? "content ok"
+			    : "BAD content",
 			t_fpos(in));
 		t_failures++;
 	}
@@ -125,12 +125,13 @@ static int test_enospc(void)
 			 * O_DIRECT on tmpfs: EINVAL — a clean refusal */
 			printf("note: ENOSPC %s: %s before any byte\n",
 			       zc_method_name(methods[i]), strerror((int)-r));
-			CHECK(methods[i] != ZC_AUTO && methods[i] != ZC_READ_WRITE);
+			CHECK(methods[i] != ZC_AUTO &&
+			      methods[i] != ZC_READ_WRITE);
 			CHECK_EQ(t_fsize(out), 0);
 			CHECK_EQ(t_fpos(in), 0);
 		} else {
-			expect_exact_prefix("ENOSPC", methods[i], r, ENOSPC, &st,
-					    out, in);
+			expect_exact_prefix("ENOSPC", methods[i], r, ENOSPC,
+					    &st, out, in);
 			CHECK(st.bytes > 0 && st.bytes <= 1 << 20);
 		}
 		close(out);

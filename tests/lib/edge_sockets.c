@@ -22,8 +22,8 @@
 #define SEED 0x50c4
 
 static const enum zc_method file_sock_methods[] = {
-	ZC_AUTO,   ZC_READ_WRITE, ZC_MMAP_WRITE,  ZC_SENDFILE,
-	ZC_SPLICE, ZC_IO_URING,	  ZC_MSG_ZEROCOPY};
+    ZC_AUTO,   ZC_READ_WRITE, ZC_MMAP_WRITE,  ZC_SENDFILE,
+    ZC_SPLICE, ZC_IO_URING,   ZC_MSG_ZEROCOPY};
 #define NFS (int)(sizeof(file_sock_methods) / sizeof(file_sock_methods[0]))
 
 static void nonblock(int fd)
@@ -77,8 +77,9 @@ static void test_peer_close(void)
 		t_sink_join(&sink);
 		if (!peer_gone(r) || st.bytes < sink.len ||
 		    !t_check_buf(sink.buf, sink.len, SEED, 0)) {
-			fprintf(stderr, "peer close %s: ret %zd, bytes %llu, "
-					"peer read %zu\n",
+			fprintf(stderr,
+				"peer close %s: ret %zd, bytes %llu, "
+				"peer read %zu\n",
 				zc_method_name(file_sock_methods[i]), r,
 				(unsigned long long)st.bytes, sink.len);
 			t_failures++;
@@ -97,8 +98,8 @@ static void test_small_sndbuf(void)
 	int in = t_open_src("sndbuf.in", size, SEED);
 
 	for (int i = 0; i < NFS; i++) {
-		struct t_sink sink = {.start_ms = 30, .chunk = 16384,
-				      .delay_us = 1000};
+		struct t_sink sink = {
+		    .start_ms = 30, .chunk = 16384, .delay_us = 1000};
 		struct zc_stats st;
 		int fds[2], sz = 4096;
 		ssize_t r;
@@ -120,11 +121,13 @@ static void test_small_sndbuf(void)
 		check_sink(zc_method_name(file_sock_methods[i]), &sink, size);
 		if (st.waits == 0 ||
 		    st.cpu_user_ns + st.cpu_sys_ns > st.wall_ns / 2) {
-			fprintf(stderr, "small sndbuf %s: waits %u, cpu %llu "
-					"us of %llu us\n",
+			fprintf(stderr,
+				"small sndbuf %s: waits %u, cpu %llu "
+				"us of %llu us\n",
 				zc_method_name(file_sock_methods[i]), st.waits,
 				(unsigned long long)(st.cpu_user_ns +
-						     st.cpu_sys_ns) / 1000,
+						     st.cpu_sys_ns) /
+				    1000,
 				(unsigned long long)st.wall_ns / 1000);
 			t_failures++;
 		}
@@ -212,10 +215,11 @@ static void test_sleepy_pipe(void)
 	check_sink("tcp -> sleepy pipe", &sink, size);
 	if (st.waits == 0 || st.wall_ns < 900000000ULL ||
 	    st.cpu_user_ns + st.cpu_sys_ns > st.wall_ns / 10) {
-		fprintf(stderr, "sleepy pipe: waits %u, cpu %llu us of %llu us\n",
-			st.waits,
-			(unsigned long long)(st.cpu_user_ns + st.cpu_sys_ns) / 1000,
-			(unsigned long long)st.wall_ns / 1000);
+		fprintf(
+		    stderr, "sleepy pipe: waits %u, cpu %llu us of %llu us\n",
+		    st.waits,
+		    (unsigned long long)(st.cpu_user_ns + st.cpu_sys_ns) / 1000,
+		    (unsigned long long)st.wall_ns / 1000);
 		t_failures++;
 	}
 	free(sink.buf);
@@ -274,7 +278,8 @@ static void udp_pair(int fds[2])
 		sa[i].sin_family = AF_INET;
 		sa[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		if (fds[i] < 0 ||
-		    bind(fds[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) < 0 ||
+		    bind(fds[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) <
+			0 ||
 		    getsockname(fds[i], (struct sockaddr *)&sa[i], &sl) < 0)
 			t_fatal("udp: %s", strerror(errno));
 	}
@@ -404,7 +409,8 @@ static void test_no_wait(void)
 						partial++;
 					sent += (uint64_t)r;
 				}
-				if (st.waits != 0 || st.bytes != (r > 0 ? (uint64_t)r : 0))
+				if (st.waits != 0 ||
+				    st.bytes != (r > 0 ? (uint64_t)r : 0))
 					bad = 1;
 				if ((use_off ? (long long)off : t_fpos(in)) !=
 				    (long long)sent)
@@ -413,7 +419,8 @@ static void test_no_wait(void)
 			/* drain what arrived, without blocking; if nothing
 			 * did, give the stack a moment */
 			n = 0;
-			while ((r = read(fds[1], got + recvd, size - recvd)) > 0) {
+			while ((r = read(fds[1], got + recvd, size - recvd)) >
+			       0) {
 				recvd += (uint64_t)r;
 				n += r;
 			}
@@ -425,13 +432,13 @@ static void test_no_wait(void)
 		}
 		if (bad || sent != size || recvd != size || partial == 0 ||
 		    !t_check_buf(got, size, SEED, 0)) {
-			fprintf(stderr,
-				"no-wait %s (%s): sent %llu recvd %llu, %d "
-				"partial calls, %s\n",
-				zc_method_name(m), use_off ? "in_off" : "fd pos",
-				(unsigned long long)sent,
-				(unsigned long long)recvd, partial,
-				bad ? "bad accounting" : "");
+			fprintf(
+			    stderr,
+			    "no-wait %s (%s): sent %llu recvd %llu, %d "
+			    "partial calls, %s\n",
+			    zc_method_name(m), use_off ? "in_off" : "fd pos",
+			    (unsigned long long)sent, (unsigned long long)recvd,
+			    partial, bad ? "bad accounting" : "");
 			t_failures++;
 		}
 		free(got);
@@ -441,13 +448,81 @@ static void test_no_wait(void)
 	close(in);
 }
 
+/* ZC_F_NO_WAIT with a stream input (TCP, fed slowly) into a unix socket
+ * read slowly: calls return early, bytes taken from the input are never
+ * dropped, the stream arrives whole. */
+static void test_no_wait_stream(void)
+{
+	static const enum zc_method ms[] = {ZC_AUTO, ZC_SPLICE, ZC_READ_WRITE,
+					    ZC_IO_URING};
+	const uint64_t size = 1 << 20;
+
+	for (unsigned i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct t_feed feed = {.len = size, .seed = SEED, .chunk = 8192,
+				      .delay_us = 200};
+		struct t_sink sink = {.chunk = 16384, .delay_us = 500};
+		struct zc_options o = {.method = ms[i], .flags = ZC_F_NO_WAIT};
+		uint64_t total = 0;
+		int a[2], u[2], early = 0, calls = 0, sz = 8192;
+		ssize_t r = 0;
+
+		tcp_pair(a);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, u) < 0)
+			t_fatal("socketpair");
+		setsockopt(u[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		nonblock(a[1]);
+		nonblock(u[0]);
+		feed.fd = a[0];
+		sink.fd = u[1];
+		t_feed_start(&feed);
+		t_sink_start(&sink);
+		while (calls++ < 100000) {
+			struct zc_stats st;
+
+			r = zc_transfer_opts(u[0], a[1], NULL, ZC_TO_EOF, &o,
+					     &st);
+			if (r == 0)
+				break; /* the input ended */
+			if (r == -EAGAIN || (r > 0 && st.bytes != (uint64_t)r)) {
+				struct pollfd pf[2] = {
+					{.fd = a[1], .events = POLLIN},
+					{.fd = u[0], .events = POLLOUT}};
+				early++;
+				poll(pf, 2, 10);
+				continue;
+			}
+			if (r < 0)
+				break;
+			total += (uint64_t)r;
+			early++; /* returned before EOF: early too */
+		}
+		shutdown(u[0], SHUT_WR);
+		t_feed_join(&feed);
+		t_sink_join(&sink);
+		if (r != 0 || total != size || early == 0) {
+			fprintf(stderr,
+				"no-wait stream %s: last %zd, total %llu, %d "
+				"early returns\n",
+				zc_method_name(ms[i]), r,
+				(unsigned long long)total, early);
+			t_failures++;
+		}
+		check_sink("no-wait stream", &sink, size);
+		free(sink.buf);
+		close(a[0]);
+		close(a[1]);
+		close(u[0]);
+		close(u[1]);
+	}
+}
+
 /* Run one part and log how long it took (for the test log). */
-#define RUN(fn)                                                              \
-	do {                                                                 \
-		uint64_t t0_ = t_now_ns();                                   \
-		fn();                                                        \
-		printf("%s: %llu ms\n", #fn,                                 \
-		       (unsigned long long)(t_now_ns() - t0_) / 1000000);    \
+#define RUN(fn)                                                                \
+	do {                                                                   \
+		uint64_t t0_ = t_now_ns();                                     \
+		fn();                                                          \
+		printf("%s: %llu ms\n", #fn,                                   \
+		       (unsigned long long)(t_now_ns() - t0_) / 1000000);      \
 	} while (0)
 
 int main(void)
@@ -463,5 +538,6 @@ int main(void)
 	RUN(test_udp);
 	RUN(test_sendfile_stream_input);
 	RUN(test_no_wait);
+	RUN(test_no_wait_stream);
 	return t_result();
 }

@@ -19,10 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SZ (256 * 1024)
-#define STEP (64 * 1024)
+#define SZ	(256 * 1024)
+#define STEP	(64 * 1024)
 #define SOCK_SZ (128 * 1024)
-#define SEED 0xfa11
+#define SEED	0xfa11
 
 /* FILE_TCP: for the engines that need TCP (MSG_ZEROCOPY) */
 enum pair { FILE_FILE, FILE_SOCK, SOCK_FILE, FILE_TCP };
@@ -30,10 +30,9 @@ static const char *const pair_name[] = {"file->file", "file->socket",
 					"socket->file", "file->tcp"};
 /* The call AUTO's first choice makes for each pair. */
 static const enum zc_sys_id first_call[] = {
-	ZC_SYS_COPY_FILE_RANGE, ZC_SYS_SENDFILE, ZC_SYS_SPLICE,
-	ZC_SYS_SENDFILE};
-static const enum zc_method first_method[] = {
-	ZC_COPY_FILE_RANGE, ZC_SENDFILE, ZC_SPLICE, ZC_SENDFILE};
+    ZC_SYS_COPY_FILE_RANGE, ZC_SYS_SENDFILE, ZC_SYS_SPLICE, ZC_SYS_SENDFILE};
+static const enum zc_method first_method[] = {ZC_COPY_FILE_RANGE, ZC_SENDFILE,
+					      ZC_SPLICE, ZC_SENDFILE};
 
 /* One transfer over a fresh fixture, and what came out of it. */
 struct run {
@@ -43,6 +42,7 @@ struct run {
 	off_t start;	/* file sources: start position */
 	int use_off;	/* pass an explicit in_off */
 	unsigned flags; /* zc_options.flags */
+	size_t chunk;	/* zc_options.chunk_size */
 	/* results */
 	ssize_t ret;
 	struct zc_stats st;
@@ -85,7 +85,8 @@ static void read_rest(struct run *r, int fd)
  */
 static void run_xfer(struct run *r)
 {
-	struct zc_options o = {.method = r->method, .flags = r->flags};
+	struct zc_options o = {.method = r->method, .flags = r->flags,
+			       .chunk_size = r->chunk};
 	struct t_sink sink = {0};
 	struct t_feed feed = {0};
 	int in, out, sv[2];
@@ -113,9 +114,11 @@ static void run_xfer(struct run *r)
 		if (r->pair == FILE_FILE) {
 			out = t_open_dst("ff.out");
 		} else {
-			if (r->pair == FILE_TCP ? t_tcp_pair(sv) < 0
-			    : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-					 sv) < 0)
+			if (r->pair == FILE_TCP
+				? t_tcp_pair(sv) < 0
+				: socketpair(AF_UNIX,
+					     SOCK_STREAM | SOCK_CLOEXEC, 0,
+					     sv) < 0)
 				t_fatal("socket pair");
 			out = sv[0];
 			sink.fd = sv[1];
@@ -124,8 +127,8 @@ static void run_xfer(struct run *r)
 		}
 	}
 
-	r->ret = zc_transfer_opts(out, in, r->use_off ? &off : NULL,
-				  ZC_TO_EOF, &o, &r->st);
+	r->ret = zc_transfer_opts(out, in, r->use_off ? &off : NULL, ZC_TO_EOF,
+				  &o, &r->st);
 	t_faults_clear();
 
 	if (r->pair == SOCK_FILE) {
@@ -139,7 +142,8 @@ static void run_xfer(struct run *r)
 	} else {
 		r->in_pos = r->use_off ? (long long)off : t_fpos(in);
 		if (r->use_off && t_fpos(in) != r->start) {
-			fprintf(stderr, "%s: in_fd position moved with in_off\n",
+			fprintf(stderr,
+				"%s: in_fd position moved with in_off\n",
 				label(r));
 			t_failures++;
 		}
@@ -178,8 +182,9 @@ static void expect_prefix(struct run *r, uint64_t len, const char *what)
 			"%s [%s]: ret %zd, output %zu bytes (%s), stats.bytes "
 			"%llu, in_pos %lld, rest %llu (%d); expected %llu\n",
 			label(r), what, r->ret, r->out_len,
-			t_check_buf(r->out, r->out_len, SEED, from) ? "content ok"
-								   : "BAD content",
+			t_check_buf(r->out, r->out_len, SEED, from)
+			    ? "content ok"
+			    : "BAD content",
 			(unsigned long long)r->st.bytes, r->in_pos,
 			(unsigned long long)r->rest_len, r->rest_ok,
 			(unsigned long long)len);
@@ -317,9 +322,10 @@ static void test_splice_pump_error(void)
 	t_fault_add(&tf, ZC_SYS_SPLICE, 1, 0, ferr(EINVAL));
 	run_xfer(&r);
 	if (r.ret >= 0) {
-		fprintf(stderr, "socket->file: pump EINVAL with %d bytes in "
-				"the pipe: ret %zd via %s (must fail: those "
-				"bytes cannot be re-read)\n",
+		fprintf(stderr,
+			"socket->file: pump EINVAL with %d bytes in "
+			"the pipe: ret %zd via %s (must fail: those "
+			"bytes cannot be re-read)\n",
 			STEP, r.ret, zc_method_name(r.st.method));
 		t_failures++;
 	}
@@ -376,15 +382,24 @@ struct eng {
 	enum zc_method m;
 };
 static const struct eng engines[] = {
-	{FILE_FILE, ZC_READ_WRITE},	 {FILE_FILE, ZC_MMAP_WRITE},
-	{FILE_FILE, ZC_SENDFILE},	 {FILE_FILE, ZC_SPLICE},
-	{FILE_FILE, ZC_COPY_FILE_RANGE}, {FILE_FILE, ZC_DIRECT_IO},
-	{FILE_SOCK, ZC_READ_WRITE},	 {FILE_SOCK, ZC_MMAP_WRITE},
-	{FILE_SOCK, ZC_SENDFILE},	 {FILE_SOCK, ZC_SPLICE},
-	{SOCK_FILE, ZC_READ_WRITE},	 {SOCK_FILE, ZC_SPLICE},
-	{FILE_FILE, ZC_AUTO},		 {FILE_SOCK, ZC_AUTO},
-	{SOCK_FILE, ZC_AUTO},		 {FILE_TCP, ZC_MSG_ZEROCOPY},
-	{FILE_TCP, ZC_IO_URING},	 {FILE_FILE, ZC_IO_URING},
+    {FILE_FILE, ZC_READ_WRITE},
+    {FILE_FILE, ZC_MMAP_WRITE},
+    {FILE_FILE, ZC_SENDFILE},
+    {FILE_FILE, ZC_SPLICE},
+    {FILE_FILE, ZC_COPY_FILE_RANGE},
+    {FILE_FILE, ZC_DIRECT_IO},
+    {FILE_SOCK, ZC_READ_WRITE},
+    {FILE_SOCK, ZC_MMAP_WRITE},
+    {FILE_SOCK, ZC_SENDFILE},
+    {FILE_SOCK, ZC_SPLICE},
+    {SOCK_FILE, ZC_READ_WRITE},
+    {SOCK_FILE, ZC_SPLICE},
+    {FILE_FILE, ZC_AUTO},
+    {FILE_SOCK, ZC_AUTO},
+    {SOCK_FILE, ZC_AUTO},
+    {FILE_TCP, ZC_MSG_ZEROCOPY},
+    {FILE_TCP, ZC_IO_URING},
+    {FILE_FILE, ZC_IO_URING},
 };
 #define NENG (int)(sizeof(engines) / sizeof(engines[0]))
 
@@ -456,14 +471,14 @@ static void test_eagain(void)
 		enum zc_sys_id id;
 		uint64_t nth;
 	} cases[] = {
-		{FILE_SOCK, ZC_READ_WRITE, ZC_SYS_WRITE, 1},
-		{FILE_SOCK, ZC_MMAP_WRITE, ZC_SYS_WRITE, 1},
-		{FILE_SOCK, ZC_SENDFILE, ZC_SYS_SENDFILE, 1},
-		{FILE_SOCK, ZC_SPLICE, ZC_SYS_SPLICE, 1},
-		{FILE_SOCK, ZC_SPLICE, ZC_SYS_SPLICE, 3},
-		{SOCK_FILE, ZC_SPLICE, ZC_SYS_SPLICE, 0},
-		{SOCK_FILE, ZC_READ_WRITE, ZC_SYS_READ, 0},
-		{FILE_SOCK, ZC_AUTO, ZC_SYS_SENDFILE, 1},
+	    {FILE_SOCK, ZC_READ_WRITE, ZC_SYS_WRITE, 1},
+	    {FILE_SOCK, ZC_MMAP_WRITE, ZC_SYS_WRITE, 1},
+	    {FILE_SOCK, ZC_SENDFILE, ZC_SYS_SENDFILE, 1},
+	    {FILE_SOCK, ZC_SPLICE, ZC_SYS_SPLICE, 1},
+	    {FILE_SOCK, ZC_SPLICE, ZC_SYS_SPLICE, 3},
+	    {SOCK_FILE, ZC_SPLICE, ZC_SYS_SPLICE, 0},
+	    {SOCK_FILE, ZC_READ_WRITE, ZC_SYS_READ, 0},
+	    {FILE_SOCK, ZC_AUTO, ZC_SYS_SENDFILE, 1},
 	};
 	struct t_faults tf;
 	struct run r;
@@ -531,7 +546,8 @@ static void test_latch(void)
 		expect_prefix(&r, full_len(&r), "one EPERM");
 		CHECK(auto_calls(p, &r) > 0);
 		if (r.st.method != first_method[p]) {
-			fprintf(stderr, "%s: one EPERM latched the method off\n",
+			fprintf(stderr,
+				"%s: one EPERM latched the method off\n",
 				pair_name[p]);
 			t_failures++;
 		}
@@ -554,6 +570,62 @@ static void test_latch(void)
 	CHECK_EQ(auto_calls(FILE_FILE, &r) > 0, 1);
 }
 
+/* The engines of their own: MSG_ZEROCOPY under ENOBUFS, io_uring whose
+ * setup or enter fails. */
+static void test_uring_zc(void)
+{
+	struct t_faults tf;
+	struct run r;
+
+	/* ENOBUFS (optmem/locked pages): wait for completions or send
+	 * plainly; every byte still arrives once */
+	new_run(&r, FILE_TCP, ZC_MSG_ZEROCOPY, 0);
+	r.chunk = STEP;
+	t_faults_install(&tf);
+	t_fault_add(&tf, ZC_SYS_SEND, 0, 0, ferr(ENOBUFS));
+	t_fault_add(&tf, ZC_SYS_SEND, 3, 0, ferr(ENOBUFS));
+	t_fault_add(&tf, ZC_SYS_SEND, 0, 1, fcap(20000));
+	run_xfer(&r);
+	if (r.ret != (ssize_t)full_len(&r) && r.ret != -EOPNOTSUPP)
+		t_failures++;
+	if (r.ret > 0) {
+		CHECK(r.st.user_copy_bytes > 0 && r.st.user_copy_bytes < SZ);
+		expect_prefix(&r, full_len(&r), "ENOBUFS");
+	} else {
+		printf("note: msg-zerocopy unavailable: %zd\n", r.ret);
+		free(r.out);
+	}
+
+	/* io_uring refused at setup: explicit fails cleanly */
+	for (int i = 0; i < 2; i++) {
+		static const int errs[] = {ENOSYS, EPERM};
+
+		zc__reset_caches();
+		new_run(&r, FILE_FILE, ZC_IO_URING, i);
+		t_faults_install(&tf);
+		t_fault_add(&tf, ZC_SYS_IO_URING_SETUP, 0, 1, ferr(errs[i]));
+		run_xfer(&r);
+		CHECK(r.ret < 0);
+		expect_prefix(&r, 0, "io_uring_setup refused");
+	}
+	zc__reset_caches();
+
+	/* io_uring_enter failing after two chunks: the error, and exactly
+	 * the two chunks delivered */
+	new_run(&r, FILE_FILE, ZC_IO_URING, 1);
+	r.chunk = STEP;
+	t_faults_install(&tf);
+	t_fault_add(&tf, ZC_SYS_IO_URING_ENTER, 2, 0, ferr(EIO));
+	run_xfer(&r);
+	if (r.ret == -EOPNOTSUPP || r.ret == -ENOSYS) {
+		printf("note: io_uring unavailable: %zd\n", r.ret);
+		free(r.out);
+	} else {
+		CHECK_EQ(r.ret, -EIO);
+		expect_prefix(&r, 2 * STEP, "io_uring_enter EIO");
+	}
+}
+
 int main(void)
 {
 	test_errors();
@@ -564,6 +636,7 @@ int main(void)
 	test_eintr();
 	test_eagain();
 	test_latch();
+	test_uring_zc();
 	zc__reset_caches();
 	return t_result();
 }

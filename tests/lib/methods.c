@@ -762,6 +762,16 @@ static void table(void)
 	CHECK_EQ(zc_transfer(f, -1, NULL, 1, ZC_AUTO, NULL), -EBADF);
 	CHECK_EQ(zc_transfer(f, p[0], &(off_t){0}, 1, ZC_AUTO, NULL), -ESPIPE);
 	CHECK_EQ(zc_transfer(f, f, NULL, 1, ZC_METHOD_COUNT, NULL), -EINVAL);
+	/* Wrong open modes and directories, for AUTO as for a method. */
+	CHECK_EQ(zc_transfer(f, p[1], NULL, 1, ZC_AUTO, NULL), -EBADF);
+	CHECK_EQ(zc_transfer(p[0], f, NULL, 1, ZC_SPLICE, NULL), -EBADF);
+	CHECK_EQ(zc_method_check(p[0], f, ZC_AUTO), -EBADF);
+	{
+		int d = open(t_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		CHECK_EQ(zc_transfer(f, d, NULL, 1, ZC_AUTO, NULL), -EISDIR);
+		close(d);
+	}
 	close(p[0]);
 	close(p[1]);
 	close(f);

@@ -4,6 +4,8 @@
 # sender), a full disk (root: a 1 MiB tmpfs), and a peer that hangs up all
 # exit 1 with a "zcp: " line, leave the old DST byte for byte as it was and
 # leave no temporary file behind; a closed pipe never kills zcp (SIGPIPE).
+# The same interrupts run again with O_TMPFILE refused (an LD_PRELOAD shim
+# built here), so the named ".DST.zcp-XXXXXX" temporary path is covered.
 # timeout: 120
 . "$(dirname "$0")/_zcp_lib.sh"
 d=$tmp/atomic
@@ -26,7 +28,7 @@ stopped() {
 			(head -c 8192 /dev/urandom; exec sleep 30) >"$d/fifo" &
 		fi
 		wpid=$!
-		"$zcp" "$d/fifo" "$d/dst" 2>"$d/err" &
+		env ${preload:+LD_PRELOAD=$preload} "$zcp" "$d/fifo" "$d/dst" 2>"$d/err" &
 		zpid=$!
 		;;
 	tcp)
@@ -40,6 +42,11 @@ stopped() {
 	esac
 	sleep 0.5
 	kill -0 $zpid 2>/dev/null || { bad "$how: zcp ended early"; kill $wpid; return; }
+	if [ -n "${preload:-}" ]; then
+		ls -A "$d" | grep -q '^\.dst\.zcp-' &&
+			ok "$how: a named temporary is in use while copying" ||
+			bad "$how: no named temporary while copying: $(ls -A "$d")"
+	fi
 	t0=$(date +%s%N)
 	kill -s "$sig" $zpid
 	wait $zpid
@@ -58,10 +65,66 @@ stopped() {
 	rm -f "$d/fifo"
 	only_files "$d" dst err
 }
+preload=
 stopped INT trickle
 stopped TERM trickle
 stopped INT stall
 stopped TERM tcp
+
+# Named temporaries: a file system without O_TMPFILE, simulated.
+if [ "${ZC_SAN:-0}" = 1 ]; then
+	echo "note: O_TMPFILE shim not used under ASan (it must load first)"
+elif cat >"$tmp/notmpfile.c" <<'C' && ${CC:-cc} -shared -fPIC -o "$tmp/notmpfile.so" "$tmp/notmpfile.c" -ldl 2>"$tmp/cc.err"; then
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+/* open() that refuses O_TMPFILE, as on a file system without it. */
+static int shim(const char *name, const char *path, int flags, va_list ap)
+{
+	int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, name);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+
+	if ((flags & O_TMPFILE) == O_TMPFILE) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return real(path, flags, mode);
+}
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, flags);
+	r = shim("open", path, flags, ap);
+	va_end(ap);
+	return r;
+}
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, flags);
+	r = shim("open64", path, flags, ap);
+	va_end(ap);
+	return r;
+}
+C
+	preload=$tmp/notmpfile.so
+	mkdata "$tmp/named.src" 300000
+	LD_PRELOAD=$preload "$zcp" "$tmp/named.src" "$d/dst" 2>"$d/err" &&
+		same "$tmp/named.src" "$d/dst" "named temporary: copy works"
+	only_files "$d" dst err
+	cp "$d/dst" "$tmp/dst.orig"
+	stopped INT trickle
+	stopped INT stall
+	preload=
+else
+	echo "note: cannot build the O_TMPFILE shim: $(head -n 1 "$tmp/cc.err")"
+fi
 
 # A receiver that hangs up after 1000 bytes: the sender fails cleanly.
 mkdata "$tmp/big" 20000000

@@ -59,6 +59,16 @@ wait $cpid
 same "$s" "$d/o6" "file -> FIFO path (written directly)"
 [ -p "$d/fifo" ] && ok "FIFO DST still a FIFO" || bad "FIFO DST was replaced"
 
+# A terminal as DST (a pty in raw mode, so no byte is translated).
+if command -v script >/dev/null; then
+	mkdata "$d/ttysrc" 100000
+	script -qec "stty raw -echo; '$zcp' --json '$d/ttysrc' - 2>'$d/tty.err'" \
+		/dev/null >"$d/tty.out" 2>/dev/null </dev/null
+	same "$d/ttysrc" "$d/tty.out" "file -> a terminal ($(sed -n 's/.*"method":"\([^"]*\)".*/\1/p' "$d/tty.err"))"
+else
+	echo "note: script(1) missing; terminal check skipped"
+fi
+
 # ---- ranges -------------------------------------------------------------
 "$zcp" --offset 4097 --length 1000 "$s" "$d/r1"
 tail -c +4098 "$s" | head -c 1000 >"$d/r1.want"
@@ -77,6 +87,40 @@ same "$d/r5.want" "$d/r5" "--offset on stdin redirected from a file"
 "$zcp" --offset 2M "$s" "$d/r6" && [ -f "$d/r6" ] && [ ! -s "$d/r6" ] &&
 	ok "--offset past the end: empty DST" || bad "--offset past the end"
 "$zcp" --length 10M "$s" "$d/r7" && same "$s" "$d/r7" "--length past the end"
+
+# A range of a socket source (the offset is skipped by reading).
+if listen_start "$d/r8" --offset 1000 --length 5000; then
+	# The receiver hangs up after its range: the sender may see EPIPE.
+	"$zcp" "$s" tcp:127.0.0.1:$port 2>/dev/null
+	[ $? -le 1 ] || bad "sender for the tcp range crashed"
+	listen_wait || bad "tcp-listen range exited $?: $(cat "$lerr")"
+	tail -c +1001 "$s" | head -c 5000 >"$d/r8.want"
+	same "$d/r8.want" "$d/r8" "--offset/--length on tcp-listen"
+	rm -f "$lerr"
+else
+	bad "tcp-listen did not start"
+fi
+
+# ---- tmpfs and across file systems --------------------------------------
+if shm=$(mktemp -d /dev/shm/zcp-test.XXXXXX 2>/dev/null); then
+	trap 'rm -rf "$shm"' EXIT
+	"$zcp" "$s" "$shm/a" && same "$s" "$shm/a" "ext4 -> tmpfs"
+	"$zcp" "$shm/a" "$shm/b" && same "$s" "$shm/b" "tmpfs -> tmpfs"
+	"$zcp" "$shm/b" "$d/from-shm" && same "$s" "$d/from-shm" "tmpfs -> ext4"
+	"$zcp" -m copy-file-range "$shm/a" "$d/cfr-x" 2>"$d/err"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		same "$s" "$d/cfr-x" "-m copy-file-range across file systems"
+	elif [ $rc -eq 1 ] && zcp_line "$d/err" && [ ! -e "$d/cfr-x" ]; then
+		ok "-m copy-file-range across file systems refused: $(cat "$d/err")"
+	else
+		bad "-m copy-file-range across file systems: exit $rc: $(cat "$d/err")"
+	fi
+	rm -rf "$shm"
+	trap - EXIT
+else
+	echo "note: /dev/shm not writable; tmpfs checks skipped"
+fi
 
 # ---- procfs (st_size 0) -------------------------------------------------
 "$zcp" /proc/self/status "$d/status" 2>"$d/err" ||
@@ -198,6 +242,19 @@ elif command -v setpriv >/dev/null; then
 	else
 		bad "unreadable SRC as nobody: exit $rc: $(cat "$d/err")"
 	fi
+	# A DST nobody may write, in a directory nobody may write to.
+	mkdata "$pd/theirs" 100 && cp "$pd/theirs" "$d/theirs.orig"
+	mkdata "$pd/mine" 100 && chmod 644 "$pd/mine"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$zcp" "$pd/mine" "$pd/theirs" >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^zcp: .*Permission denied' "$d/err"; then
+		ok "read-only DST (as nobody) -> 1: $(cat "$d/err")"
+	else
+		bad "read-only DST as nobody: exit $rc: $(cat "$d/err")"
+	fi
+	same "$d/theirs.orig" "$pd/theirs" "read-only DST unchanged"
+	rm -f "$d/theirs.orig"
 else
 	echo "note: unreadable-file check skipped (root without setpriv)"
 fi

@@ -19,6 +19,7 @@
 
 #include "broker.h"
 #include "group/coord.h"
+#include "proto/producers.h"
 #include "helpers.h"
 
 static struct broker th_b;
@@ -75,7 +76,8 @@ static inline void th_setup(void)
 	snprintf(od, sizeof(od), "%s/offsets", t_tmpdir());
 	if (ev_create(&b->ev) ||
 	    topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log) ||
-	    offstore_open(&b->offs, od) || coord_create(&b->coord, b))
+	    offstore_open(&b->offs, od) || coord_create(&b->coord, b) ||
+	    producers_create(&b->producers))
 		t_fatal("cannot set up a broker in %s", t_tmpdir());
 }
 
@@ -84,6 +86,7 @@ static inline void th_teardown(void)
 	struct broker *b = &th_b;
 	conn_close_all(b);
 	coord_free(b->coord);
+	producers_free(b->producers);
 	offstore_close(b->offs);
 	topics_close(b->topics);
 	ev_destroy(b->ev);

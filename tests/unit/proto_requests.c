@@ -306,6 +306,46 @@ static void t_produce_fetch(void)
 	}
 }
 
+/* Idempotent produce: a retried batch is acknowledged, not rewritten;
+ * a sequence gap is refused. */
+static void t_idempotent(void)
+{
+	struct kw w;
+	size_t len;
+	hdr(&w, 22, 1, 350);
+	kw_str(&w, NULL);
+	kw_i32(&w, 60000);
+	const uint8_t *p = call(&w, 350, &len);
+	keep(&w);
+	kw_free(&w);
+	CHECK(p && len == 16 && kbe16(p + 4) == 0);
+	if (!p || len != 16)
+		return;
+	uint8_t pid[8];
+	memcpy(pid, p + 6, 8);
+	int64_t end = plog_end_offset(topics_log(B.topics, "ut", 0));
+	static const int32_t seqs[] = {0, 0, 5, 3};
+	static const int16_t errs[] = {0, 0, 45, 0};
+	int64_t first = -1;
+	for (int i = 0; i < 4; i++) {
+		uint8_t b[4096];
+		size_t n = bb_build(b, 3, 50, ev_wall_ms(), 1, 20 + i);
+		memcpy(b + 43, pid, 8);
+		b[51] = b[52] = 0; /* epoch 0 */
+		bb_be32(b + 53, (uint32_t)seqs[i]);
+		bb_seal(b, n);
+		int64_t base = -1;
+		CHECK_EQ(produce(351 + i, b, n, &base), errs[i]);
+		if (i == 0)
+			first = base;
+		if (i == 1) /* the retry gets the first offset back */
+			CHECK_EQ(base, first);
+	}
+	CHECK_EQ(first, end);
+	/* Written: the first batch and the one with sequence 3. */
+	CHECK_EQ(plog_end_offset(topics_log(B.topics, "ut", 0)), end + 6);
+}
+
 static void t_group(void)
 {
 	struct kw w;
@@ -489,6 +529,7 @@ int main(void)
 	t_apiversions();
 	t_topics();
 	t_produce_fetch();
+	t_idempotent();
 	t_group();
 	mutate();
 	th_teardown();

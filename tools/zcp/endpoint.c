@@ -199,7 +199,8 @@ static int open_temp(struct zcp_end *dst, const struct zcp_end *src,
 	if (fchmod(fd, dst_mode(dst, src, old)) < 0)
 		return -errno;
 	/* Keep the owner of a file we replace when we are allowed to. */
-	if (dst->existed && (old->st_uid != geteuid() || old->st_gid != getegid()))
+	if (dst->existed &&
+	    (old->st_uid != geteuid() || old->st_gid != getegid()))
 		if (fchown(fd, old->st_uid, old->st_gid) < 0)
 			(void)0;
 	return 0;
@@ -240,6 +241,10 @@ static int open_path(struct zcp_end *dst, const struct zcp_end *src)
 			dst->fd = ret;
 			return fstat_end(dst);
 		}
+		/* Replacing by rename needs only a writable directory; like
+		 * cp, refuse a DST we could not have written in place. */
+		if (access(dst->spec, W_OK) < 0)
+			return -errno;
 		dst->existed = true;
 	} else if (errno != ENOENT) {
 		return -errno;
@@ -309,9 +314,9 @@ static int link_then_rename(struct zcp_end *dst)
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < 100; i++) {
-		int n = snprintf(dst->tmp_path, sizeof(dst->tmp_path),
-				 "%s/.%s.zcp-%ld-%u", dir, base, (long)getpid(),
-				 i);
+		int n =
+		    snprintf(dst->tmp_path, sizeof(dst->tmp_path),
+			     "%s/.%s.zcp-%ld-%u", dir, base, (long)getpid(), i);
 
 		if (n < 0 || (size_t)n >= sizeof(dst->tmp_path))
 			return -ENAMETOOLONG;

@@ -12,8 +12,8 @@
 #include "common.h"
 #include "zcp.h"
 
-#define TTY_PERIOD_NS 100000000ull    /* 10 draws a second */
-#define LINE_PERIOD_NS 1000000000ull  /* 1 line a second */
+#define TTY_PERIOD_NS  100000000ull  /* 10 draws a second */
+#define LINE_PERIOD_NS 1000000000ull /* 1 line a second */
 
 void zcp_progress_init(struct zcp_progress *p, bool on, bool total_known,
 		       uint64_t total)
@@ -39,8 +39,8 @@ static void draw(struct zcp_progress *p, uint64_t moved, uint64_t now,
 	tc_human_size(moved, done, sizeof(done));
 	tc_human_rate(bps, rate, sizeof(rate));
 	if (p->total_known) {
-		double pct = p->total ? 100.0 * (double)moved / (double)p->total
-				      : 100.0;
+		double pct =
+		    p->total ? 100.0 * (double)moved / (double)p->total : 100.0;
 		double left = bps > 0 ? (double)(p->total - moved) / bps : -1;
 
 		if (moved > p->total)
@@ -54,15 +54,14 @@ static void draw(struct zcp_progress *p, uint64_t moved, uint64_t now,
 			     done, all, pct, rate, final ? "in" : "ETA", eta);
 	} else {
 		tc_human_duration(secs, eta, sizeof(eta));
-		n = snprintf(line, sizeof(line), "%s  %s  %s", done, rate,
-			     eta);
+		n = snprintf(line, sizeof(line), "%s  %s  %s", done, rate, eta);
 	}
 	if (n < 0)
 		return;
 	if (p->tty) {
 		/* Pad over the previous, possibly longer, line. */
-		fprintf(stderr, "\r%s%*s", line, p->width > n ? p->width - n : 0,
-			"");
+		fprintf(stderr, "\r%s%*s", line,
+			p->width > n ? p->width - n : 0, "");
 		p->width = n;
 		if (final)
 			fputc('\n', stderr);

@@ -33,9 +33,10 @@ void zcp_report_text(const struct zcp_report *r)
 		"rate=%s syscalls=%" PRIu64 " user_copy_bytes=%" PRIu64
 		" cpu_user=%.6f cpu_sys=%.6f ctxsw_vol=%" PRIu64
 		" ctxsw_invol=%" PRIu64 " fallbacks=%" PRIu32 "\n",
-		r->method, st->bytes, tc_human_size(st->bytes, size, sizeof(size)),
-		seconds(r), tc_human_rate(rate(r), bps, sizeof(bps)),
-		st->syscalls, st->user_copy_bytes, tc_ns_to_s(st->cpu_user_ns),
+		r->method, st->bytes,
+		tc_human_size(st->bytes, size, sizeof(size)), seconds(r),
+		tc_human_rate(rate(r), bps, sizeof(bps)), st->syscalls,
+		st->user_copy_bytes, tc_ns_to_s(st->cpu_user_ns),
 		tc_ns_to_s(st->cpu_sys_ns), st->vol_ctxsw, st->invol_ctxsw,
 		st->fallbacks);
 	fflush(stderr);

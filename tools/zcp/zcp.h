@@ -25,14 +25,14 @@ enum zcp_kind {
 };
 
 struct zcp_end {
-	const char *spec;   /* as given on the command line */
+	const char *spec; /* as given on the command line */
 	enum zcp_kind kind;
-	int fd;		    /* -1 until opened */
-	struct stat st;	    /* fstat of fd once opened */
+	int fd;		/* -1 until opened */
+	struct stat st; /* fstat of fd once opened */
 	/* DST written through a temporary file (a regular-file path): */
 	bool temp;
-	bool anon;	    /* O_TMPFILE: nameless until committed */
-	bool existed;	    /* the final path existed before */
+	bool anon;		 /* O_TMPFILE: nameless until committed */
+	bool existed;		 /* the final path existed before */
 	char path[PATH_MAX];	 /* the final path (symlinks resolved) */
 	char tmp_path[PATH_MAX]; /* named temporary, "" when none */
 };
@@ -90,12 +90,12 @@ void zcp_signals_disarm(void);
 
 struct zcp_progress {
 	bool on;
-	bool tty;	   /* redraw one line in place */
+	bool tty; /* redraw one line in place */
 	bool total_known;
 	uint64_t total;
 	uint64_t start_ns;
-	uint64_t last_ns;  /* last draw */
-	int width;	   /* characters of the last in-place draw */
+	uint64_t last_ns; /* last draw */
+	int width;	  /* characters of the last in-place draw */
 };
 
 void zcp_progress_init(struct zcp_progress *p, bool on, bool total_known,
@@ -110,7 +110,7 @@ void zcp_progress_finish(struct zcp_progress *p, uint64_t moved, bool ok);
 struct zcp_report {
 	const char *method; /* "clone" or zc_method_name() */
 	const char *src, *dst;
-	uint64_t wall_ns;   /* whole transfer, as zcp saw it */
+	uint64_t wall_ns; /* whole transfer, as zcp saw it */
 	struct zc_stats st;
 };
 
