@@ -78,7 +78,7 @@ PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) 
 
 all: lib $(PROGRAMS) tests
 
-lib: $(STATIC_LIB) $(SHARED_LIB) $(BUILD)/zcio.pc
+lib: $(STATIC_LIB) $(SHARED_LIB)
 tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY)
 
 # ---- compile ---------------------------------------------------------------
@@ -114,10 +114,6 @@ $(SHARED_LIB): $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libzcio.so.$(SOMAJOR) -Wl,-z,defs \
 		-o $@ $^ $(ALL_LDFLAGS)
-
-$(BUILD)/zcio.pc: lib/zcio.pc.in
-	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 $(BUILD)/zcp: $(ZCP_OBJ) $(COMMON_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)
@@ -216,7 +212,8 @@ install: lib
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/libzcio.so.$(VERSION)
 	ln -sf libzcio.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libzcio.so.$(SOMAJOR)
 	ln -sf libzcio.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libzcio.so
-	install -m 644 $(BUILD)/zcio.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		lib/zcio.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zcio.pc
 	$(if $(filter $(BUILD)/zcp,$(PROGRAMS)),install -D -m 755 $(BUILD)/zcp $(DESTDIR)$(PREFIX)/bin/zcp)
 
 uninstall:

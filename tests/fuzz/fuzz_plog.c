@@ -10,10 +10,10 @@
  *   0, 4, 10 or 1000; mod 4), length u16 (big-endian), bytes
  * appended to that file. make_corpus.py writes seeds in this format.
  *
- * Properties: opening never crashes; after an unclean stop every batch it
- * serves is whole and CRC-valid (recovery only truncates); an append lands
- * at the end offset; after a clean close the log opens again with the
- * same start and end offsets.
+ * Properties: opening never crashes; after an unclean stop with no
+ * recovery point every batch it serves is whole and CRC-valid (recovery
+ * only truncates); an append lands at the end offset; after a clean close
+ * the log opens again with the same start and end offsets.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,8 +28,11 @@
 static const int64_t bases[4] = {0, 4, 10, 1000};
 static const char *const kinds[3] = {".log", ".index", ".timeindex"};
 
+/* Sets *clean (marker written) and *all_recovered (unclean with no
+ * recovery point above 0: every segment goes through recovery; below a
+ * recovery point segments are trusted as flushed, as in Kafka). */
 static void make_dir(const char *dir, const uint8_t *data, size_t size,
-		     bool *clean)
+		     bool *clean, bool *all_recovered)
 {
 	char p[4300];
 	size_t at = 1;
@@ -49,6 +52,7 @@ static void make_dir(const char *dir, const uint8_t *data, size_t size,
 		FZ_ASSERT(fz_write(p, text, (size_t)n) == 0);
 		at = 2;
 	}
+	*all_recovered = !*clean && (at == 1 || data[1] == 0);
 	while (at + 4 <= size) {
 		size_t len = (size_t)data[at + 2] << 8 | data[at + 3];
 
@@ -62,8 +66,9 @@ static void make_dir(const char *dir, const uint8_t *data, size_t size,
 	}
 }
 
-/* Walk the log with reads from start to end, checking each slice. */
-static void walk(struct plog *l, bool trusted_only)
+/* Walk the log with reads from start to end, checking each slice (every
+ * batch in it when all of them went through recovery). */
+static void walk(struct plog *l, bool checked)
 {
 	int64_t off = plog_start_offset(l), end = plog_end_offset(l);
 	uint8_t head[BATCH_HEADER_SIZE];
@@ -75,7 +80,7 @@ static void walk(struct plog *l, bool trusted_only)
 
 		/* A segment trusted after a clean stop is not re-checked
 		 * (as in Kafka), so damage there may surface as an error. */
-		FZ_ASSERT(rc == 0 || !trusted_only);
+		FZ_ASSERT(rc == 0 || !checked);
 		if (rc < 0 || sl.len == 0) {
 			plog_slice_release(&sl);
 			break;
@@ -86,7 +91,7 @@ static void walk(struct plog *l, bool trusted_only)
 		FZ_ASSERT(batch_header(head, sizeof(head), &bi) == 0);
 		FZ_ASSERT(bi.size <= sl.len &&
 			  bi.base_offset == sl.first_offset);
-		if (trusted_only) {
+		if (checked) {
 			uint8_t *all = malloc(sl.len);
 			size_t at = 0;
 
@@ -121,12 +126,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plog *l;
 	int64_t start, end, base;
 	char dir[4096];
-	bool clean;
+	bool clean, checked;
 	size_t len;
 	int rc;
 
 	fz_path(dir, sizeof(dir), "t-0");
-	make_dir(dir, data, size, &clean);
+	make_dir(dir, data, size, &clean, &checked);
 	log_config_defaults(&cfg);
 	/* Small limits so that rolls and full indexes happen. */
 	cfg.segment_bytes = 2048;
@@ -142,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FZ_ASSERT(plog_start_offset(l) <= plog_end_offset(l));
-	walk(l, !clean);
+	walk(l, checked);
 	plog_offset_for_time(l, 1700000000000LL);
 	plog_offset_for_time(l, 1700000000015LL);
 	plog_offset_for_time(l,
@@ -153,9 +158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(batch_validate(buf, len, UINT32_MAX, &bi) == 0);
 	base = plog_append(l, buf, len, &bi, 1700000000100LL);
 	/* Offsets near INT64_MAX (trusted damage) may refuse it. */
-	FZ_ASSERT(base == end || (base < 0 && clean));
+	FZ_ASSERT(base == end || (base < 0 && !checked));
 	if (base >= 0)
-		walk(l, !clean);
+		walk(l, checked);
 	plog_maintain(l, (int64_t)time(NULL) * 1000);
 	start = plog_start_offset(l);
 	end = plog_end_offset(l);
