@@ -43,10 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The broker's own CRC-32C (SSE4.2 or slice-by-8), rather than a copy. */
-#include "log/crc32c.c"
+#include "log/log.h" /* the broker's crc32c(), linked in */
 
-#define PROG "kafka-fetch-zc"
+#define PROG	  "kafka-fetch-zc"
 #define MAX_CONNS 64
 
 struct opts {
@@ -146,17 +145,17 @@ static size_t fetch_req(uint8_t *buf, int32_t corr, int64_t offset)
 	size_t tl = strlen(o.topic);
 	uint8_t *p = buf + 4;
 
-	p = put16(p, 1);	/* api key: Fetch */
-	p = put16(p, 4);	/* version */
+	p = put16(p, 1); /* api key: Fetch */
+	p = put16(p, 4); /* version */
 	p = put32(p, corr);
 	p = put16(p, 2);
 	memcpy(p, "zc", 2);
 	p += 2;
-	p = put32(p, -1);	/* replica id */
-	p = put32(p, 0);	/* max wait ms */
-	p = put32(p, 1);	/* min bytes */
+	p = put32(p, -1); /* replica id */
+	p = put32(p, 0);  /* max wait ms */
+	p = put32(p, 1);  /* min bytes */
 	p = put32(p, o.max_bytes);
-	*p++ = 0;		/* isolation: read uncommitted */
+	*p++ = 0; /* isolation: read uncommitted */
 	p = put32(p, 1);
 	p = put16(p, (int16_t)tl);
 	memcpy(p, o.topic, tl);
@@ -215,14 +214,14 @@ static void recv_all(int fd, void *buf, size_t len)
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = buf ? recv(fd, p, len, 0)
-				: recv(fd, NULL, len, MSG_TRUNC);
+		ssize_t n =
+		    buf ? recv(fd, p, len, 0) : recv(fd, NULL, len, MSG_TRUNC);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			die("recv: %s", n ? strerror(errno)
-					 : "the broker closed the connection");
+					  : "the broker closed the connection");
 		if (buf)
 			p += n;
 		len -= n;
@@ -309,7 +308,8 @@ static void walk(void)
 		recv_all(fd, resp, size);
 		rl = check_head(resp, (int32_t)nsteps, &hw);
 		if (rl != size - hl)
-			die("records length %u in a %u-byte response", rl, size);
+			die("records length %u in a %u-byte response", rl,
+			    size);
 		if (hw <= 0)
 			die("partition %s-%d is empty: fill it first", o.topic,
 			    o.partition);
@@ -326,8 +326,10 @@ static void walk(void)
 	}
 	close(fd);
 	free(resp);
-	fprintf(stderr, PROG ": walk: %zu fetches, %.1f MiB, %" PRId64
-		" records checked\n", nsteps, total / 1048576.0, hw);
+	fprintf(stderr,
+		PROG ": walk: %zu fetches, %.1f MiB, %" PRId64
+		     " records checked\n",
+		nsteps, total / 1048576.0, hw);
 }
 
 /* ---- 2. load ----------------------------------------------------------- */
@@ -389,8 +391,10 @@ static double broker_cpu(void)
 	fclose(f);
 	p = strrchr(buf, ')');
 	/* after ")": state(3) ... utime(14) stime(15) */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-				"%lu %lu", &ut, &st) != 2)
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu",
+			 &ut, &st) != 2)
 		die("%s: cannot parse", path);
 	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 }
@@ -424,27 +428,29 @@ static void machine_cpu(double *busy, double *total)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: " PROG " -b HOST:PORT -t TOPIC [-p PARTITION] "
-		"[-s SECONDS]\n"
-		"       [-c CONNECTIONS] [-d DEPTH] [-m MAX_BYTES] "
-		"[--pid BROKER_PID] [--label NAME]\n");
+	fprintf(stderr, "usage: " PROG " -b HOST:PORT -t TOPIC [-p PARTITION] "
+			"[-s SECONDS]\n"
+			"       [-c CONNECTIONS] [-d DEPTH] [-m MAX_BYTES] "
+			"[--pid BROKER_PID] [--label NAME]\n");
 	exit(2);
 }
 
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"pid", required_argument, NULL, 'P'},
-		{"label", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"pid", required_argument, NULL, 'P'},
+	    {"label", required_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	static char hostbuf[256];
 	char *colon;
 	int ch;
 
-	o = (struct opts){.label = "-", .conns = 2, .depth = 4, .secs = 5,
+	o = (struct opts){.label = "-",
+			  .conns = 2,
+			  .depth = 4,
+			  .secs = 5,
 			  .max_bytes = 1 << 20};
 	while ((ch = getopt_long(argc, argv, "b:t:p:s:c:d:m:h", lo, NULL)) !=
 	       -1) {
@@ -458,15 +464,32 @@ static void parse(int argc, char **argv)
 			o.host = hostbuf;
 			o.port = colon + 1;
 			break;
-		case 't': o.topic = optarg; break;
-		case 'p': o.partition = atoi(optarg); break;
-		case 's': o.secs = atof(optarg); break;
-		case 'c': o.conns = atoi(optarg); break;
-		case 'd': o.depth = atoi(optarg); break;
-		case 'm': o.max_bytes = atoi(optarg); break;
-		case 'P': o.pid = atoi(optarg); break;
-		case 'L': o.label = optarg; break;
-		default: usage();
+		case 't':
+			o.topic = optarg;
+			break;
+		case 'p':
+			o.partition = atoi(optarg);
+			break;
+		case 's':
+			o.secs = atof(optarg);
+			break;
+		case 'c':
+			o.conns = atoi(optarg);
+			break;
+		case 'd':
+			o.depth = atoi(optarg);
+			break;
+		case 'm':
+			o.max_bytes = atoi(optarg);
+			break;
+		case 'P':
+			o.pid = atoi(optarg);
+			break;
+		case 'L':
+			o.label = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!o.host || !o.topic || optind != argc || o.conns < 1 ||

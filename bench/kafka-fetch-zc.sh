@@ -8,13 +8,19 @@
 # (hand-written Fetch v4, responses dropped in the kernel) loads it for
 # SECONDS per run and reads the broker's CPU time from /proc. Prints each
 # run and the mean ratios sendfile / read-write of throughput and of broker
-# CPU per GiB served. With two CPUs or more the broker is pinned to CPU 0
-# and the client to CPU 1 (--no-pin to let the scheduler place them), so the
-# broker's own core is what runs out.
+# CPU per GiB served.
+#
+# On loopback the sender's CPU also pays for much of the receive side of
+# TCP, and how much depends on whether sender and receiver share a CPU. So
+# each run is pinned with taskset in one of two placements, reported
+# apart: "shared" (broker and client both on CPU 0) and "split" (broker on
+# CPU 0, client on CPU 1; needs 2 CPUs). "none" leaves placement to the
+# scheduler.
 #
 #   bench/kafka-fetch-zc.sh [--build DIR] [--mib SIZE] [--secs SECONDS]
 #                           [--rounds N] [--methods "sendfile read-write ..."]
-#                           [--no-pin] [-- kafka-fetch-zc options]
+#                           [--placements "shared split none"]
+#                           [-- kafka-fetch-zc options]
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
@@ -22,7 +28,7 @@ mib=256
 secs=5
 rounds=2
 methods="sendfile read-write"
-pin=1
+placements="shared split"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -30,9 +36,9 @@ while [ $# -gt 0 ]; do
 	--secs) secs=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--methods) methods=$2; shift 2 ;;
-	--no-pin) pin=; shift ;;
+	--placements) placements=$2; shift 2 ;;
 	--) shift; break ;;
-	*) sed -n '2,19p' "$0"; exit 2 ;;
+	*) sed -n '2,24p' "$0"; exit 2 ;;
 	esac
 done
 export ZC_SRC=$here ZC_BUILD=$build
@@ -46,40 +52,66 @@ load=$build/bench/kafka-load
 [ -x "$fz" ] && [ -x "$load" ] ||
 	zb_skip "no $fz or $load: run make BUILD=$build bench-bin"
 
-[ "$(nproc)" -ge 2 ] || pin=
-client_pin=()
-[ -n "$pin" ] && client_pin=(taskset -c 1)
+command -v taskset >/dev/null || placements=none
+[ "$(nproc)" -ge 2 ] || placements=${placements//split/}
 data=$ZC_TMP/data
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
 zb_start "$data"
 "$load" -b "$ZB_ADDR" -t zc -s 1024 -n $((mib * 1024)) -p 1 --produce-only ||
 	zb_fail "filling the topic"
 zb_stop
-echo "pinning: ${pin:+broker on CPU 0, client on CPU 1}${pin:-none}"
 echo "data: $mib MiB of 1 KiB records in zc-0 ($(du -sh "$data/zc-0" | cut -f1) on disk)"
 
 out=$ZC_TMP/runs
 for ((r = 1; r <= rounds; r++)); do
-	for m in $methods; do
-		zb_start "$data" --set zc.fetch.method="$m"
-		[ -n "$pin" ] && taskset -a -p -c 0 "$ZB_PID" >/dev/null
-		"${client_pin[@]}" "$fz" -b "$ZB_ADDR" -t zc --pid "$ZB_PID" --label "$m" -s "$secs" \
-			"$@" | tee -a "$out" || zb_fail "kafka-fetch-zc ($m)"
-		zb_stop
+	for pl in $placements; do
+		case $pl in
+		shared) bcpu=0 ccpu=0 ;;
+		split) bcpu=0 ccpu=1 ;;
+		*) bcpu= ccpu= ;;
+		esac
+		for m in $methods; do
+			zb_start "$data" --set zc.fetch.method="$m"
+			cl=()
+			if [ -n "$bcpu" ]; then
+				taskset -a -p -c "$bcpu" "$ZB_PID" >/dev/null
+				cl=(taskset -c "$ccpu")
+			fi
+			"${cl[@]}" "$fz" -b "$ZB_ADDR" -t zc --pid "$ZB_PID" \
+				--label "$pl/$m" -s "$secs" "$@" | tee -a "$out" ||
+				zb_fail "kafka-fetch-zc ($m, $pl)"
+			zb_stop
+		done
 	done
 done
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Medians per placement/method, then the ratios per placement.
 awk '
+function median(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	m = f["label"]; n[m]++; bps[m] += f["MiBps"]; cpg[m] += f["cpu_s_per_GiB"]
+	k = f["label"]; n[k]++
+	bps[k, n[k]] = f["MiBps"]; cpg[k, n[k]] = f["cpu_s_per_GiB"]
 }
 END {
-	for (m in n)
-		printf "mean %-10s %8.1f MiB/s  %.3f broker CPU s/GiB\n", m,
-			bps[m] / n[m], cpg[m] / n[m]
-	if (n["sendfile"] && n["read-write"] && cpg["read-write"] > 0) {
-		printf "sendfile / read-write: throughput %.2fx, broker CPU per GiB %.2fx\n",
-			(bps["sendfile"] / n["sendfile"]) / (bps["read-write"] / n["read-write"]),
-			(cpg["sendfile"] / n["sendfile"]) / (cpg["read-write"] / n["read-write"])
+	for (k in n) {
+		delete a; delete b
+		for (i = 1; i <= n[k]; i++) { a[i] = bps[k, i]; b[i] = cpg[k, i] }
+		mb[k] = median(a, n[k]); mc[k] = median(b, n[k])
+		printf "median %-20s %8.1f MiB/s  %.3f broker CPU s/GiB  (%d runs)\n",
+			k, mb[k], mc[k], n[k]
+	}
+	split("shared split none", pls, " ")
+	for (i = 1; i <= 3; i++) {
+		s = pls[i] "/sendfile"; r = pls[i] "/read-write"
+		if ((s in mb) && (r in mb) && mb[r] > 0 && mc[r] > 0)
+			printf "%s: sendfile / read-write: throughput %.2fx, broker CPU per GiB %.2fx\n",
+				pls[i], mb[s] / mb[r], mc[s] / mc[r]
 	}
 }' "$out"

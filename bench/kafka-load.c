@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#define PROG "kafka-load"
+#define PROG  "kafka-load"
 #define MAX_X 32
 
 struct opts {
@@ -90,7 +90,8 @@ static void apply_x(rd_kafka_conf_t *c, const struct opts *o)
 		char name[128];
 		const char *eq = strchr(o->x[i], '=');
 
-		if (!eq || eq == o->x[i] || (size_t)(eq - o->x[i]) >= sizeof(name))
+		if (!eq || eq == o->x[i] ||
+		    (size_t)(eq - o->x[i]) >= sizeof(name))
 			die("-X %s: expected NAME=VALUE", o->x[i]);
 		memcpy(name, o->x[i], eq - o->x[i]);
 		name[eq - o->x[i]] = '\0';
@@ -118,8 +119,8 @@ static void create_topic(rd_kafka_t *rk, const struct opts *o)
 	const rd_kafka_topic_result_t **tr;
 	size_t n;
 
-	nt = rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err,
-				   sizeof(err));
+	nt =
+	    rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err, sizeof(err));
 	if (!nt)
 		die("topic %s: %s", o->topic, err);
 	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
@@ -133,7 +134,7 @@ static void create_topic(rd_kafka_t *rk, const struct opts *o)
 	tr = rd_kafka_CreateTopics_result_topics(res, &n);
 	if (n == 1 && rd_kafka_topic_result_error(tr[0]) &&
 	    rd_kafka_topic_result_error(tr[0]) !=
-		    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 		die("CreateTopics %s: %s", o->topic,
 		    rd_kafka_topic_result_error_string(tr[0]));
 	rd_kafka_event_destroy(ev);
@@ -193,11 +194,11 @@ static void produce(const struct opts *o)
 	t0 = now_s();
 	for (uint64_t i = 0; i < o->records; i++) {
 		memcpy(buf, &i, sizeof(i));
-		while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic),
-					 RD_KAFKA_V_VALUE(buf, o->size),
-					 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-					 RD_KAFKA_V_END) ==
-		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		while (rd_kafka_producev(
+			   rk, RD_KAFKA_V_TOPIC(o->topic),
+			   RD_KAFKA_V_VALUE(buf, o->size),
+			   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			rd_kafka_poll(rk, 1);
 		if ((i & 1023) == 0)
 			rd_kafka_poll(rk, 0);
@@ -272,18 +273,18 @@ static void consume(const struct opts *o)
 	for (int p = 0; p < o->partitions; p++) {
 		int64_t lo, hi;
 		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-			rk, o->topic, p, &lo, &hi, 20000);
+		    rk, o->topic, p, &lo, &hi, 20000);
 
 		if (e)
 			die("watermarks of %s-%d: %s", o->topic, p,
 			    rd_kafka_err2str(e));
 		total += hi - lo;
 		rd_kafka_topic_partition_list_add(tp, o->topic, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
+		    RD_KAFKA_OFFSET_BEGINNING;
 	}
 	if (total != (int64_t)o->records)
-		die("%s holds %" PRId64 " records, expected %" PRIu64,
-		    o->topic, total, o->records);
+		die("%s holds %" PRId64 " records, expected %" PRIu64, o->topic,
+		    total, o->records);
 	rd_kafka_poll_set_consumer(rk);
 	q = rd_kafka_queue_get_consumer(rk);
 
@@ -294,7 +295,8 @@ static void consume(const struct opts *o)
 		ssize_t n = rd_kafka_consume_batch_queue(q, 1000, msgs, 10000);
 
 		if (n < 0)
-			die("consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+			die("consume: %s",
+			    rd_kafka_err2str(rd_kafka_last_error()));
 		if (n > 0)
 			last = now_s();
 		for (ssize_t i = 0; i < n; i++) {
@@ -317,7 +319,8 @@ static void consume(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: " PROG " -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
+		"usage: " PROG
+		" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
 		"       [-p PARTITIONS] [--produce-only | --consume-only]\n"
 		"       [-X NAME=VALUE ...]\n");
 	exit(2);
@@ -326,30 +329,50 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"produce-only", no_argument, NULL, 'P'},
-		{"consume-only", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"produce-only", no_argument, NULL, 'P'},
+	    {"consume-only", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct opts o = {.topic = "load", .records = 1000000, .size = 100,
-			 .partitions = 3, .produce = true, .consume = true};
+	struct opts o = {.topic = "load",
+			 .records = 1000000,
+			 .size = 100,
+			 .partitions = 3,
+			 .produce = true,
+			 .consume = true};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "b:t:n:s:p:X:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:t:n:s:p:X:h", lo, NULL)) !=
+	       -1) {
 		switch (ch) {
-		case 'b': o.brokers = optarg; break;
-		case 't': o.topic = optarg; break;
-		case 'n': o.records = strtoull(optarg, NULL, 10); break;
-		case 's': o.size = strtoull(optarg, NULL, 10); break;
-		case 'p': o.partitions = atoi(optarg); break;
-		case 'P': o.consume = false; break;
-		case 'C': o.produce = false; break;
+		case 'b':
+			o.brokers = optarg;
+			break;
+		case 't':
+			o.topic = optarg;
+			break;
+		case 'n':
+			o.records = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			o.size = strtoull(optarg, NULL, 10);
+			break;
+		case 'p':
+			o.partitions = atoi(optarg);
+			break;
+		case 'P':
+			o.consume = false;
+			break;
+		case 'C':
+			o.produce = false;
+			break;
 		case 'X':
 			if (o.nx == MAX_X)
 				die("too many -X");
 			o.x[o.nx++] = optarg;
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (!o.brokers || optind != argc || o.records == 0 || o.size < 8 ||

@@ -12,6 +12,12 @@
 # whether sender and receiver share a CPU. So every tool runs pinned with
 # taskset in two placements: "shared" (both on CPU 0) and "split" (sender
 # on CPU 0, receiver on CPU 1; needs 2 CPUs), reported separately.
+#
+# Note on the peer: with -F, iperf3 read()s each block of the file into its
+# send buffer and -Z then sendfile()s that buffer's backing file, so
+# "iperf3 -F -Z" pays one user copy per byte. "iperf3-nF" (-Z -n SIZE,
+# no -F: sendfile of the same buffer over and over, no file read) is shown
+# as the pure-sendfile reference.
 #   bench/zcp-vs-iperf3.sh [SIZE]      SIZE default 1G
 . "$(dirname "$0")/zcp-common.sh"
 size=${1:-1G}
@@ -31,12 +37,14 @@ jget() { # jget FILE EXPR: a value out of a JSON document
 command -v taskset >/dev/null || { echo "taskset (util-linux) is missing"; exit 1; }
 echo "commands (each prefixed with taskset -c CPU, see placements):"
 echo "  iperf3:   iperf3 -s -1 -p PORT  |  iperf3 -c 127.0.0.1 -p PORT -F $src -Z -J"
+echo "  iperf3-nF: iperf3 -s -1 -p PORT  |  iperf3 -c 127.0.0.1 -p PORT -Z -n $bytes -J"
 echo "  zcp:      $ZCP -m read-write tcp-listen:127.0.0.1:0 /dev/null  |  $ZCP --json $src tcp:127.0.0.1:PORT"
 echo "  zcp-rw:   (same receiver)  |  $ZCP -m read-write --json $src tcp:127.0.0.1:PORT"
 echo "data: $size ($bytes bytes), $RUNS runs each, medians; sender CPU from /usr/bin/time"
 
-run_iperf3() {
-	local port j=$BENCH_DIR/iperf.json t=$BENCH_DIR/time
+run_iperf3() { # run_iperf3 KEY CLIENT-OPTIONS...
+	local k=$1 port j=$BENCH_DIR/iperf.json t=$BENCH_DIR/time
+	shift
 	port=$(free_port)
 	taskset -c "$rcpu" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
 	local spid=$!
@@ -45,13 +53,13 @@ run_iperf3() {
 		ss -ltn "sport = :$port" | grep -q LISTEN && break
 		sleep 0.02
 	done
-	/usr/bin/time -f '%U %S' -o "$t" taskset -c "$scpu" iperf3 -c 127.0.0.1 -p "$port" -F "$src" -Z -J >"$j" ||
+	/usr/bin/time -f '%U %S' -o "$t" taskset -c "$scpu" iperf3 -c 127.0.0.1 -p "$port" "$@" -J >"$j" ||
 		{ echo "iperf3 failed"; exit 1; }
 	wait $spid
 	local b s
 	b=$(jget "$j" 'o["end"]["sum_sent"]["bytes"]')
 	s=$(jget "$j" 'o["end"]["sum_sent"]["seconds"]')
-	echo "$b $s $(tail -n 1 "$t")" >>"$BENCH_DIR/r.iperf3"
+	echo "$b $s $(tail -n 1 "$t")" >>"$BENCH_DIR/r.$k"
 }
 
 run_zcp() { # run_zcp KEY [ZCP OPTIONS]
@@ -94,24 +102,27 @@ placements="shared:0:0"
 for pl in $placements; do
 	IFS=: read -r name scpu rcpu <<<"$pl"
 	echo "placement $name: sender on CPU $scpu, receiver on CPU $rcpu"
-	for k in iperf3 zcp zcp-rw; do : >"$BENCH_DIR/r.$k"; done
+	for k in iperf3 iperf3-nF zcp zcp-rw; do : >"$BENCH_DIR/r.$k"; done
 	for i in $(seq 1 "$RUNS"); do
-		run_iperf3
+		run_iperf3 iperf3 -F "$src" -Z
+		run_iperf3 iperf3-nF -Z -n "$bytes"
 		run_zcp zcp
 		run_zcp zcp-rw -m read-write
 	done
 	gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
 	declare -A rate cpu
-	for k in iperf3 zcp zcp-rw; do
+	for k in iperf3 iperf3-nF zcp zcp-rw; do
 		f=$BENCH_DIR/r.$k
 		rate[$k]=$(awk '{ print $1 / $2 / 1048576 }' "$f" | median)
 		cpu[$k]=$(awk -v g="$gib" '{ print ($3 + $4) / g }' "$f" | median)
 		m=$(awk 'NR == 1 { print $5 }' "$f")
-		printf '  %-7s median %8.1f MiB/s  sender cpu %.3f s/GiB %s\n' "$k" \
+		printf '  %-9s median %8.1f MiB/s  sender cpu %.3f s/GiB %s\n' "$k" \
 			"${rate[$k]}" "${cpu[$k]}" "${m:+(method $m)}"
 	done
 	echo "  ratio ($name): zcp throughput vs iperf3 -Z = $(ratio "${rate[zcp]}" "${rate[iperf3]}")x (target >= 0.95)"
 	echo "  ratio ($name): zcp sender CPU/GiB vs zcp -m read-write = $(ratio "${cpu[zcp]}" "${cpu[zcp-rw]}")x (target <= 0.5)"
-	echo "  ratio ($name): zcp sender CPU/GiB vs iperf3 -Z = $(ratio "${cpu[zcp]}" "${cpu[iperf3]}")x"
+	echo "  ratio ($name): zcp sender CPU/GiB vs iperf3 -F -Z = $(ratio "${cpu[zcp]}" "${cpu[iperf3]}")x," \
+		"vs iperf3 -Z without -F = $(ratio "${cpu[zcp]}" "${cpu[iperf3-nF]}")x;" \
+		"throughput vs iperf3 -Z without -F = $(ratio "${rate[zcp]}" "${rate[iperf3-nF]}")x"
 done
 rm -f "$src" "$BENCH_DIR"/r.* "$BENCH_DIR"/*.json "$BENCH_DIR/time" "$BENCH_DIR/lerr"

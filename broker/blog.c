@@ -25,8 +25,17 @@ static void vline(const char *fmt, va_list ap)
 	(void)r;
 }
 
+static int quiet;
+
+void blog_quiet(int on)
+{
+	quiet = on;
+}
+
 void blog(const char *fmt, ...)
 {
+	if (quiet)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vline(fmt, ap);

@@ -9,5 +9,7 @@
 
 void blog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void blog_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Drop ordinary lines too (tests that feed thousands of bad requests). */
+void blog_quiet(int on);
 
 #endif /* BROKER_BLOG_H */

@@ -65,6 +65,9 @@ int t_tcp_pair(int fds[2]);
 int t_is_root(void);
 
 /* ---- added for the fault_* and edge_* tests of libzcio ---------------- */
+/* Not thread-safe (static buffers): t_create_file, t_check_file,
+ * t_check_range, t_path, t_open_src, t_open_dst. The sink and feed threads
+ * below only use their own state. */
 
 #include <pthread.h>
 
@@ -73,7 +76,7 @@ int t_check_buf(const void *buf, size_t len, uint64_t seed, uint64_t pos);
 /* Whether fd's bytes [off, off + len) are t_fill(seed) from position pos
  * (pread; pos == off for a file made by t_create_file). */
 int t_check_range(int fd, uint64_t off, uint64_t len, uint64_t seed,
-                  uint64_t pos);
+		  uint64_t pos);
 /* File size (fstat), or -errno. */
 long long t_fsize(int fd);
 /* Current file position (lseek SEEK_CUR), or -errno. */
@@ -100,15 +103,15 @@ void t_msleep(unsigned ms);
  * (rst: with SO_LINGER 0, so a TCP peer gets a reset).
  */
 struct t_sink {
-  int fd;
-  unsigned start_ms, delay_us;
-  size_t chunk, stop_after;
-  int rst;
-  /* results */
-  unsigned char *buf;
-  size_t len, cap; /* len is stored atomically (may be watched) */
-  int err;         /* 0, or -errno of the read that ended it */
-  pthread_t th;
+	int fd;
+	unsigned start_ms, delay_us;
+	size_t chunk, stop_after;
+	int rst;
+	/* results */
+	unsigned char *buf;
+	size_t len, cap; /* len is stored atomically (may be watched) */
+	int err;	 /* 0, or -errno of the read that ended it */
+	pthread_t th;
 };
 int t_sink_start(struct t_sink *s);
 /* Join; returns the bytes received. Frees nothing: free(s->buf). */
@@ -121,15 +124,15 @@ size_t t_sink_join(struct t_sink *s);
  * (close_fd). Stops early on a write error (err).
  */
 struct t_feed {
-  int fd;
-  uint64_t len, seed;
-  size_t chunk;
-  unsigned delay_us;
-  int close_fd;
-  /* results */
-  uint64_t sent;
-  int err;
-  pthread_t th;
+	int fd;
+	uint64_t len, seed;
+	size_t chunk;
+	unsigned delay_us;
+	int close_fd;
+	/* results */
+	uint64_t sent;
+	int err;
+	pthread_t th;
 };
 int t_feed_start(struct t_feed *f);
 uint64_t t_feed_join(struct t_feed *f);
@@ -141,32 +144,83 @@ uint64_t t_feed_join(struct t_feed *f);
  * every call is counted per id whether or not a rule fires.
  */
 #define T_ANY_DATA (-1) /* read/write/pread/pwrite/sendfile/splice/cfr/send */
-#define T_ANY (-2)      /* every wrapped call */
+#define T_ANY	   (-2) /* every wrapped call */
 struct t_rule {
-  int id;         /* enum zc_sys_id, T_ANY_DATA or T_ANY */
-  int on;         /* non-zero: the rule is live */
-  uint64_t nth;   /* first matching call (per id, from 0) */
-  uint64_t every; /* 0: only call nth; k: nth, nth + k, ... */
-  struct zc_fault f;
-  unsigned sleep_us; /* sleep before the call when the rule fires */
-  unsigned hits;     /* filled: how many times it fired */
+	int id;		/* enum zc_sys_id, T_ANY_DATA or T_ANY */
+	int on;		/* non-zero: the rule is live */
+	uint64_t nth;	/* first matching call (per id, from 0) */
+	uint64_t every; /* 0: only call nth; k: nth, nth + k, ... */
+	struct zc_fault f;
+	unsigned sleep_us; /* sleep before the call when the rule fires */
+	unsigned hits;	   /* filled: how many times it fired */
 };
 #define T_MAX_RULES 8
 struct t_faults {
-  struct t_rule rule[T_MAX_RULES];
-  uint64_t calls[ZC_SYS__COUNT]; /* calls seen per id */
+	struct t_rule rule[T_MAX_RULES];
+	uint64_t calls[ZC_SYS__COUNT]; /* calls seen per id */
 };
 void t_fault_hook(enum zc_sys_id id, uint64_t nth, struct zc_fault *f,
-                  void *arg);
+		  void *arg);
 /* Clear *t, add nothing and install the hook (counting only). */
 void t_faults_install(struct t_faults *t);
 /* Append a rule; returns it (for hits). */
 struct t_rule *t_fault_add(struct t_faults *t, int id, uint64_t nth,
-                           uint64_t every, struct zc_fault f);
+			   uint64_t every, struct zc_fault f);
 /* Remove the hook. */
 void t_faults_clear(void);
 /* Sum of calls over all ids. */
 uint64_t t_faults_total(const struct t_faults *t);
+
+/*
+ * One transfer over a fresh fixture of a given pair, and what came out of
+ * it. t_run_init() picks sizes and position modes (variant alternates the
+ * input offset mode and start position); set method options, install a
+ * fault hook if wanted, then t_run_xfer() builds the descriptors (threads
+ * feed or drain the stream ends), runs zc_transfer_opts(), removes the hook
+ * and collects the output; t_run_expect() checks it.
+ */
+enum t_pair {
+	T_FILE_FILE,
+	T_FILE_SOCK, /* unix stream socket */
+	T_SOCK_FILE,
+	T_FILE_TCP,
+	T_FILE_PIPE,
+	T_PIPE_FILE,
+	T_PAIR_COUNT
+};
+#define T_RUN_SIZE	  (256 * 1024) /* file sources */
+#define T_RUN_STREAM_SIZE (128 * 1024) /* pipe and socket sources */
+extern const char *const t_pair_name[T_PAIR_COUNT];
+struct t_run {
+	enum t_pair pair;
+	enum zc_method method;
+	uint64_t seed;	/* content */
+	uint64_t size;	/* bytes in the source */
+	off_t start;	/* file sources: start position */
+	int use_off;	/* pass an explicit in_off */
+	unsigned flags; /* zc_options.flags */
+	size_t chunk;	/* zc_options.chunk_size */
+	/* results */
+	ssize_t ret;
+	struct zc_stats st;
+	unsigned char *out; /* malloc'd; t_run_expect frees it */
+	size_t out_len;
+	long long in_pos;  /* file sources: position after */
+	int rest_ok;	   /* stream source: unread rest intact (-1: n/a) */
+	uint64_t rest_len; /* stream source: bytes left unread */
+};
+/* Whether the pair's input is a pipe or socket (no position). */
+int t_pair_stream_in(enum t_pair p);
+void t_run_init(struct t_run *r, enum t_pair p, enum zc_method m, int variant);
+void t_run_xfer(struct t_run *r);
+/* "pair method", for messages (static buffer). */
+const char *t_run_label(const struct t_run *r);
+/* Bytes a complete transfer moves. */
+uint64_t t_run_full(const struct t_run *r);
+/* The output is exactly `len` source bytes from the start, stats.bytes says
+ * so, and the input position (or the unread stream rest) agrees. Counts a
+ * failure (printing `what`) otherwise. Frees r->out. Returns 1 if ok. */
+int t_run_expect(struct t_run *r, uint64_t len, const char *what);
 #endif
 
 #endif /* ZC_TEST_HELPERS_H */

@@ -63,7 +63,7 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 		/* Our appends leave no gaps: anything else is damage (the
 		 * BaseOffset field lies outside the CRC). */
 		if (bi.base_offset != s->next ||
-		    bi.base_offset + bi.last_offset_delta - s->base > INT32_MAX)
+		    bi.last_offset_delta > INT32_MAX - (s->next - s->base))
 			break;
 		seg_note_batch(s, pos, &bi, cfg->index_interval_bytes);
 		pos += bi.size;

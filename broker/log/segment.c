@@ -132,6 +132,23 @@ err:
 	return ret;
 }
 
+/* s->next after batch bi, checked: the batch's offsets must lie in the
+ * segment's i32 relative range; anything else is damage (whose offset
+ * arithmetic could even overflow). Returns 1 or -EBADMSG. */
+static int set_next(struct seg *s, const struct batch_info *bi)
+{
+	int64_t rel;
+
+	if (bi->base_offset < s->base || bi->last_offset_delta < 0 ||
+	    bi->base_offset - s->base > INT32_MAX)
+		return -EBADMSG;
+	rel = bi->base_offset - s->base + bi->last_offset_delta;
+	if (rel > INT32_MAX || s->base > INT64_MAX - rel - 1)
+		return -EBADMSG;
+	s->next = s->base + rel + 1;
+	return 1;
+}
+
 int seg_load_stats(struct seg *s)
 {
 	struct batch_info bi;
@@ -148,15 +165,13 @@ int seg_load_stats(struct seg *s)
 	if (ret > 0) {
 		if (bi.max_timestamp >= 0)
 			s->roll_ts = bi.max_timestamp;
-		s->next = bi.base_offset + bi.last_offset_delta + 1;
+		ret = set_next(s, &bi);
 		/* From the last indexed batch to the end: the last offset. */
 		b.pos = oidx_last_pos(&s->oi);
-		while ((ret = bscan_next(&b, &bi, NULL)) > 0)
-			s->next = bi.base_offset + bi.last_offset_delta + 1;
+		while (ret > 0 && (ret = bscan_next(&b, &bi, NULL)) > 0)
+			ret = set_next(s, &bi);
 	}
 	bscan_free(&b);
-	if (ret == 0 && s->next - 1 - s->base > INT32_MAX)
-		ret = -EBADMSG;
 	if (ret == 0 &&
 	    ((s->max_ts >= 0 && s->max_ts_off >= s->next) ||
 	     (s->oi.n && s->base + oidx_last_rel(&s->oi) >= s->next)))

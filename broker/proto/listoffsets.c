@@ -1,12 +1,57 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * listoffsets.c — ListOffsets v1-2: -1 latest (the end offset), -2 earliest
- * (the log start), else the first offset whose batch holds a timestamp at
- * or after the one asked (plog_offset_for_time). For a time lookup the
- * answered timestamp is the one asked, since the index resolves batches,
- * not single records.
+ * (the log start), else the first offset with a timestamp at or after the
+ * one asked (plog_offset_for_time), answered with that record's timestamp,
+ * read from its batch (the batch's MaxTimestamp when the records are
+ * compressed or stamped LogAppendTime).
  */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "broker.h"
+
+#define READ_MAX (1u << 20)
+
+/* The timestamp of record `off`, or -1 when it cannot be read. */
+static int64_t record_time(struct plog *l, int64_t off)
+{
+	struct plog_slice s;
+	int64_t ts = -1;
+	if (plog_read(l, off, 0, &s) || !s.len)
+		return -1;
+	size_t n = s.len < READ_MAX ? s.len : READ_MAX;
+	uint8_t *buf = malloc(n);
+	struct batch_info bi;
+	if (!buf || pread(s.fd, buf, n, s.pos) != (ssize_t)n ||
+	    batch_header(buf, n, &bi))
+		goto out;
+	ts = bi.max_timestamp;
+	if ((bi.attributes & 0x07) || (bi.attributes & 0x08))
+		goto out; /* compressed or LogAppendTime */
+	struct kr r;
+	kr_init(&r, buf + BATCH_HEADER_SIZE,
+		(bi.size < n ? bi.size : n) - BATCH_HEADER_SIZE);
+	for (int32_t i = 0; i < bi.record_count && kr_ok(&r); i++) {
+		int64_t len = kr_varint(&r);
+		size_t at = r.off;
+		kr_i8(&r); /* attributes */
+		int64_t dts = kr_varint(&r);
+		int64_t doff = kr_varint(&r);
+		if (!kr_ok(&r) || len < 0)
+			break;
+		if (bi.base_offset + doff == off) {
+			ts = bi.base_timestamp + dts;
+			break;
+		}
+		r.off = at;
+		kr_skip(&r, (size_t)len);
+	}
+out:
+	free(buf);
+	plog_slice_release(&s);
+	return ts;
+}
 
 int api_listoffsets(struct broker *b, struct conn *c, const struct kreq *q,
 		    struct kr *in, struct resp *r)
@@ -48,7 +93,7 @@ int api_listoffsets(struct broker *b, struct conn *c, const struct kreq *q,
 			else {
 				off = plog_offset_for_time(l, ts_ask);
 				if (off >= 0)
-					ts_out = ts_ask;
+					ts_out = record_time(l, off);
 				else
 					off = -1;
 			}

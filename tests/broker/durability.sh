@@ -6,12 +6,52 @@
 # with SIGKILL in the middle of the load, restarted on the same data, and
 # every acknowledged record must be there exactly once, at the offset its
 # acknowledgement named (see durability.py). Done twice, so recovery also
-# runs on a log that has been recovered before.
+# runs on a log that has been recovered before. First, with strace, that
+# log.flush.interval.messages=1 does sync every record and the default
+# does not.
 # timeout: 120
 # san: yes
 . "$(dirname "$0")/_lib.sh"
 zb_need_broker
 zb_need_py confluent_kafka
+
+# count_syncs [broker options]: SYNCS = sync calls while kcat produces 30
+# records, one per request
+count_syncs()
+{
+	local st=$ZC_TMP/strace.out sp
+	zb_start "$ZC_TMP/sync" --set num.partitions=1 "$@"
+	echo warm | timeout 30 kcat -b "$ZB_ADDR" -q -P -t s || zb_fail "kcat -P"
+	strace -f -qq -p "$ZB_PID" -o "$st" \
+		-e trace=fsync,fdatasync,sync_file_range,msync,syncfs &
+	sp=$!
+	sleep 0.5
+	seq 1 30 | timeout 30 kcat -b "$ZB_ADDR" -q -P -t s -X linger.ms=0 \
+		-X batch.num.messages=1 -X max.in.flight=1 || zb_fail "kcat -P"
+	sleep "${SYNC_WAIT:-0.3}"
+	kill -INT $sp
+	wait $sp
+	zb_stop
+	SYNCS=$(grep -cE 'fsync|fdatasync|sync_file_range|msync|syncfs' "$st")
+	rm -rf "$ZC_TMP/sync"
+}
+if command -v strace >/dev/null 2>&1; then
+	count_syncs --set log.flush.interval.messages=1
+	[ "$SYNCS" -ge 30 ] ||
+		zb_fail "log.flush.interval.messages=1: $SYNCS sync calls for 30 records"
+	n=$SYNCS
+	count_syncs
+	[ "$SYNCS" -eq 0 ] ||
+		zb_fail "default flush settings: $SYNCS sync calls for 30 records"
+	n0=$SYNCS
+	# By time: the broker checks flush.interval.ms once a second or so.
+	SYNC_WAIT=2.5 count_syncs --set log.flush.interval.ms=100
+	[ "$SYNCS" -ge 1 ] && [ "$SYNCS" -lt 30 ] ||
+		zb_fail "log.flush.interval.ms=100: $SYNCS sync calls for 30 records in about 3 s"
+	echo "sync calls for 30 one-record produces: $n with log.flush.interval.messages=1, $n0 by default, $SYNCS with log.flush.interval.ms=100"
+else
+	echo "strace missing: flush calls not counted"
+fi
 
 data=$ZC_TMP/data
 opts=(--set num.partitions=2 --set log.flush.interval.messages=1

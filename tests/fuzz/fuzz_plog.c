@@ -6,8 +6,9 @@
  *
  * Input: byte 0 flags (bit 0: a clean-shutdown marker, bit 1: a recovery
  * point file whose value is byte 1); then chunks of
- *   kind u8 (.log, .index, .timeindex; mod 3), segment u8 (base offset
- *   0, 4, 10 or 1000; mod 4), length u16 (big-endian), bytes
+ *   kind u8 (.log, .index, .timeindex; mod 3),
+ *   segment u8 (base offset 0, 4, 10, 1000 or INT64_MAX - 1000; mod 5),
+ *   length u16 (big-endian), bytes
  * appended to that file. make_corpus.py writes seeds in this format.
  *
  * Properties: opening never crashes; after an unclean stop with no
@@ -25,7 +26,8 @@
 #include "common.h"
 #include "unit/batch_builder.h"
 
-static const int64_t bases[4] = {0, 4, 10, 1000};
+/* The last one leaves less than 2^31 offsets before INT64_MAX. */
+static const int64_t bases[5] = {0, 4, 10, 1000, INT64_MAX - 1000};
 static const char *const kinds[3] = {".log", ".index", ".timeindex"};
 
 /* Sets *clean (marker written) and *all_recovered (unclean with no
@@ -57,7 +59,7 @@ static void make_dir(const char *dir, const uint8_t *data, size_t size,
 		size_t len = (size_t)data[at + 2] << 8 | data[at + 3];
 
 		snprintf(p, sizeof(p), "%s/%020" PRId64 "%s", dir,
-			 bases[data[at + 1] % 4], kinds[data[at] % 3]);
+			 bases[data[at + 1] % 5], kinds[data[at] % 3]);
 		at += 4;
 		if (len > size - at)
 			len = size - at;
@@ -76,6 +78,7 @@ static void walk(struct plog *l, bool checked)
 	for (int steps = 0; off < end && steps < 64; steps++) {
 		struct plog_slice sl;
 		struct batch_info bi;
+		int64_t last;
 		int rc = plog_read(l, off, steps & 1 ? 1 : 1 << 16, &sl);
 
 		/* A segment trusted after a clean stop is not re-checked
@@ -109,12 +112,16 @@ static void walk(struct plog *l, bool checked)
 				at += vi.size;
 			}
 			free(all);
-			FZ_ASSERT(bi.base_offset + bi.last_offset_delta >= off);
 		}
 		plog_slice_release(&sl);
-		if (bi.base_offset + bi.last_offset_delta < off)
-			break; /* damaged trusted data: do not loop */
-		off = bi.base_offset + bi.last_offset_delta + 1;
+		/* The batch holds off (trusted damage aside). */
+		if (__builtin_add_overflow(bi.base_offset,
+					   (int64_t)bi.last_offset_delta, &last) ||
+		    last < off || last == INT64_MAX) {
+			FZ_ASSERT(!checked);
+			break;
+		}
+		off = last + 1;
 	}
 }
 

@@ -282,10 +282,10 @@ def batches():
 # ---- partition directories (fuzz_plog's input format) ----------------------
 # byte 0 flags: bit 0 clean-shutdown marker, bit 1 recovery point file
 # (then byte 1 = its value); then chunks: kind u8 (0 .log, 1 .index,
-# 2 .timeindex, mod 3), segment u8 (index into BASES, mod 4), length u16,
+# 2 .timeindex, mod 3), segment u8 (index into BASES, mod 5), length u16,
 # bytes. A file written twice keeps the concatenation.
 
-BASES = (0, 4, 10, 1000)
+BASES = (0, 4, 10, 1000, 2**63 - 1001)
 
 
 def chunk(kind, seg, data):
@@ -315,6 +315,8 @@ def partitions():
     out["torn_tail"] = b"\x00" + chunk(0, 0, log0[:-7])
     out["bad_crc"] = b"\x00" + chunk(0, 0, log0[:30] + b"\xee" + log0[31:])
     out["empty"] = b"\x00"
+    top, _ = segment(BASES[4], 2)
+    out["huge_base"] = b"\x00" + chunk(0, 4, top)
     return out
 
 

@@ -116,8 +116,7 @@ static void judge(const char *what, enum zc_method m, ssize_t r,
 			ok = 0;
 		/* cut well ahead of the copy: it must end exactly there */
 		if (r >= 0 && mu->acted && !mu->buffered &&
-		    mu->at + 4 * STEP < CUT &&
-		    (uint64_t)r != CUT)
+		    mu->at + 4 * STEP < CUT && (uint64_t)r != CUT)
 			ok = 0;
 		/* the input ended early: a short count, not an error */
 		if (r < 0)
@@ -321,13 +320,15 @@ static void test_copy_semantics(void)
 static void test_tcp_out(void)
 {
 	static const enum zc_method ms[] = {
-		ZC_READ_WRITE, ZC_MMAP_WRITE, ZC_SENDFILE,    ZC_SPLICE,
-		ZC_IO_URING,   ZC_AUTO,	      ZC_MSG_ZEROCOPY};
+	    ZC_READ_WRITE, ZC_MMAP_WRITE, ZC_SENDFILE,	  ZC_SPLICE,
+	    ZC_IO_URING,   ZC_AUTO,	  ZC_MSG_ZEROCOPY};
 
 	for (unsigned i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
 		struct t_sink sink = {.chunk = 16384, .delay_us = 300};
-		struct mutator mu = {.path = t_path("conc.in"), .watch_fd = -1,
-				     .seen = &sink.len, .trigger = MIB,
+		struct mutator mu = {.path = t_path("conc.in"),
+				     .watch_fd = -1,
+				     .seen = &sink.len,
+				     .trigger = MIB,
 				     .buffered = 1};
 		struct zc_stats st;
 		int in = t_open_src("conc.in", SRC_SIZE, SEED), fds[2];
@@ -344,8 +345,8 @@ static void test_tcp_out(void)
 		pthread_join(mu.th, NULL);
 		t_sink_join(&sink);
 		close(fds[1]);
-		judge("truncated (tcp)", ms[i], r, &st, sink.buf, sink.len,
-		      &mu, 0);
+		judge("truncated (tcp)", ms[i], r, &st, sink.buf, sink.len, &mu,
+		      0);
 		CHECK_EQ(t_fpos(in), st.bytes);
 		free(sink.buf);
 		close(in);

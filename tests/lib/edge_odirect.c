@@ -24,8 +24,9 @@ static void one_fs(const char *dir)
 		for (int m = 0; m < ZC_METHOD_COUNT; m++) {
 			uint64_t n = sizes[k];
 			int in = t_open_src("od.in", n, SEED);
-			int out = open(path, O_RDWR | O_CREAT | O_TRUNC |
-						     O_DIRECT | O_CLOEXEC,
+			int out = open(path,
+				       O_RDWR | O_CREAT | O_TRUNC | O_DIRECT |
+					   O_CLOEXEC,
 				       0644);
 			int rd = open(path, O_RDONLY | O_CLOEXEC);
 			struct zc_stats st;
@@ -42,13 +43,15 @@ static void one_fs(const char *dir)
 			r = zc_transfer(out, in, NULL, ZC_TO_EOF,
 					(enum zc_method)m, &st);
 			if (r >= 0) {
-				if (r != (ssize_t)n || !t_check_file(rd, n, SEED)) {
-					fprintf(stderr,
-						"O_DIRECT output on %s, %llu "
-						"bytes, %s: ret %zd, bad data\n",
-						dir, (unsigned long long)n,
-						zc_method_name((enum zc_method)m),
-						r);
+				if (r != (ssize_t)n ||
+				    !t_check_file(rd, n, SEED)) {
+					fprintf(
+					    stderr,
+					    "O_DIRECT output on %s, %llu "
+					    "bytes, %s: ret %zd, bad data\n",
+					    dir, (unsigned long long)n,
+					    zc_method_name((enum zc_method)m),
+					    r);
 					t_failures++;
 				}
 			} else if (m == ZC_AUTO || m == ZC_READ_WRITE ||

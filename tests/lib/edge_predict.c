@@ -20,13 +20,21 @@
 #include <unistd.h>
 
 #define SEED 0x9ed1c7
-#define N 100000
+#define N    100000
 
 enum in_kind { I_FILE, I_PROC, I_PIPE, I_UNIX, I_TCP, I_ZERO, I_COUNT };
-enum out_kind { O_FILE, O_APPEND_, O_SHM, O_PIPE, O_UNIX, O_TCP, O_NULL,
-		O_COUNT };
-static const char *const in_name[] = {"file", "procfs", "pipe", "unix",
-				      "tcp",  "zero"};
+enum out_kind {
+	O_FILE,
+	O_APPEND_,
+	O_SHM,
+	O_PIPE,
+	O_UNIX,
+	O_TCP,
+	O_NULL,
+	O_COUNT
+};
+static const char *const in_name[] = {"file", "procfs", "pipe",
+				      "unix", "tcp",	"zero"};
 static const char *const out_name[] = {"file", "append", "tmpfs", "pipe",
 				       "unix", "tcp",	 "null"};
 
@@ -75,8 +83,8 @@ static void fx_open(struct fx *f, enum in_kind ik, enum out_kind ok)
 		/* pipe: read s[0]; sockets: either end */
 		f->in = s[0];
 		f->in_peer = s[1];
-		f->feed = (struct t_feed){.fd = s[1], .len = N, .seed = SEED,
-					  .close_fd = 1};
+		f->feed = (struct t_feed){
+		    .fd = s[1], .len = N, .seed = SEED, .close_fd = 1};
 		t_feed_start(&f->feed);
 		break;
 	}
@@ -86,7 +94,8 @@ static void fx_open(struct fx *f, enum in_kind ik, enum out_kind ok)
 		break;
 	case O_APPEND_:
 		close(t_open_dst("pr.out"));
-		f->out = open(t_path("pr.out"), O_WRONLY | O_APPEND | O_CLOEXEC);
+		f->out =
+		    open(t_path("pr.out"), O_WRONLY | O_APPEND | O_CLOEXEC);
 		break;
 	case O_SHM:
 		f->out = open(shm_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -205,15 +214,14 @@ static void one(enum in_kind ik, enum out_kind ok, enum zc_method m)
 				in_name[ik], out_name[ok], zc_method_name(m), c,
 				r, len == (size_t)-1 ? 0 : len,
 				len == (size_t)-1 || content_ok(ik, out, len)
-					? "ok"
-					: "BAD",
+				    ? "ok"
+				    : "BAD",
 				zc_method_name(st.method));
 			t_failures++;
 		}
 	} else {
 		/* refused, by the check or at run time: nothing moved */
-		int moved = st.bytes != 0 ||
-			    (len != (size_t)-1 && len != 0) ||
+		int moved = st.bytes != 0 || (len != (size_t)-1 && len != 0) ||
 			    (f.in_peer >= 0 && (rest != N || !rest_ok));
 		int agree = c < 0 ? r == c : runtime_refusal(ik, ok, m, r);
 

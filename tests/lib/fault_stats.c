@@ -67,10 +67,11 @@ static void test_accounting(void)
 		uint64_t hooked;
 
 		if (e->to_sock) {
-			if (e->to_sock == 2 ? t_tcp_pair(sv) < 0
-					    : socketpair(AF_UNIX,
-							 SOCK_STREAM | SOCK_CLOEXEC,
-							 0, sv) < 0)
+			if (e->to_sock == 2
+				? t_tcp_pair(sv) < 0
+				: socketpair(AF_UNIX,
+					     SOCK_STREAM | SOCK_CLOEXEC, 0,
+					     sv) < 0)
 				t_fatal("socket pair");
 			out = sv[0];
 			sink.fd = sv[1];
@@ -98,9 +99,10 @@ static void test_accounting(void)
 		}
 		printf("file -> %-6s %-15s bytes %7llu copies %7llu syscalls "
 		       "%4llu fallbacks %u waits %u wall %6llu us\n",
-		       e->to_sock == 2 ? "tcp" : e->to_sock ? "socket" : "file",
-		       zc_method_name(e->m),
-		       (unsigned long long)st.bytes,
+		       e->to_sock == 2 ? "tcp"
+		       : e->to_sock    ? "socket"
+				       : "file",
+		       zc_method_name(e->m), (unsigned long long)st.bytes,
 		       (unsigned long long)st.user_copy_bytes,
 		       (unsigned long long)st.syscalls, st.fallbacks, st.waits,
 		       (unsigned long long)st.wall_ns / 1000);
@@ -109,8 +111,9 @@ static void test_accounting(void)
 		if (e->copies < 0 &&
 		    (st.zc_copied_bytes == 0 ||
 		     st.zc_copied_bytes + st.user_copy_bytes != SIZE)) {
-			fprintf(stderr, "msg-zerocopy: zc_copied %llu, user "
-					"copies %llu of %d bytes\n",
+			fprintf(stderr,
+				"msg-zerocopy: zc_copied %llu, user "
+				"copies %llu of %d bytes\n",
 				(unsigned long long)st.zc_copied_bytes,
 				(unsigned long long)st.user_copy_bytes, SIZE);
 			t_failures++;

@@ -40,13 +40,23 @@ stopped() {
 		wpid=$!
 		;;
 	esac
-	sleep 0.5
+	# Wait until zcp writes its temporary: an O_TMPFILE shows in
+	# /proc/PID/fd as "DIR/#INODE (deleted)", a named one in the dir.
+	local i tmpseen=
+	for i in $(seq 1 250); do
+		if [ -n "${preload:-}" ]; then
+			ls -A "$d" | grep -q '^\.dst\.zcp-' && tmpseen=1
+		else
+			ls -l /proc/$zpid/fd 2>/dev/null | grep -q -- "-> $d/#" && tmpseen=1
+		fi
+		[ -n "$tmpseen" ] && break
+		kill -0 $zpid 2>/dev/null || break
+		sleep 0.02
+	done
 	kill -0 $zpid 2>/dev/null || { bad "$how: zcp ended early"; kill $wpid; return; }
-	if [ -n "${preload:-}" ]; then
-		ls -A "$d" | grep -q '^\.dst\.zcp-' &&
-			ok "$how: a named temporary is in use while copying" ||
-			bad "$how: no named temporary while copying: $(ls -A "$d")"
-	fi
+	[ -n "$tmpseen" ] && ok "$how: zcp is writing its temporary file" ||
+		bad "$how: no temporary file seen while copying"
+	sleep 0.2 # let some bytes land in it
 	t0=$(date +%s%N)
 	kill -s "$sig" $zpid
 	wait $zpid

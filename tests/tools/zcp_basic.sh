@@ -22,6 +22,8 @@ for n in 0 1 4097 1048577; do
 done
 rm -f "$d/old"
 
+"$zcp" --fsync "$d/src.4097" "$d/synced" && same "$d/src.4097" "$d/synced" "--fsync"
+
 # Mode: a new DST takes SRC's mode, a replaced DST keeps its own.
 chmod 640 "$d/src.4097"
 rm -f "$d/m1"
@@ -65,9 +67,22 @@ if command -v script >/dev/null; then
 	script -qec "stty raw -echo; '$zcp' --json '$d/ttysrc' - 2>'$d/tty.err'" \
 		/dev/null >"$d/tty.out" 2>/dev/null </dev/null
 	same "$d/ttysrc" "$d/tty.out" "file -> a terminal ($(sed -n 's/.*"method":"\([^"]*\)".*/\1/p' "$d/tty.err"))"
+	# --progress on a terminal: one line redrawn with \r, ends at 100%.
+	script -qec "'$zcp' -p '$s' '$d/ttyp'" /dev/null >"$d/tty.prog" 2>/dev/null </dev/null
+	if grep -q $'\r' "$d/tty.prog" && grep -q '100.0%' "$d/tty.prog" &&
+		[ "$(grep -c '' "$d/tty.prog")" -le 2 ]; then
+		ok "--progress redraws one line on a terminal"
+	else
+		bad "--progress on a terminal: $(cat -A "$d/tty.prog" | head -c 300)"
+	fi
+	same "$s" "$d/ttyp" "--progress copy"
 else
 	echo "note: script(1) missing; terminal check skipped"
 fi
+
+# A character device as SRC (no size, not seekable): --length bounds it.
+"$zcp" --length 100000 /dev/zero "$d/zeros" && head -c 100000 /dev/zero >"$d/zeros.want" &&
+	same "$d/zeros.want" "$d/zeros" "/dev/zero --length 100000"
 
 # ---- ranges -------------------------------------------------------------
 "$zcp" --offset 4097 --length 1000 "$s" "$d/r1"

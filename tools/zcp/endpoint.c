@@ -29,6 +29,18 @@
 #define HOST_MAX 256
 #define PORT_MAX 8
 
+const char *zcp_strerror(int err)
+{
+	switch (err) {
+	case ZCP_ESAME:
+		return "is the same file as SRC";
+	case ZCP_ENONAME:
+		return "unknown host";
+	default:
+		return strerror(-err);
+	}
+}
+
 static bool has_prefix(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
@@ -253,8 +265,10 @@ static int open_path(struct zcp_end *dst, const struct zcp_end *src)
 	if (ret)
 		return ret;
 	ret = open_temp(dst, src, &old);
-	if (ret)
+	if (ret) {
+		dst->step = "cannot create a temporary file beside it";
 		return ret;
+	}
 	return fstat_end(dst);
 }
 
@@ -337,8 +351,10 @@ int zcp_dst_commit(struct zcp_end *dst, bool do_fsync)
 
 	if (!dst->temp)
 		return 0;
+	dst->step = "fsync";
 	if (do_fsync && fsync(dst->fd) < 0)
 		return -errno;
+	dst->step = "cannot move the temporary file into place";
 	if (!dst->anon) {
 		ret = rename(dst->tmp_path, dst->path) < 0 ? -errno : 0;
 	} else {
@@ -350,6 +366,7 @@ int zcp_dst_commit(struct zcp_end *dst, bool do_fsync)
 	}
 	if (ret)
 		return ret;
+	dst->step = NULL;
 	dst->tmp_path[0] = '\0';
 	dst->temp = false;
 	zcp_signals_cleanup_path(NULL);

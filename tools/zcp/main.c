@@ -29,7 +29,7 @@
 /* With --progress, chunks small enough for a lively display and a prompt
  * reaction to Ctrl-C, big enough to cost nothing. */
 #define PROGRESS_CHUNK (8u << 20)
-#define PIPE_SIZE (1 << 20)
+#define PIPE_SIZE      (1 << 20)
 
 struct zcp_args {
 	enum zc_method method;
@@ -386,11 +386,6 @@ static ssize_t move_bytes(struct zcp_run *r)
 	return ret;
 }
 
-static const char *end_error(int err)
-{
-	return err == ZCP_ESAME ? "is the same file as SRC" : strerror(-err);
-}
-
 static int run(struct zcp_run *r)
 {
 	uint64_t total, t0;
@@ -403,10 +398,12 @@ static int run(struct zcp_run *r)
 		return fail(r, "%s: interrupted by %s", r->a.src,
 			    sig_name(zcp_stop_signal()));
 	if (err)
-		return fail(r, "%s: %s", r->a.src, end_error(err));
+		return fail(r, "%s: %s", r->a.src, zcp_strerror(err));
 	err = zcp_dst_open(&r->dst, &r->src);
 	if (err)
-		return fail(r, "%s: %s", r->a.dst, end_error(err));
+		return fail(r, "%s: %s%s%s", r->a.dst,
+			    r->dst.step ? r->dst.step : "",
+			    r->dst.step ? ": " : "", zcp_strerror(err));
 	err = plan_range(r, &known, &total);
 	if (err)
 		return fail(r, "%s: %s", r->a.src, strerror(-err));
@@ -432,7 +429,8 @@ static int run(struct zcp_run *r)
 		return fail(r, "%s: %s", r->a.dst, strerror(errno));
 	err = zcp_dst_commit(&r->dst, r->a.fsync);
 	if (err)
-		return fail(r, "%s: %s", r->a.dst, strerror(-err));
+		return fail(r, "%s: %s: %s", r->a.dst, r->dst.step,
+			    strerror(-err));
 	zcp_progress_finish(&r->prog, (uint64_t)ret, true);
 	zcp_end_close(&r->dst, false);
 	zcp_end_close(&r->src, false);

@@ -87,8 +87,9 @@ static int resolve(const char *host, const char *port, bool passive,
 	ret = getaddrinfo(host && host[0] ? host : NULL, port, &hints, res);
 	if (ret == EAI_SYSTEM)
 		return -errno;
-	if (ret == EAI_NONAME || ret == EAI_NODATA || ret == EAI_FAMILY)
-		return -EHOSTUNREACH;
+	if (ret == EAI_NONAME || ret == EAI_NODATA || ret == EAI_FAMILY ||
+	    ret == EAI_FAIL || ret == EAI_AGAIN)
+		return ZCP_ENONAME;
 	return ret ? -EIO : 0;
 }
 

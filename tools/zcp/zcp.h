@@ -35,19 +35,23 @@ struct zcp_end {
 	bool existed;		 /* the final path existed before */
 	char path[PATH_MAX];	 /* the final path (symlinks resolved) */
 	char tmp_path[PATH_MAX]; /* named temporary, "" when none */
+	const char *step;	 /* the step that failed, for messages */
 };
 
 /* Classify a command-line operand. Returns 0 or -EINVAL (bad syntax). */
 int zcp_end_parse(struct zcp_end *e, const char *spec, bool is_src);
 
-/* Open SRC for reading. On error prints nothing and returns -errno;
- * *what receives the name to blame in the message. */
+/* Open SRC for reading (accepting the connection for tcp-listen:).
+ * Returns 0 or -errno, or one of the ZCP_E* codes below. */
 int zcp_src_open(struct zcp_end *src);
 
+/* Errors of our own beside -errno; zcp_strerror() describes all. */
+#define ZCP_ESAME   (-10000) /* DST is the same file as SRC */
+#define ZCP_ENONAME (-10001) /* a host name that does not resolve */
+const char *zcp_strerror(int err);
+
 /* Open DST: a temporary file beside a regular-file path, or the path /
- * stdout / socket itself. Refuses the same file as SRC (-EEXIST is not
- * used; returns ZCP_ESAME). */
-#define ZCP_ESAME (-10000)
+ * stdout / socket itself. 0, -errno or a ZCP_E* code. */
 int zcp_dst_open(struct zcp_end *dst, const struct zcp_end *src);
 
 /* Make a temporary DST the real one (fsync first when asked). 0/-errno. */
