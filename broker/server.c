@@ -155,6 +155,15 @@ static void on_signal(struct ev_loop *ev, int fd, unsigned events, void *arg)
 
 static int sigfd = -1;
 
+/* Storage events (segment rolled, deleted) become log lines. */
+static void log_event(const char *dir, const char *event, int64_t base)
+{
+	const char *part = strrchr(dir, '/');
+
+	blog("%s: %s at offset %lld", part ? part + 1 : dir, event,
+	     (long long)base);
+}
+
 int broker_start(struct broker *b)
 {
 	int rc;
@@ -169,6 +178,7 @@ int broker_start(struct broker *b)
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = ev_create(&b->ev)))
 		return rc;
+	b->cfg.log.notify = log_event;
 	rc = topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log);
 	if (rc) {
 		blog("cannot open the data directory %s: %s", b->cfg.data_dir,

@@ -140,9 +140,19 @@ struct io_uring_sqe *zc__uring_get_sqe(struct zc_uring *r)
 	return sqe;
 }
 
+/* io_uring_enter's EAGAIN: the kernel is short of memory for requests
+ * right now. Pause 1 ms and retry, a bounded number of times. */
+static bool again(int ret, unsigned *tries)
+{
+	if (ret != -EAGAIN || ++*tries > 100)
+		return false;
+	zc__sys_poll(NULL, 0, 1);
+	return true;
+}
+
 int zc__uring_submit(struct zc_uring *r, unsigned wait_nr)
 {
-	unsigned tail = *r->sq_tail, pending;
+	unsigned tail = *r->sq_tail, pending, tries = 0;
 	int ret;
 
 	for (; tail != r->sqe_tail; tail++)
@@ -155,7 +165,7 @@ int zc__uring_submit(struct zc_uring *r, unsigned wait_nr)
 		ret = zc__sys_io_uring_enter(r->fd, pending, wait_nr,
 					     wait_nr ? IORING_ENTER_GETEVENTS
 						     : 0);
-		if (ret != -EINTR)
+		if (ret != -EINTR && !again(ret, &tries))
 			break;
 	}
 	return ret < 0 ? ret : 0;
@@ -163,7 +173,7 @@ int zc__uring_submit(struct zc_uring *r, unsigned wait_nr)
 
 int zc__uring_wait_cqe(struct zc_uring *r, struct io_uring_cqe *cqe)
 {
-	unsigned head;
+	unsigned head, tries = 0;
 	int ret;
 
 	for (;;) {
@@ -175,7 +185,7 @@ int zc__uring_wait_cqe(struct zc_uring *r, struct io_uring_cqe *cqe)
 		}
 		ret =
 		    zc__sys_io_uring_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS);
-		if (ret < 0 && ret != -EINTR)
+		if (ret < 0 && ret != -EINTR && !again(ret, &tries))
 			return ret;
 	}
 }

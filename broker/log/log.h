@@ -31,16 +31,20 @@
 
 /* Settings, with Kafka's names and defaults. */
 struct log_config {
-	uint64_t segment_bytes;		/* log.segment.bytes, 1 GiB */
-	int64_t segment_ms;		/* log.roll.ms, 7 days */
-	int64_t retention_ms;		/* log.retention.ms, 7 days; -1 off */
-	int64_t retention_bytes;	/* log.retention.bytes, -1 off */
-	uint32_t index_interval_bytes;	/* log.index.interval.bytes, 4096 */
-	uint32_t index_max_bytes;	/* log.index.size.max.bytes, 10 MiB */
+	uint64_t segment_bytes;		 /* log.segment.bytes, 1 GiB */
+	int64_t segment_ms;		 /* log.roll.ms, 7 days */
+	int64_t retention_ms;		 /* log.retention.ms, 7 days; -1 off */
+	int64_t retention_bytes;	 /* log.retention.bytes, -1 off */
+	uint32_t index_interval_bytes;	 /* log.index.interval.bytes, 4096 */
+	uint32_t index_max_bytes;	 /* log.index.size.max.bytes, 10 MiB */
 	int64_t flush_interval_messages; /* log.flush.interval.messages,
 					    INT64_MAX: never by count */
-	int64_t flush_interval_ms;	/* log.flush.interval.ms, INT64_MAX */
-	uint32_t max_message_bytes;	/* message.max.bytes, 1 MiB + 12 */
+	int64_t flush_interval_ms;	 /* log.flush.interval.ms, INT64_MAX */
+	uint32_t max_message_bytes;	 /* message.max.bytes, 1 MiB + 12 */
+	/* Told of notable events for the broker's log lines (a segment
+	 * rolled, one deleted by retention); NULL for silence. `dir` is the
+	 * partition's directory, `base` the segment's base offset. */
+	void (*notify)(const char *dir, const char *event, int64_t base);
 };
 
 /* Fill with Kafka's defaults. */
@@ -52,7 +56,7 @@ void log_config_defaults(struct log_config *cfg);
 
 struct batch_info {
 	int64_t base_offset;
-	uint32_t size;		 /* whole batch: 12 + Length */
+	uint32_t size; /* whole batch: 12 + Length */
 	int16_t attributes;
 	int32_t last_offset_delta;
 	int64_t base_timestamp;
@@ -87,8 +91,8 @@ struct plog_slice {
 	int fd;
 	off_t pos;
 	size_t len;
-	int64_t first_offset;	/* base offset of the first batch in it */
-	void *ref;		/* private */
+	int64_t first_offset; /* base offset of the first batch in it */
+	void *ref;	      /* private */
 };
 
 /* Open (creating the directory if needed) and recover if the last stop was
@@ -108,8 +112,8 @@ void plog_close(struct plog *l);
 int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 		    const struct batch_info *bi, int64_t now_ms);
 
-int64_t plog_start_offset(const struct plog *l);  /* log start offset */
-int64_t plog_end_offset(const struct plog *l);	  /* next offset = HWM */
+int64_t plog_start_offset(const struct plog *l); /* log start offset */
+int64_t plog_end_offset(const struct plog *l);	 /* next offset = HWM */
 uint64_t plog_size_bytes(const struct plog *l);
 
 /*

@@ -373,6 +373,8 @@ int pl_roll(struct plog *l)
 		return ret;
 	}
 	l->rp_pending = l->end;
+	if (l->cfg.notify)
+		l->cfg.notify(l->dir, "rolled a new segment", l->end);
 	return 0;
 }
 

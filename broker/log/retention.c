@@ -36,6 +36,9 @@ static int delete_front(struct plog *l, size_t k)
 		struct seg *s = l->segs[i];
 
 		seg_unlink(s);
+		if (l->cfg.notify)
+			l->cfg.notify(l->dir, "deleted segment (retention)",
+				      s->base);
 		l->total -= s->size;
 		seg_put(s); /* a live slice may keep it open a while longer */
 	}

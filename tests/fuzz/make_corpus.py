@@ -82,7 +82,8 @@ def batch(count=1, base_ts=1_700_000_000_000, step=1, value=b"v",
           attrs=0, pid=-1, base_offset=0):
     recs = b"".join(record(i, i * step, value) for i in range(count))
     after_crc = (i16(attrs) + i32(count - 1) + i64(base_ts) +
-                 i64(base_ts + (count - 1) * step) + i64(pid) + i16(-1) +
+                 i64(base_ts + (count - 1) * step) + i64(pid) +
+                 i16(-1 if pid < 0 else 0) +
                  i32(-1 if pid < 0 else 0) + i32(count) + recs)
     length = 4 + 1 + 4 + len(after_crc)  # leader epoch, magic, crc, rest
     return (i64(base_offset) + i32(length) + i32(-1) + i8(2) +
@@ -208,6 +209,10 @@ def deletetopics(ver, name="t"):
     return hdr(20, ver) + arr([s(name)]) + i32(1000)
 
 
+def initproducerid(ver, txn=None):
+    return hdr(22, ver) + s(txn) + i32(60000)
+
+
 def requests():
     out = {
         "apiversions_v0": apiversions(0),
@@ -241,6 +246,9 @@ def requests():
         "createtopics_v0": createtopics(0),
         "createtopics_v4": createtopics(4, parts=3),
         "deletetopics_v3": deletetopics(3),
+        "initproducerid_v1": initproducerid(1),
+        "initproducerid_v0_txn": initproducerid(0, "tx"),
+        "produce_v7_idempotent": produce(7, recs=batch(2, pid=1000)),
     }
     return out
 
@@ -264,6 +272,10 @@ def sessions():
         "acks0_then_bad": framed(produce(7, acks=0), metadata(0),
                                  b"\x00\x63\x00\x00\x00\x00\x00\x01\xff\xff"),
         "apiversions_only": framed(apiversions(0), apiversions(9)),
+        "idempotent": framed(initproducerid(1),
+                             produce(7, recs=batch(2, pid=1000)),
+                             produce(7, recs=batch(2, pid=1000)),
+                             produce(7, recs=batch(1, pid=1000))),
     }
 
 

@@ -27,8 +27,8 @@
 #define STEP	 (64 * 1024)
 
 static const enum zc_method methods[] = {
-    ZC_READ_WRITE, ZC_MMAP_WRITE,      ZC_SENDFILE,
-    ZC_SPLICE,	   ZC_COPY_FILE_RANGE, ZC_AUTO,
+    ZC_READ_WRITE,	ZC_MMAP_WRITE, ZC_SENDFILE, ZC_SPLICE,
+    ZC_COPY_FILE_RANGE, ZC_DIRECT_IO,  ZC_IO_URING, ZC_AUTO,
 };
 #define NM (int)(sizeof(methods) / sizeof(methods[0]))
 
