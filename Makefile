@@ -7,6 +7,7 @@
 #   make test-sanitize   only the sanitizer run (build/san)
 #   make install      PREFIX=/usr/local: library, header, pkg-config file
 #   make format       clang-format every C file in place
+#   make fuzz         libFuzzer targets (clang) into build/fuzz/; see tests/fuzz/
 #
 # Knobs: BUILD=dir (output folder), SANITIZE=1 (ASan+UBSan), CC, CFLAGS, V=1.
 # Sources are picked up by wildcard: a new lib/*.c joins libzcio, a new
@@ -156,14 +157,17 @@ bench-bin: $(BENCH_BIN)
 # tests/fuzz/fuzz_NAME.c are libFuzzer targets. The normal build links each
 # with replay_main.c into $(BUILD)/tests/fuzz/fuzz_NAME, a test replaying
 # tests/fuzz/corpus/NAME/; `make fuzz` builds the real fuzzers with clang
-# into $(FUZZ_BUILD)/fuzz_NAME (run: fuzz_NAME tests/fuzz/corpus/NAME).
+# into $(FUZZ_BUILD)/fuzz_NAME. Run one with a scratch directory first (new
+# inputs go there): fuzz_NAME WORKDIR tests/fuzz/corpus/NAME -close_fd_mask=2
 FUZZ_COMMON  := $(call obj,tests/fuzz/common.c)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 
-$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(call obj,tests/fuzz/replay_main.c) $(FUZZ_COMMON) $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o \
+		$(call obj,tests/fuzz/replay_main.c) $(FUZZ_COMMON) \
+		$(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $^ $(ALL_LDFLAGS) -lm
@@ -177,7 +181,8 @@ fuzz:
 
 fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
 
-$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
+$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) \
+		$(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LDFLAGS) -lm
 

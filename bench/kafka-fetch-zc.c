@@ -22,7 +22,8 @@
  * and how busy the whole machine was (from /proc/stat), which tells
  * whether something else competed. One output line:
  *   fetch: label=NAME responses=N bytes=B secs=S MiBps=R broker_cpu_s=C
- *          cpu_s_per_GiB=G client_cpu_s=C machine_busy=F
+ *          cpu_s_per_GiB=G client_cpu_s=C client_s_per_GiB=G
+ *          machine_busy=F
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -531,10 +532,11 @@ int main(int argc, char **argv)
 	machine_cpu(&mb1, &mt1);
 	printf("fetch: label=%s responses=%" PRIu64 " bytes=%" PRIu64
 	       " secs=%.3f MiBps=%.1f broker_cpu_s=%.2f cpu_s_per_GiB=%.4f"
-	       " client_cpu_s=%.2f machine_busy=%.2f\n",
+	       " client_cpu_s=%.2f client_s_per_GiB=%.4f machine_busy=%.2f\n",
 	       o.label, responses, bytes, t1 - t0, bytes / (t1 - t0) / 1048576,
 	       c1 - c0, o.pid ? (c1 - c0) / (bytes / 1073741824.0) : 0.0,
-	       u1 - u0, mt1 > mt0 ? (mb1 - mb0) / (mt1 - mt0) : 0.0);
+	       u1 - u0, (u1 - u0) / (bytes / 1073741824.0),
+	       mt1 > mt0 ? (mb1 - mb0) / (mt1 - mt0) : 0.0);
 	free(steps);
 	return 0;
 }

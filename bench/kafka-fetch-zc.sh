@@ -98,14 +98,17 @@ function median(a, n,   i, j, t) {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	k = f["label"]; n[k]++
 	bps[k, n[k]] = f["MiBps"]; cpg[k, n[k]] = f["cpu_s_per_GiB"]
+	ccg[k, n[k]] = f["client_s_per_GiB"]
 }
 END {
 	for (k in n) {
-		delete a; delete b
-		for (i = 1; i <= n[k]; i++) { a[i] = bps[k, i]; b[i] = cpg[k, i] }
+		delete a; delete b; delete c
+		for (i = 1; i <= n[k]; i++) {
+			a[i] = bps[k, i]; b[i] = cpg[k, i]; c[i] = ccg[k, i]
+		}
 		mb[k] = median(a, n[k]); mc[k] = median(b, n[k])
-		printf "median %-20s %8.1f MiB/s  %.3f broker CPU s/GiB  (%d runs)\n",
-			k, mb[k], mc[k], n[k]
+		printf "median %-20s %8.1f MiB/s  %.3f broker CPU s/GiB  %.3f client CPU s/GiB  (%d runs)\n",
+			k, mb[k], mc[k], median(c, n[k]), n[k]
 	}
 	split("shared split none", pls, " ")
 	for (i = 1; i <= 3; i++) {

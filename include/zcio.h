@@ -13,9 +13,12 @@
  *  - Calls return >= 0 on success and -errno on failure; errno itself is
  *    never part of the contract.
  *  - Calls block until done. A non-blocking descriptor is waited on with
- *    poll(2), never busy-looped.
- *  - Calls never kill the process: SIGPIPE, SIGBUS and SIGXFSZ that a
- *    transfer could raise are turned into -EPIPE, -EIO/-EFAULT and -EFBIG.
+ *    poll(2) (the io_uring engine: an io_uring poll request), never
+ *    busy-looped; ZC_F_NO_WAIT returns instead.
+ *  - Calls never kill the process: SIGPIPE and SIGXFSZ that a transfer
+ *    could raise become -EPIPE and -EFBIG. Mapped input is read only by
+ *    the kernel, so a file truncated under a transfer ends it early instead
+ *    of raising SIGBUS (zc_view_read: -EFAULT).
  *  - Everything is thread-safe; per-transfer state lives on the caller's
  *    stack, process-wide caches are atomic.
  *
@@ -55,15 +58,15 @@ extern "C" {
  * file to a socket: user/kernel switches, CPU copies, DMA copies.
  */
 enum zc_method {
-	ZC_AUTO = 0,	    /* pick the best method for the pair, fall back */
-	ZC_READ_WRITE,	    /* read(2) + write(2) through a user buffer [4,2,2] */
-	ZC_MMAP_WRITE,	    /* mmap(2) windows of the input + write(2) [4,1,2] */
-	ZC_SENDFILE,	    /* sendfile(2), in-kernel [2,1,2]; [2,0,2] with SG-DMA */
-	ZC_SPLICE,	    /* splice(2) through a pipe, any pair [2,0,2] */
-	ZC_COPY_FILE_RANGE, /* copy_file_range(2), file -> file, may reflink */
-	ZC_DIRECT_IO,	    /* O_DIRECT reads, DMA into the user buffer + write */
-	ZC_IO_URING,	    /* io_uring IORING_OP_SPLICE pairs, one enter per chunk */
-	ZC_MSG_ZEROCOPY,    /* send(2) with MSG_ZEROCOPY from mapped file pages */
+	ZC_AUTO = 0,	    /* the best method for the pair, with fallback */
+	ZC_READ_WRITE,	    /* read(2) + write(2) via a user buffer [4,2,2] */
+	ZC_MMAP_WRITE,	    /* mmap(2) windows + write(2) [4,1,2] */
+	ZC_SENDFILE,	    /* sendfile(2) [2,1,2]; [2,0,2] with SG-DMA */
+	ZC_SPLICE,	    /* splice(2) via a pipe, any pair [2,0,2] */
+	ZC_COPY_FILE_RANGE, /* copy_file_range(2), file->file, may reflink */
+	ZC_DIRECT_IO,	    /* O_DIRECT reads into the user buffer [4,1,2] */
+	ZC_IO_URING,	    /* io_uring splice pairs, 1 enter a chunk [2,0,2] */
+	ZC_MSG_ZEROCOPY,    /* send(MSG_ZEROCOPY) of mapped pages [2,0,2] */
 	ZC_METHOD_COUNT
 };
 
@@ -89,12 +92,12 @@ ZC_API int zc_method_from_name(const char *name);
 struct zc_method_info {
 	enum zc_method method;
 	const char *name;
-	int switches;	       /* user<->kernel mode switches */
-	int cpu_copies;	       /* copies made by the CPU */
-	int dma_copies;	       /* copies made by DMA engines */
+	int switches;	/* user<->kernel mode switches */
+	int cpu_copies; /* copies made by the CPU */
+	int dma_copies; /* copies made by DMA engines */
 	int syscalls_per_chunk;
-	const char *kernel;    /* e.g. "2.6.17" */
-	const char *summary;   /* one line, for tables */
+	const char *kernel;  /* e.g. "2.6.17" */
+	const char *summary; /* one line, for tables */
 };
 ZC_API const struct zc_method_info *zc_method_info(enum zc_method m);
 
@@ -110,11 +113,13 @@ struct zc_stats {
 	uint64_t syscalls;	  /* system calls made by the transfer */
 	uint64_t user_copy_bytes; /* bytes the CPU copied between kernel and
 				     user buffers (seed's model: read+write 2x,
-				     mmap+write 1x, direct 1x, others 0) */
+				     mmap+write 1x, direct 1x, others 0; for
+				     msg-zerocopy the bytes it had to send
+				     with a plain send) */
 	enum zc_method method;	  /* the method that actually moved the data */
 	/* grown since the contract: */
-	uint32_t fallbacks;	  /* methods AUTO tried that declined first */
-	uint32_t waits;		  /* poll(2) waits on a non-blocking fd */
+	uint32_t fallbacks;	  /* methods AUTO tried that handed over */
+	uint32_t waits;		  /* waits for a non-blocking fd (poll) */
 	uint64_t wall_ns;	  /* elapsed time of the call */
 	uint64_t cpu_user_ns;	  /* user CPU of the calling thread */
 	uint64_t cpu_sys_ns;	  /* system CPU of the calling thread */
@@ -142,9 +147,10 @@ struct zc_stats {
  * @stats:  optional accounting, see above.
  *
  * Returns the number of bytes moved — fewer than `count` only when the input
- * ended — or -errno. After an error, stats->bytes says how many bytes reached
- * out_fd first (and *in_off / the file position has advanced by exactly
- * that much). No byte is ever skipped or written twice, whatever fails.
+ * ended (or, with ZC_F_NO_WAIT, a descriptor would block) — or -errno. After an
+ * error, stats->bytes says how many bytes reached out_fd first (and *in_off /
+ * the file position has advanced by exactly that much). No byte is ever skipped
+ * or written twice, whatever fails.
  *
  * An explicit method that cannot serve this pair of descriptors fails
  * without moving data (usually -EINVAL, -ENOSYS, -EOPNOTSUPP, -EXDEV or
@@ -153,49 +159,57 @@ struct zc_stats {
  * ZC_AUTO picks, in this order, the first method that applies:
  *   regular file -> regular file   copy_file_range (reflinks on CoW fs),
  *                                  then sendfile (across filesystems)
- *   regular file -> stream socket  sendfile
- *   pipe/socket  -> anything       splice
+ *   file or block device
+ *                -> stream socket  sendfile
+ *   pipe or stream socket
+ *                -> anything       splice
  *   regular file -> pipe           splice (note: page sharing, see README)
  *   otherwise                      read-write
- * and falls back down that list only while nothing has moved yet. It
+ * (procfs/sysfs inputs, whose size says nothing, go to read-write) and
+ * falls back down that list only while nothing has moved yet — or, after
+ * progress, on EOVERFLOW, where the next method goes on from there. It
  * caches "unsupported" process-wide only for ENOSYS (and for EPERM that a
- * probe confirms is a seccomp filter). A first-call 0 from copy_file_range
+ * probe confirms is a seccomp filter); an explicit method found so then
+ * fails at once with -ENOSYS. A first-call 0 from copy_file_range
  * or sendfile (procfs, sysfs report size 0) means "not here", not EOF.
  * Calls are chunked under the kernel's per-call limits (0x7ffff000 bytes;
  * 1 GiB for copy_file_range).
  *
  * Errors include: -EPIPE (peer closed; no SIGPIPE), -ENOSPC, -EFBIG,
- * -EIO, -EINVAL (bad arguments or a pair the method cannot serve),
+ * -EIO, -EINVAL (bad arguments, a pair the method cannot serve, or
+ * overlapping ranges of one file),
  * -ESPIPE (in_off given for a non-seekable in_fd), -ECANCELED (progress
  * callback asked to stop).
  */
-ZC_API ssize_t zc_transfer(int out_fd, int in_fd, off_t *in_off,
-			   size_t count, enum zc_method method,
-			   struct zc_stats *stats);
+ZC_API ssize_t zc_transfer(int out_fd, int in_fd, off_t *in_off, size_t count,
+			   enum zc_method method, struct zc_stats *stats);
 
 /* Flags for struct zc_options. */
 enum {
-	/* Keep holes: for a regular-file input and a seekable output, find
-	 * data with SEEK_DATA/SEEK_HOLE, move only the data and seek the
-	 * output over holes (the output ends sparse; its size is extended
-	 * with ftruncate at the end). */
+	/* Keep holes: for a regular-file input and a regular-file or
+	 * block-device output (not O_APPEND), find data with
+	 * SEEK_DATA/SEEK_HOLE, move only the data and seek the output over
+	 * holes (the output ends sparse; its size is extended with ftruncate
+	 * at the end). Ignored for other pairs. */
 	ZC_F_SPARSE = 1u << 0,
 	/* AUTO only: never choose a method that shares the input's page-cache
 	 * pages with a pipe or socket (sendfile/splice from a file), so later
 	 * writes to the input cannot show up in the output. */
 	ZC_F_COPY_SEMANTICS = 1u << 1,
 	/* For event loops: when a descriptor would block, return the bytes
-	 * moved so far (-EAGAIN if none) instead of waiting in poll(2). */
+	 * moved so far (-EAGAIN if none) instead of waiting in poll(2). An
+	 * engine holding bytes it read from a pipe or socket still waits
+	 * until they are written: they cannot be given back. */
 	ZC_F_NO_WAIT = 1u << 2,
 };
 
 /* Options for zc_transfer_opts(); zero-initialise, then set what you need. */
 struct zc_options {
-	enum zc_method method;	/* as for zc_transfer */
-	unsigned flags;		/* ZC_F_* */
-	size_t buffer_size;	/* read-write / direct buffer; 0: 128 KiB */
-	size_t chunk_size;	/* most bytes per call or mmap window;
-				   0: the method's own default */
+	enum zc_method method; /* as for zc_transfer */
+	unsigned flags;	       /* ZC_F_* */
+	size_t buffer_size;    /* read-write / direct buffer; 0: 128 KiB */
+	size_t chunk_size;     /* most bytes per call or mmap window;
+				  0: the method's own default */
 	/* Called after every chunk with the total moved so far. Return
 	 * non-zero to stop: the transfer then fails with -ECANCELED after
 	 * the bytes already moved (stats->bytes tells how many). */
@@ -216,8 +230,10 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
  * Whether `m` can serve this pair of descriptors, judged from their types
  * and flags without moving data (ZC_AUTO: the method AUTO would try first).
  * Returns the method (>= 0) that would be used, or -errno saying why not
- * (-EINVAL wrong descriptor types, -EBADF O_APPEND output, -ENOSYS kernel
- * lacks the call). A positive answer is a prediction: the kernel may still
+ * (-EINVAL wrong descriptor types, -EBADF O_APPEND output or a descriptor
+ * not open for its direction, -EISDIR a directory, -EOPNOTSUPP
+ * msg-zerocopy to a socket that is not TCP, -ENOSYS kernel lacks the
+ * call). A positive answer is a prediction: the kernel may still
  * refuse at run time (cross-filesystem copy_file_range, say), which AUTO
  * handles and an explicit method reports.
  */
@@ -251,8 +267,8 @@ ZC_API int zc_clone(int dst_fd, int src_fd);
  * caller's own accesses; zc_view_read() below is the safe way.
  */
 struct zc_view {
-	void *addr;	/* start of the mapped bytes (offset `off` of the file) */
-	size_t len;	/* bytes mapped */
+	void *addr; /* start of the mapped bytes (offset `off` of the file) */
+	size_t len; /* bytes mapped */
 	/* private: */
 	void *map_base;
 	size_t map_len;
@@ -262,8 +278,9 @@ struct zc_view {
  * Returns 0 or -errno (-EINVAL for an empty range or a non-mappable fd). */
 ZC_API int zc_view_open(struct zc_view *v, int fd, off_t off, size_t len);
 
-/* Copy `len` bytes at offset `pos` of the view into buf, turning a SIGBUS
- * (file truncated under the view) into -EFAULT. Returns bytes or -errno. */
+/* Copy `len` bytes at offset `pos` of the view into buf (fewer at the
+ * view's end), turning a SIGBUS (file truncated under the view) into
+ * -EFAULT. Returns bytes or -errno (-EINVAL: pos past the view's end). */
 ZC_API ssize_t zc_view_read(const struct zc_view *v, size_t pos, void *buf,
 			    size_t len);
 
@@ -288,11 +305,13 @@ enum zc_read_mode {
 
 /*
  * zc_read_file — read `count` bytes (ZC_TO_EOF: all) of the file at `path`
- * from offset 0 in `buf_size` pieces (0: 1 MiB) with the given mechanism,
- * discarding the data but checking it arrived, and fill stats
- * (user_copy_bytes counts the kernel -> user copies). For
- * ZC_READ_POLLED, returns -EOPNOTSUPP when the kernel or device does not
- * support polled I/O for this file (say so; it is not a failure).
+ * from offset 0 in `buf_size` pieces (0: 1 MiB; over 0x3ffff800: -EINVAL)
+ * with the given mechanism, discarding the data, and fill stats
+ * (user_copy_bytes counts the kernel -> user copies; method says
+ * read-write, direct or io-uring for the three mechanisms). For
+ * ZC_READ_DIRECT and ZC_READ_POLLED, returns -EOPNOTSUPP when the
+ * filesystem refuses O_DIRECT or, for polled reads, the kernel or device
+ * does not support polled I/O for this file (say so; it is not a failure).
  * Returns bytes read or -errno.
  */
 ZC_API ssize_t zc_read_file(const char *path, enum zc_read_mode mode,

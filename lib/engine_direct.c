@@ -9,12 +9,13 @@
  * a regular file on a filesystem that accepts O_DIRECT: a second
  * descriptor is opened through /proc/self/fd/N with O_DIRECT (the caller's
  * descriptor and its flags are left alone). Alignment comes from statx
- * (the larger of the memory and offset alignments; both 0 means "no
+ * (the larger of the memory and offset alignments; either one 0 means "no
  * O_DIRECT here": -EINVAL), else the device's logical block size
- * (BLKSSZGET), else 4096. Each round reads the aligned blocks covering
- * [pos, pos+n) and writes only the wanted middle, so unaligned offsets and
- * tails work. A filesystem refusing O_DIRECT (open EINVAL: tmpfs before
- * 6.6) fails before any data moves.
+ * (BLKSSZGET), else 4096. Buffer: opts->buffer_size (default 128 KiB, at
+ * most ZC_MAX_RW_COUNT / 2) rounded up to the alignment. Each round reads
+ * the aligned blocks covering [pos, pos+n) and writes only the wanted
+ * middle, so unaligned offsets and tails work. A filesystem refusing
+ * O_DIRECT (open EINVAL: tmpfs before 6.6) fails before any data moves.
  */
 #include <fcntl.h>
 #include <linux/fs.h>

@@ -30,22 +30,18 @@
  *    the first byte that did not reach out_fd.
  */
 #include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "uring.h"
-
-#define PIPE_WANT (1U << 20)
 
 enum { UD_FILL = 1, UD_DRAIN, UD_POLL };
 
 struct uxfer {
 	struct zc_xfer *x;
 	struct zc_uring ring;
-	int pfd[2];	 /* internal pipe: [0] read end, [1] write end */
-	unsigned chunk;	 /* most bytes per chunk */
-	unsigned inpipe; /* bytes sitting in the internal pipe */
+	struct zc_pipe pipe; /* internal, blocking */
+	unsigned chunk;	     /* most bytes per chunk */
+	unsigned inpipe;     /* bytes sitting in the internal pipe */
 };
 
 static void prep_splice(struct io_uring_sqe *sqe, int in, int64_t off_in,
@@ -128,7 +124,7 @@ static int drain(struct uxfer *u)
 		if (!sqe)
 			return -EBUSY;
 		/* NONBLOCK on the pipe side only: it holds u->inpipe bytes. */
-		prep_splice(sqe, u->pfd[0], -1, u->x->out_fd, u->inpipe,
+		prep_splice(sqe, u->pipe.rd, -1, u->x->out_fd, u->inpipe,
 			    SPLICE_F_NONBLOCK, UD_DRAIN);
 		ret = zc__uring_submit(&u->ring, 1);
 		if (!ret)
@@ -155,10 +151,10 @@ static int chunk(struct uxfer *u, unsigned n)
 		if (!fill || !out)
 			return -EBUSY; /* cannot happen: the ring is idle */
 		prep_splice(fill, u->x->in_fd,
-			    u->x->in_off ? *u->x->in_off : -1, u->pfd[1], n, 0,
+			    u->x->in_off ? *u->x->in_off : -1, u->pipe.wr, n, 0,
 			    UD_FILL);
 		fill->flags |= IOSQE_IO_LINK;
-		prep_splice(out, u->pfd[0], -1, u->x->out_fd, n,
+		prep_splice(out, u->pipe.rd, -1, u->x->out_fd, n,
 			    SPLICE_F_NONBLOCK, UD_DRAIN);
 		ret = zc__uring_submit(&u->ring, 2);
 		if (ret)
@@ -196,7 +192,7 @@ static int chunk(struct uxfer *u, unsigned n)
 static int setup(struct uxfer *u)
 {
 	const struct zc_xfer *x = u->x;
-	int ret, sz;
+	int ret;
 
 	u->ring.fd = -1;
 	ret = zc__uring_init(&u->ring, 4, 0);
@@ -207,15 +203,10 @@ static int setup(struct uxfer *u)
 		ret = zc__uring_probe(&u->ring, IORING_OP_POLL_ADD);
 	if (ret)
 		return ret;
-	ret = zc__sys_pipe2(u->pfd, O_CLOEXEC);
+	ret = zc__pipe_open(&u->pipe, O_CLOEXEC);
 	if (ret)
 		return ret;
-	sz = zc__sys_fcntl(u->pfd[1], F_SETPIPE_SZ, PIPE_WANT);
-	if (sz < 0)
-		sz = zc__sys_fcntl(u->pfd[1], F_GETPIPE_SZ, 0);
-	if (sz <= 0)
-		sz = 65536;
-	u->chunk = (unsigned)sz;
+	u->chunk = (unsigned)u->pipe.size;
 	if (x->opts->chunk_size && x->opts->chunk_size < u->chunk)
 		u->chunk = (unsigned)x->opts->chunk_size;
 	return 0;
@@ -223,7 +214,7 @@ static int setup(struct uxfer *u)
 
 int zc__engine_io_uring(struct zc_xfer *x)
 {
-	struct uxfer u = {.x = x, .pfd = {-1, -1}};
+	struct uxfer u = {.x = x, .pipe = {.rd = -1, .wr = -1}};
 	uint64_t left;
 	int ret;
 
@@ -234,10 +225,8 @@ int zc__engine_io_uring(struct zc_xfer *x)
 			break;
 		ret = 0;
 	}
-	if (u.pfd[0] >= 0) {
-		zc__sys_close(u.pfd[0]);
-		zc__sys_close(u.pfd[1]);
-	}
+	if (u.pipe.rd >= 0)
+		zc__pipe_close(&u.pipe);
 	zc__uring_exit(&u.ring);
 	return ret < 0 ? ret : 0;
 }

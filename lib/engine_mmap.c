@@ -3,9 +3,12 @@
  * engine_mmap.c — mmap(2) windows of the input, write(2) from the mapping.
  *
  * Seed's model: 4 switches, 1 CPU copy (page cache -> socket buffer, done
- * by write), 2 DMA copies. Input must be a regular file; any output.
- * Windows of opts->chunk_size (default 8 MiB) are mapped PROT_READ
- * MAP_SHARED with MADV_SEQUENTIAL and unmapped after their write.
+ * by write), 2 DMA copies; in practice 4 calls per window (mmap, madvise,
+ * write, munmap). Every Linux. Input must be a regular file; any output.
+ * Windows of opts->chunk_size (default 8 MiB, at most ZC_MAX_RW_COUNT) are
+ * mapped PROT_READ MAP_SHARED with MADV_SEQUENTIAL and unmapped after
+ * their write. A file that grows while it is sent is followed (its size is
+ * read again on reaching the old end).
  *
  * The mapping is never touched in user space: only write(2) reads it. If
  * the file is truncated under us, the kernel's copy from a page past EOF

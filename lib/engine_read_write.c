@@ -34,15 +34,10 @@ int zc__engine_read_write(struct zc_xfer *x)
 			r = zc__sys_pread(x->in_fd, buf, n, *x->in_off);
 		else
 			r = zc__sys_read(x->in_fd, buf, n);
+		/* Nothing buffered yet: NO_WAIT may return here. */
+		r = zc__in_result(x, r);
 		if (r == -EINTR)
 			continue;
-		if (r == -EAGAIN) {
-			/* Nothing buffered yet: NO_WAIT may return here. */
-			err = zc__wait(x, x->in_fd, POLLIN);
-			if (err)
-				break;
-			continue;
-		}
 		if (r <= 0) {
 			err = (int)r;
 			break;

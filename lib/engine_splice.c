@@ -4,8 +4,10 @@
  *
  * Seed's model: 2 switches, 0 CPU copies, 2 DMA copies (2 calls per chunk
  * in practice: in -> pipe, pipe -> out). Linux 2.6.17; pipe <-> pipe since
- * 2.6.31. Serves any pair: when one side already is a pipe it splices
- * directly, otherwise through an internal pipe (pipe_pool.c, 1 MiB).
+ * 2.6.31. Serves any pair but datagram sockets: when one side already is a
+ * pipe it splices directly (at most ZC_MAX_RW_COUNT per call), otherwise
+ * through an internal pipe (pipe_pool.c; rounds of its size, 1 MiB when
+ * the system allows).
  *
  * EAGAIN does not say which side would block. Through the internal pipe
  * the invariant "the pipe is empty before a drain" makes it unambiguous: a
@@ -64,17 +66,11 @@ static int pump(struct zc_xfer *x, struct zc_pipe *p, size_t *pending)
 
 	while (*pending > 0) {
 		r = zc__sys_splice(p->rd, NULL, x->out_fd, NULL, *pending, 0);
+		r = zc__out_result(x, r);
 		if (r == -EINTR)
 			continue;
-		if (r == -EAGAIN) {
-			err = x->in_off ? zc__wait(x, x->out_fd, POLLOUT)
-					: zc__wait_hard(x, x->out_fd, POLLOUT);
-			if (err)
-				return err;
-			continue;
-		}
-		if (r <= 0)
-			return r < 0 ? (int)r : -EIO;
+		if (r < 0)
+			return (int)r;
 		*pending -= (size_t)r;
 		err = zc__advance(x, (uint64_t)r);
 		if (err)
@@ -97,15 +93,10 @@ static int via_pipe(struct zc_xfer *x)
 	while (zc__left(x) > 0) {
 		r = zc__sys_splice(x->in_fd, x->in_off, p.wr, NULL,
 				   zc__chunk(x, p.size), 0);
+		/* The pipe is empty: EAGAIN means the input has nothing yet. */
+		r = zc__in_result(x, r);
 		if (r == -EINTR)
 			continue;
-		if (r == -EAGAIN) {
-			/* The pipe is empty: the input has nothing yet. */
-			err = zc__wait(x, x->in_fd, POLLIN);
-			if (err)
-				break;
-			continue;
-		}
 		if (r <= 0) {
 			err = (int)r;
 			break;
@@ -121,10 +112,7 @@ static int via_pipe(struct zc_xfer *x)
 	/* Bytes drained from a pipe or socket cannot be put back. If none
 	 * reached out_fd yet, a "cannot serve" errno would let AUTO fall back
 	 * and silently skip them: report the loss as -EIO instead. */
-	if (pending && !x->in_off && x->done == done0 &&
-	    (err == -EINVAL || err == -ENOSYS || err == -EOPNOTSUPP ||
-	     err == -EXDEV || err == -EBADF || err == -EPERM ||
-	     err == -ENODEV || err == -ESPIPE))
+	if (pending && !x->in_off && x->done == done0 && zc__declines(err))
 		err = -EIO;
 	return err;
 }

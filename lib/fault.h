@@ -26,8 +26,8 @@ struct zc_fault {
 };
 
 /* nth: how many calls of this id the hook has seen before, from 0. */
-typedef void (*zc_fault_fn)(enum zc_sys_id id, uint64_t nth,
-			    struct zc_fault *f, void *arg);
+typedef void (*zc_fault_fn)(enum zc_sys_id id, uint64_t nth, struct zc_fault *f,
+			    void *arg);
 
 /* Install (or with NULL remove) the hook; resets the per-id call counts. */
 void zc__fault_set(zc_fault_fn fn, void *arg);

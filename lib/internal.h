@@ -15,8 +15,9 @@
  * (x->in_off, or in_fd's own position when x->in_off is NULL) exactly in step
  * with x->done. Returns 0 when finished (input ended or count reached), or
  * -errno. A method that cannot serve the pair must fail before moving a byte
- * (x->done unchanged) with -EINVAL, -ENOSYS, -EOPNOTSUPP, -EXDEV, -EBADF or
- * ZC_ENOTHERE; only then may AUTO fall back to the next method.
+ * (x->done unchanged) with an error zc__declines() accepts (-EINVAL,
+ * -ENOSYS, -EOPNOTSUPP, -EXDEV, -EBADF, ZC_ENOTHERE...); only then may AUTO
+ * fall back to the next method. docs/internals.md has the whole story.
  */
 #ifndef ZC_INTERNAL_H
 #define ZC_INTERNAL_H
@@ -43,7 +44,7 @@
 #define ZC_MAX_RW_COUNT 0x7ffff000UL
 /* copy_file_range chunk: 1 GiB, so "to EOF" from a non-zero offset never
  * overflows loff_t arithmetic in the kernel (EOVERFLOW). */
-#define ZC_CFR_CHUNK (1UL << 30)
+#define ZC_CFR_CHUNK	  (1UL << 30)
 #define ZC_DEFAULT_BUFFER (128UL * 1024)
 
 enum zc_fd_kind {
@@ -59,31 +60,30 @@ enum zc_fd_kind {
 
 struct zc_fdinfo {
 	enum zc_fd_kind kind;
-	int flags;	 /* fcntl(F_GETFL): O_APPEND, O_NONBLOCK, O_DIRECT... */
+	int flags; /* fcntl(F_GETFL): O_APPEND, O_NONBLOCK, O_DIRECT... */
 	struct stat st;
-	bool size_lies;	 /* procfs/sysfs/... : st_size says nothing */
-	bool seekable;	 /* lseek(fd, 0, SEEK_CUR) works */
+	bool size_lies; /* procfs/sysfs/... : st_size says nothing */
+	bool seekable;	/* lseek(fd, 0, SEEK_CUR) works */
 };
 
 /* One transfer in flight. Lives on the caller's stack. */
 struct zc_xfer {
 	int out_fd, in_fd;
-	/* Input position for seekable inputs (regular file, block device):
-	 * points at x->pos, whether or not the caller passed an offset, so
-	 * engines always use explicit-offset calls (pread, sendfile(&off)...)
-	 * and advance *in_off by exactly what reached out_fd; transfer.c
-	 * then stores the final position in the caller's offset or in
-	 * in_fd's file position. NULL for pipes, sockets, character devices:
-	 * read them at their own position. */
+	/* Input position for seekable inputs (regular file, block device,
+	 * and a character device the caller gave an offset for): points at
+	 * x->pos, whether or not the caller passed an offset, so engines
+	 * always use explicit-offset calls (pread, sendfile(&off)...) and
+	 * advance *in_off by exactly what reached out_fd; transfer.c then
+	 * stores the final position in the caller's offset or in in_fd's
+	 * file position. NULL for pipes, sockets and other character
+	 * devices: they are read at their own position. */
 	off_t *in_off;
-	uint64_t want;	       /* bytes asked for; UINT64_MAX for ZC_TO_EOF */
-	uint64_t done;	       /* bytes that reached out_fd */
+	uint64_t want; /* bytes asked for; UINT64_MAX for ZC_TO_EOF */
+	uint64_t done; /* bytes that reached out_fd */
 	struct zc_fdinfo in, out;
 	const struct zc_options *opts; /* never NULL inside the library */
 	struct zc_stats *st;	       /* never NULL inside the library */
-	/* grown: */
-	off_t pos;		/* see in_off */
-	int attempt_method;	/* method currently running (for messages) */
+	off_t pos;		       /* see in_off */
 };
 
 static inline uint64_t zc__left(const struct zc_xfer *x)
@@ -100,12 +100,27 @@ int zc__fdinfo(int fd, struct zc_fdinfo *info);
 
 /* Wait until fd is ready for `events` (POLLIN/POLLOUT), retrying EINTR.
  * Counts a wait in x->st. Returns 0, -EPIPE on POLLERR/POLLHUP for
- * POLLOUT, or -errno. */
+ * POLLOUT, or -errno; -EAGAIN at once with ZC_F_NO_WAIT. */
 int zc__wait(struct zc_xfer *x, int fd, short events);
 
 /* Same as zc__wait, but always waits, even with ZC_F_NO_WAIT: for an
  * engine holding bytes it cannot give back (read from a pipe or socket). */
 int zc__wait_hard(struct zc_xfer *x, int fd, short events);
+
+/*
+ * The result r of a call that reads in_fd while the engine holds nothing:
+ * -EAGAIN waits until in_fd is readable (zc__wait) and becomes -EINTR,
+ * "make the call again". Any other r, and a failed wait, come back as is.
+ */
+ssize_t zc__in_result(struct zc_xfer *x, ssize_t r);
+
+/*
+ * The result r of a call that writes out_fd: -EAGAIN waits until out_fd is
+ * writable and becomes -EINTR, "make the call again" (a hard wait when the
+ * input cannot be rewound, x->in_off NULL); 0 is -EIO (the output took
+ * nothing). Any other r comes back as is.
+ */
+ssize_t zc__out_result(struct zc_xfer *x, ssize_t r);
 
 /* Most bytes for the next call: min(left, limit, opts->chunk_size). */
 size_t zc__chunk(const struct zc_xfer *x, size_t limit);
@@ -136,6 +151,10 @@ int zc__first_zero(struct zc_xfer *x);
 int zc__kernel_loop(struct zc_xfer *x, size_t limit,
 		    ssize_t (*call)(struct zc_xfer *x, size_t n));
 
+/* Whether err, from a method that moved nothing, says "not for this pair
+ * or kernel" (so AUTO may try the next method) rather than a real error. */
+bool zc__declines(int err);
+
 /* Process-wide "kernel lacks this" cache, per method (atomics). */
 bool zc__method_disabled(enum zc_method m);
 /* Called with an engine's error before progress: latches the method off
@@ -143,14 +162,18 @@ bool zc__method_disabled(enum zc_method m);
  * ENOSYS (a seccomp filter rather than, say, an immutable file). */
 void zc__method_note_error(enum zc_method m, int err);
 
-/* An internal pipe for splice (pipe_pool.c): O_CLOEXEC|O_NONBLOCK, grown
- * to 1 MiB when the system allows. Taken from a small process-wide pool;
- * zc__pipe_put returns it there only when `empty` (a pipe holding bytes
- * after an error is closed, never reused). */
+/* An internal pipe (pipe_pool.c). zc__pipe_open makes one with pipe2
+ * `flags`, grown to 1 MiB when the system allows; zc__pipe_close closes
+ * both ends. The splice engine takes O_CLOEXEC|O_NONBLOCK pipes from a
+ * small process-wide pool instead: zc__pipe_put returns one there only
+ * when `empty` (a pipe holding bytes after an error is closed, never
+ * reused). */
 struct zc_pipe {
 	int rd, wr;
 	size_t size; /* capacity in bytes */
 };
+int zc__pipe_open(struct zc_pipe *p, int flags);
+void zc__pipe_close(struct zc_pipe *p);
 int zc__pipe_get(struct zc_pipe *p);
 void zc__pipe_put(struct zc_pipe *p, bool empty);
 /* Close the pooled pipes (zc__reset_caches). */
@@ -177,7 +200,8 @@ int zc__engine_msg_zerocopy(struct zc_xfer *x);
 
 /* AUTO's candidates for the pair, in order, those zc__engine_check
  * accepts (read-write last). Returns how many (0: none). */
-int zc__auto_list(const struct zc_xfer *x, enum zc_method list[ZC_METHOD_COUNT]);
+int zc__auto_list(const struct zc_xfer *x,
+		  enum zc_method list[ZC_METHOD_COUNT]);
 
 /* Whether an engine can serve the pair, judged from x->in/x->out alone.
  * 0 yes, or -errno as zc_method_check() documents. */
@@ -232,8 +256,8 @@ ssize_t zc__sys_pwrite(int fd, const void *buf, size_t len, off_t off);
 ssize_t zc__sys_sendfile(int out, int in, off_t *off, size_t len);
 ssize_t zc__sys_splice(int in, off_t *off_in, int out, off_t *off_out,
 		       size_t len, unsigned flags);
-ssize_t zc__sys_copy_file_range(int in, off_t *off_in, int out,
-				off_t *off_out, size_t len, unsigned flags);
+ssize_t zc__sys_copy_file_range(int in, off_t *off_in, int out, off_t *off_out,
+				size_t len, unsigned flags);
 int zc__sys_mmap(void **addr, size_t len, int prot, int flags, int fd,
 		 off_t off);
 int zc__sys_munmap(void *addr, size_t len);
@@ -258,8 +282,7 @@ struct msghdr;
 ssize_t zc__sys_recvmsg(int fd, struct msghdr *msg, int flags);
 int zc__sys_setsockopt(int fd, int level, int name, const void *val,
 		       unsigned len);
-int zc__sys_getsockopt(int fd, int level, int name, void *val,
-		       unsigned *len);
+int zc__sys_getsockopt(int fd, int level, int name, void *val, unsigned *len);
 int zc__sys_io_uring_setup(unsigned entries, void *params);
 int zc__sys_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete,
 			   unsigned flags);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io.c — the loops the engines share: write a whole buffer to the output
- * (waiting when it would block), size the next call, and tell a real EOF
- * from a kernel method that cannot see a pseudo file's content.
+ * io.c — the loops the engines share: size the next call, turn a call's
+ * EAGAIN into a wait on the side that would block, write a whole buffer to
+ * the output, run the one-call kernel methods, and tell a real EOF from a
+ * kernel method that cannot see a pseudo file's content.
  */
 #include <unistd.h>
 
@@ -19,6 +20,31 @@ size_t zc__chunk(const struct zc_xfer *x, size_t limit)
 	return (size_t)n;
 }
 
+ssize_t zc__in_result(struct zc_xfer *x, ssize_t r)
+{
+	int err;
+
+	if (r != -EAGAIN)
+		return r;
+	err = zc__wait(x, x->in_fd, POLLIN);
+	return err ? err : -EINTR;
+}
+
+ssize_t zc__out_result(struct zc_xfer *x, ssize_t r)
+{
+	int err;
+
+	if (r == 0)
+		return -EIO;
+	if (r != -EAGAIN)
+		return r;
+	/* Bytes from a pipe or socket cannot be given back: with
+	 * ZC_F_NO_WAIT, wait anyway. */
+	err = x->in_off ? zc__wait(x, x->out_fd, POLLOUT)
+			: zc__wait_hard(x, x->out_fd, POLLOUT);
+	return err ? err : -EINTR;
+}
+
 int zc__put(struct zc_xfer *x, const void *buf, size_t len, size_t *put)
 {
 	const char *p = buf;
@@ -31,20 +57,11 @@ int zc__put(struct zc_xfer *x, const void *buf, size_t len, size_t *put)
 
 		if (n > ZC_MAX_RW_COUNT)
 			n = ZC_MAX_RW_COUNT;
-		r = zc__sys_write(x->out_fd, p + off, n);
+		r = zc__out_result(x, zc__sys_write(x->out_fd, p + off, n));
 		if (r == -EINTR)
 			continue;
-		if (r == -EAGAIN) {
-			/* Bytes from a pipe or socket cannot be given back:
-			 * with ZC_F_NO_WAIT, wait anyway. */
-			err = x->in_off ? zc__wait(x, x->out_fd, POLLOUT)
-					: zc__wait_hard(x, x->out_fd, POLLOUT);
-			if (err)
-				break;
-			continue;
-		}
-		if (r <= 0) {
-			err = r < 0 ? (int)r : -EIO;
+		if (r < 0) {
+			err = (int)r;
 			break;
 		}
 		off += (size_t)r;
@@ -83,29 +100,22 @@ int zc__kernel_loop(struct zc_xfer *x, size_t limit,
 		return -EINVAL;
 	while (zc__left(x) > 0) {
 		r = call(x, zc__chunk(x, limit));
-		if (r > 0) {
-			err = zc__advance(x, (uint64_t)r);
-			if (err)
-				return err;
-			continue;
-		}
 		if (r == 0)
 			return x->done == first ? zc__first_zero(x) : 0;
+		r = zc__out_result(x, r);
 		if (r == -EINTR)
 			continue;
-		if (r == -EAGAIN) {
-			err = zc__wait(x, x->out_fd, POLLOUT);
-			if (err)
-				return err;
-			continue;
-		}
 		/* offset + length past the filesystem's limit: smaller calls
 		 * get there, and past the limit nothing can be read. */
 		if (r == -EOVERFLOW && limit > 65536) {
 			limit /= 2;
 			continue;
 		}
-		return (int)r;
+		if (r < 0)
+			return (int)r;
+		err = zc__advance(x, (uint64_t)r);
+		if (err)
+			return err;
 	}
 	return 0;
 }

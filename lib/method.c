@@ -7,36 +7,12 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include "fault.h"
 
-static const char *const names[ZC_METHOD_COUNT] = {
-    "auto",	"read-write", "mmap",
-    "sendfile", "splice",     "copy-file-range",
-    "direct",	"io-uring",   "msg-zerocopy",
-};
-
-ZC_API const char *zc_method_name(enum zc_method m)
-{
-	return (unsigned)m < ZC_METHOD_COUNT ? names[m] : "unknown";
-}
-
-ZC_API int zc_method_from_name(const char *name)
-{
-	for (int i = 0; name && i < ZC_METHOD_COUNT; i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	return -EINVAL;
-}
-
-ZC_API const char *zc_version(void)
-{
-	return "0.1.0";
-}
-
-/* The seed's model for one buffer moved from a file to a socket. */
+/* The seed's model for one buffer moved from a file to a socket; the names
+ * are those of the command lines and JSON. Indexed by enum zc_method. */
 static const struct zc_method_info infos[ZC_METHOD_COUNT] = {
     {ZC_AUTO, "auto", 0, 0, 0, 0, "2.6.17",
      "best method for the pair, falling back while nothing moved"},
@@ -57,6 +33,28 @@ static const struct zc_method_info infos[ZC_METHOD_COUNT] = {
     {ZC_MSG_ZEROCOPY, "msg-zerocopy", 2, 0, 2, 2, "4.14",
      "send(MSG_ZEROCOPY) from mapped pages; completions on the error queue"},
 };
+
+ZC_API const char *zc_method_name(enum zc_method m)
+{
+	return (unsigned)m < ZC_METHOD_COUNT ? infos[m].name : "unknown";
+}
+
+ZC_API int zc_method_from_name(const char *name)
+{
+	for (int i = 0; name && i < ZC_METHOD_COUNT; i++)
+		if (strcmp(name, infos[i].name) == 0)
+			return i;
+	return -EINVAL;
+}
+
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+ZC_API const char *zc_version(void)
+{
+	return STR(ZCIO_VERSION_MAJOR) "." STR(ZCIO_VERSION_MINOR) "." STR(
+	    ZCIO_VERSION_PATCH);
+}
 
 ZC_API const struct zc_method_info *zc_method_info(enum zc_method m)
 {

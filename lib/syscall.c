@@ -120,52 +120,68 @@ static long res(long r)
 	return r < 0 ? -errno : r;
 }
 
-#define FAULT(id, lenp, zero_ok)                                               \
-	long fret_;                                                            \
-	if (fault(id, lenp, zero_ok, &fret_))                                  \
-	return fret_
-
 ssize_t zc__sys_read(int fd, void *buf, size_t len)
 {
-	FAULT(ZC_SYS_READ, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_READ, &len, true, &fret))
+		return fret;
 	return res(read(fd, buf, len));
 }
 
 ssize_t zc__sys_write(int fd, const void *buf, size_t len)
 {
-	FAULT(ZC_SYS_WRITE, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_WRITE, &len, true, &fret))
+		return fret;
 	return res(write(fd, buf, len));
 }
 
 ssize_t zc__sys_pread(int fd, void *buf, size_t len, off_t off)
 {
-	FAULT(ZC_SYS_PREAD, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_PREAD, &len, true, &fret))
+		return fret;
 	return res(pread(fd, buf, len, off));
 }
 
 ssize_t zc__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	FAULT(ZC_SYS_PWRITE, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_PWRITE, &len, true, &fret))
+		return fret;
 	return res(pwrite(fd, buf, len, off));
 }
 
 ssize_t zc__sys_sendfile(int out, int in, off_t *off, size_t len)
 {
-	FAULT(ZC_SYS_SENDFILE, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_SENDFILE, &len, true, &fret))
+		return fret;
 	return res(sendfile(out, in, off, len));
 }
 
 ssize_t zc__sys_splice(int in, off_t *off_in, int out, off_t *off_out,
 		       size_t len, unsigned flags)
 {
-	FAULT(ZC_SYS_SPLICE, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_SPLICE, &len, true, &fret))
+		return fret;
 	return res(splice(in, off_in, out, off_out, len, flags));
 }
 
 ssize_t zc__sys_copy_file_range(int in, off_t *off_in, int out, off_t *off_out,
 				size_t len, unsigned flags)
 {
-	FAULT(ZC_SYS_COPY_FILE_RANGE, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_COPY_FILE_RANGE, &len, true, &fret))
+		return fret;
 	/* The raw call: glibc 2.27-2.29 emulated it in user space. */
 	return res(
 	    syscall(SYS_copy_file_range, in, off_in, out, off_out, len, flags));
@@ -175,8 +191,10 @@ int zc__sys_mmap(void **addr, size_t len, int prot, int flags, int fd,
 		 off_t off)
 {
 	void *p;
+	long fret;
 
-	FAULT(ZC_SYS_MMAP, NULL, false);
+	if (fault(ZC_SYS_MMAP, NULL, false, &fret))
+		return fret;
 	p = mmap(*addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED)
 		return -errno;
@@ -186,109 +204,159 @@ int zc__sys_mmap(void **addr, size_t len, int prot, int flags, int fd,
 
 int zc__sys_munmap(void *addr, size_t len)
 {
-	FAULT(ZC_SYS_MUNMAP, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_MUNMAP, NULL, true, &fret))
+		return fret;
 	return res(munmap(addr, len));
 }
 
 int zc__sys_madvise(void *addr, size_t len, int advice)
 {
-	FAULT(ZC_SYS_MADVISE, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_MADVISE, NULL, true, &fret))
+		return fret;
 	return res(madvise(addr, len, advice));
 }
 
 int zc__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
-	FAULT(ZC_SYS_POLL, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_POLL, NULL, false, &fret))
+		return fret;
 	return res(poll(fds, n, timeout_ms));
 }
 
 off_t zc__sys_lseek(int fd, off_t off, int whence)
 {
-	FAULT(ZC_SYS_LSEEK, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_LSEEK, NULL, false, &fret))
+		return fret;
 	return res(lseek(fd, off, whence));
 }
 
 int zc__sys_fstat(int fd, struct stat *st)
 {
-	FAULT(ZC_SYS_FSTAT, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_FSTAT, NULL, false, &fret))
+		return fret;
 	return res(fstat(fd, st));
 }
 
 int zc__sys_fstatfs(int fd, struct statfs *sfs)
 {
-	FAULT(ZC_SYS_FSTATFS, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_FSTATFS, NULL, false, &fret))
+		return fret;
 	return res(fstatfs(fd, sfs));
 }
 
 int zc__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
 		  struct statx *stx)
 {
-	FAULT(ZC_SYS_STATX, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_STATX, NULL, false, &fret))
+		return fret;
 	return res(statx(dirfd, path, flags, mask, stx));
 }
 
 int zc__sys_fcntl(int fd, int cmd, long arg)
 {
-	FAULT(ZC_SYS_FCNTL, NULL, cmd == F_SETFL || cmd == F_SETFD);
+	long fret;
+
+	if (fault(ZC_SYS_FCNTL, NULL, cmd == F_SETFL || cmd == F_SETFD, &fret))
+		return fret;
 	return res(fcntl(fd, cmd, arg));
 }
 
 int zc__sys_ioctl(int fd, unsigned long req, void *arg)
 {
-	FAULT(ZC_SYS_IOCTL, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_IOCTL, NULL, false, &fret))
+		return fret;
 	return res(ioctl(fd, req, arg));
 }
 
 int zc__sys_open(const char *path, int flags, unsigned mode)
 {
-	FAULT(ZC_SYS_OPEN, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_OPEN, NULL, false, &fret))
+		return fret;
 	return res(open(path, flags, mode));
 }
 
 int zc__sys_close(int fd)
 {
-	FAULT(ZC_SYS_CLOSE, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_CLOSE, NULL, true, &fret))
+		return fret;
 	/* Linux releases the descriptor even when close reports EINTR. */
 	return res(close(fd));
 }
 
 int zc__sys_pipe2(int fds[2], int flags)
 {
-	FAULT(ZC_SYS_PIPE2, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_PIPE2, NULL, false, &fret))
+		return fret;
 	return res(pipe2(fds, flags));
 }
 
 int zc__sys_ftruncate(int fd, off_t len)
 {
-	FAULT(ZC_SYS_FTRUNCATE, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_FTRUNCATE, NULL, true, &fret))
+		return fret;
 	return res(ftruncate(fd, len));
 }
 
 int zc__sys_fadvise(int fd, off_t off, off_t len, int advice)
 {
 	int r;
+	long fret;
 
-	FAULT(ZC_SYS_FADVISE, NULL, true);
+	if (fault(ZC_SYS_FADVISE, NULL, true, &fret))
+		return fret;
 	r = posix_fadvise(fd, off, len, advice);
 	return -r;
 }
 
 ssize_t zc__sys_send(int fd, const void *buf, size_t len, int flags)
 {
-	FAULT(ZC_SYS_SEND, &len, true);
+	long fret;
+
+	if (fault(ZC_SYS_SEND, &len, true, &fret))
+		return fret;
 	return res(send(fd, buf, len, flags));
 }
 
 ssize_t zc__sys_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	FAULT(ZC_SYS_RECVMSG, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_RECVMSG, NULL, true, &fret))
+		return fret;
 	return res(recvmsg(fd, msg, flags));
 }
 
 int zc__sys_setsockopt(int fd, int level, int name, const void *val,
 		       unsigned len)
 {
-	FAULT(ZC_SYS_SETSOCKOPT, NULL, true);
+	long fret;
+
+	if (fault(ZC_SYS_SETSOCKOPT, NULL, true, &fret))
+		return fret;
 	return res(setsockopt(fd, level, name, val, len));
 }
 
@@ -296,8 +364,10 @@ int zc__sys_getsockopt(int fd, int level, int name, void *val, unsigned *len)
 {
 	socklen_t l = *len;
 	int r;
+	long fret;
 
-	FAULT(ZC_SYS_GETSOCKOPT, NULL, false);
+	if (fault(ZC_SYS_GETSOCKOPT, NULL, false, &fret))
+		return fret;
 	r = res(getsockopt(fd, level, name, val, &l));
 	*len = l;
 	return r;
@@ -305,20 +375,29 @@ int zc__sys_getsockopt(int fd, int level, int name, void *val, unsigned *len)
 
 int zc__sys_io_uring_setup(unsigned entries, void *params)
 {
-	FAULT(ZC_SYS_IO_URING_SETUP, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_IO_URING_SETUP, NULL, false, &fret))
+		return fret;
 	return res(syscall(SYS_io_uring_setup, entries, params));
 }
 
 int zc__sys_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete,
 			   unsigned flags)
 {
-	FAULT(ZC_SYS_IO_URING_ENTER, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_IO_URING_ENTER, NULL, false, &fret))
+		return fret;
 	return res(syscall(SYS_io_uring_enter, fd, to_submit, min_complete,
 			   flags, NULL, 0));
 }
 
 int zc__sys_io_uring_register(int fd, unsigned op, void *arg, unsigned n)
 {
-	FAULT(ZC_SYS_IO_URING_REGISTER, NULL, false);
+	long fret;
+
+	if (fault(ZC_SYS_IO_URING_REGISTER, NULL, false, &fret))
+		return fret;
 	return res(syscall(SYS_io_uring_register, fd, op, arg, n));
 }

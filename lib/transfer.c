@@ -10,8 +10,9 @@
  * whatever an engine read ahead, the caller sees start + bytes delivered.
  *
  * Fallback rules (AUTO): an attempt that fails before moving a byte with
- * one of the "cannot serve" errors hands over to the next candidate; after
- * progress only EOVERFLOW does (the rest continues from where it stopped).
+ * one of the "cannot serve" errors (zc__declines) hands over to the next
+ * candidate; after progress only EOVERFLOW does (the next method continues
+ * from where the last stopped). Every other error ends the transfer.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -75,8 +76,7 @@ int zc__auto_list(const struct zc_xfer *x, enum zc_method list[ZC_METHOD_COUNT])
 	return n;
 }
 
-/* The errors with which a method says "not for this pair / kernel". */
-static bool declines(int err)
+bool zc__declines(int err)
 {
 	switch (err) {
 	case -EINVAL:
@@ -98,7 +98,6 @@ static int run(struct zc_xfer *x, enum zc_method m)
 {
 	if (zc__method_disabled(m))
 		return -ENOSYS;
-	x->attempt_method = m;
 	x->st->method = m;
 	return engines[m](x);
 }
@@ -125,7 +124,7 @@ static int attempt(struct zc_xfer *x)
 		r = run(x, list[i]);
 		if (r == 0 || i == n - 1)
 			return r;
-		if (x->done == before && declines(r))
+		if (x->done == before && zc__declines(r))
 			zc__method_note_error(list[i], r);
 		else if (r != -EOVERFLOW)
 			return r;
@@ -133,11 +132,12 @@ static int attempt(struct zc_xfer *x)
 	}
 }
 
-/* ZC_F_SPARSE: data extents through attempt(), holes by seeking out_fd. */
 /*
+ * ZC_F_SPARSE: data extents go through attempt(), holes by seeking out_fd.
  * A hole is sought over in the output, so it reads back as zeros only where
- * the output had no bytes yet. Where it had (an existing, longer output),
- * overwrite that part of the range with zeros.
+ * the output had no bytes yet. Where it had (an existing, longer file, or
+ * any block device), zero_old() overwrites that part of the range with
+ * zeros.
  */
 static int zero_old(struct zc_xfer *x, off_t len)
 {
@@ -150,10 +150,15 @@ static int zero_old(struct zc_xfer *x, off_t len)
 	if (o < 0)
 		return (int)o;
 	r = zc__sys_fstat(x->out_fd, &st);
-	if (r < 0 || st.st_size <= o)
+	if (r < 0)
 		return r;
-	if (len > st.st_size - o)
-		len = st.st_size - o;
+	/* A block device has no holes: all it held there is overwritten. */
+	if (x->out.kind != ZC_FD_BLK) {
+		if (st.st_size <= o)
+			return 0;
+		if (len > st.st_size - o)
+			len = st.st_size - o;
+	}
 	while (len > 0) {
 		w = zc__sys_pwrite(x->out_fd, zeros,
 				   len < (off_t)sizeof(zeros) ? (size_t)len
@@ -299,7 +304,6 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 	struct zc_xfer x = {.out_fd = out_fd, .in_fd = in_fd};
 	struct zc_sigguard g;
 	struct zc_stats_clock clk;
-	uint64_t calls0 = zc__sys_calls();
 	off_t start;
 	bool odirect = false;
 	int r;
@@ -352,7 +356,6 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 		r = -EOPNOTSUPP;
 out_stats:
 	x.st->bytes = x.done;
-	x.st->syscalls = zc__sys_calls() - calls0;
 	if (stats)
 		zc__stats_end(&clk, stats);
 	return r < 0 ? r : (ssize_t)x.done;

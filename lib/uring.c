@@ -86,7 +86,6 @@ int zc__uring_init(struct zc_uring *r, unsigned entries, unsigned flags)
 	if (fd < 0)
 		return fd;
 	r->fd = fd;
-	r->features = p.features;
 	ret = map_rings(r, &p);
 	if (ret)
 		zc__uring_exit(r);

@@ -18,7 +18,6 @@
 
 struct zc_uring {
 	int fd;
-	unsigned features; /* IORING_FEAT_* from setup */
 	/* submission ring (shared with the kernel) */
 	unsigned *sq_head, *sq_tail, *sq_array;
 	unsigned sq_mask, sq_entries;

@@ -94,7 +94,8 @@ int t_create_file(const char *path, uint64_t len, uint64_t seed)
 	if (fd < 0)
 		return -errno;
 	for (uint64_t pos = 0; pos < len;) {
-		size_t n = len - pos < sizeof(buf) ? (size_t)(len - pos) : sizeof(buf);
+		size_t n =
+		    len - pos < sizeof(buf) ? (size_t)(len - pos) : sizeof(buf);
 		t_fill(buf, n, seed, pos);
 		ssize_t w = pwrite(fd, buf, n, (off_t)pos);
 		if (w <= 0) {
@@ -114,7 +115,8 @@ int t_check_file(int fd, uint64_t len, uint64_t seed)
 	uint64_t pos = 0;
 
 	while (pos < len) {
-		size_t n = len - pos < sizeof(got) ? (size_t)(len - pos) : sizeof(got);
+		size_t n =
+		    len - pos < sizeof(got) ? (size_t)(len - pos) : sizeof(got);
 		ssize_t r = pread(fd, got, n, (off_t)pos);
 		if (r <= 0)
 			return 0;
@@ -140,7 +142,7 @@ uint64_t t_hash(uint64_t h, const void *buf, size_t len)
 
 int t_listen_tcp(int *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -149,7 +151,8 @@ int t_listen_tcp(int *port)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
 		int e = -errno;
 		close(fd);
@@ -161,7 +164,7 @@ int t_listen_tcp(int *port)
 
 int t_tcp_pair(int fds[2])
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	int port, lfd = t_listen_tcp(&port);
 
 	if (lfd < 0)
@@ -169,7 +172,8 @@ int t_tcp_pair(int fds[2])
 	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = htons((uint16_t)port);
-	if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (fds[0] < 0 ||
+	    connect(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = -errno;
 		close(lfd);
 		return e;

@@ -19,30 +19,33 @@
 extern int t_failures;
 
 /* Record a failure with its place and go on (the test exits T_FAIL). */
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			t_failures++;                                        \
-		}                                                            \
+				__LINE__, #cond);                              \
+			t_failures++;                                          \
+		}                                                              \
 	} while (0)
 
 /* Compare two integers and print both on failure. */
-#define CHECK_EQ(a, b)                                                       \
-	do {                                                                 \
-		long long t_a_ = (long long)(a), t_b_ = (long long)(b);      \
-		if (t_a_ != t_b_) {                                          \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-				__FILE__, __LINE__, #a, t_a_, #b, t_b_);     \
-			t_failures++;                                        \
-		}                                                            \
+#define CHECK_EQ(a, b)                                                         \
+	do {                                                                   \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);        \
+		if (t_a_ != t_b_) {                                            \
+			fprintf(stderr,                                        \
+				"%s:%d: %s == %lld, expected %s == %lld\n",    \
+				__FILE__, __LINE__, #a, t_a_, #b, t_b_);       \
+			t_failures++;                                          \
+		}                                                              \
 	} while (0)
 
 /* Print the reason and exit T_SKIP. */
-void t_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void t_skip(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
 /* Print the reason and exit T_FAIL at once (for broken fixtures). */
-void t_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void t_fatal(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
 /* Exit T_FAIL if any CHECK failed, else T_PASS. */
 int t_result(void);
 

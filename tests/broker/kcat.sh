@@ -54,7 +54,7 @@ kc -L -t acks-0 | grep -q 'topic "acks-0" with 3 partitions' ||
 
 # Balanced consumer: the group reads everything, commits on close; the
 # next member of the same group starts after those commits.
-t=acks-all
+t="acks-all"
 kc -G g1 -X auto.offset.reset=earliest -c $N -f "$fmt" "$t" \
 	>"$ZC_TMP/g1.got" || zb_fail "kcat -G g1 $t: exit $?"
 zb_py kcat_check.py check "$ZC_TMP/$t.sent" "$ZC_TMP/g1.got" 3 ||

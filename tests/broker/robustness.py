@@ -139,15 +139,35 @@ def bad_requests():
 
 
 def fuzz(n=150):
+    """Random requests, then valid ones with random bytes changed or cut:
+    the second kind gets past the first checks into the parsers."""
     rnd = random.Random(20261128)
     answered = closed = silent = 0
-    for i in range(n):
-        key = rnd.choice([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                          18, 19, 20, 22, rnd.randrange(-5, 100)])
-        ver = rnd.randrange(-1, 13)
-        body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(64)))
-        if rnd.random() < 0.5:  # plausible sizes and counts inside
-            body = struct.pack(">i", rnd.choice([0, 1, 2, -1, 65535])) + body
+    valid = [(18, 0, b""), (3, 1, metadata_v1(["robust", "x"])),
+             (0, 3, produce_v3("fz", 0, batch([b"a", b"bc"]))),
+             (1, 4, fetch_v4("robust", 0, 0)),
+             (11, 2, join_group_v2("fz-g")),
+             (2, 1, struct.pack(">ii", -1, 1) + string("robust") +
+              struct.pack(">iiq", 1, 0, -2))]
+    for i in range(2 * n):
+        if i < n:
+            key = rnd.choice([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                              18, 19, 20, 22, rnd.randrange(-5, 100)])
+            ver = rnd.randrange(-1, 13)
+            body = bytes(rnd.randrange(256)
+                         for _ in range(rnd.randrange(64)))
+            if rnd.random() < 0.5:  # plausible sizes and counts inside
+                body = struct.pack(">i", rnd.choice([0, 1, 2, -1, 65535])) \
+                    + body
+        else:
+            key, ver, body = rnd.choice(valid)
+            body = bytearray(body)
+            for _ in range(rnd.randrange(1, 4)):
+                if body and rnd.random() < 0.8:
+                    body[rnd.randrange(len(body))] = rnd.randrange(256)
+                elif body:
+                    del body[rnd.randrange(len(body)):]
+            body = bytes(body)
         r = close_or_answer("fuzz case %d (key %d v%d)" % (i, key, ver),
                             1000 + i, request(key, ver, 1000 + i, body),
                             silent_ok=key in (0, 1, 11, 14), timeout=1)
@@ -157,8 +177,8 @@ def fuzz(n=150):
             silent += 1
         else:
             answered += 1
-    log("fuzz: %d random requests, %d answered, %d closed, %d waiting "
-        "(long-poll/acks=0)" % (n, answered, closed, silent))
+    log("fuzz: %d random and mutated requests, %d answered, %d closed, "
+        "%d waiting (long-poll/acks=0)" % (2 * n, answered, closed, silent))
 
 
 def produce_fetch():

@@ -17,7 +17,9 @@
 
 static char scratch[256];
 static bool own_scratch;
-static struct tconn fz_t;
+/* Client connections: a few at a time per input. */
+static struct tconn fz_t[2];
+static unsigned fz_next;
 
 static void scratch_gone(void)
 {
@@ -138,6 +140,7 @@ struct broker *fz_broker_up(void)
 		once = true;
 	}
 	memset(&th_b, 0, sizeof(th_b));
+	fz_next = 0;
 	th_setup();
 	fill_store(&th_b);
 	return &th_b;
@@ -145,9 +148,11 @@ struct broker *fz_broker_up(void)
 
 struct conn *fz_broker_conn(int *peer)
 {
-	th_conn(&fz_t);
-	*peer = fz_t.peer;
-	return fz_t.c;
+	struct tconn *t = &fz_t[fz_next++ % 2];
+
+	th_conn(t);
+	*peer = t->peer;
+	return t->c;
 }
 
 void fz_broker_settle(void)

@@ -49,7 +49,8 @@ void fz_rm_rf(const char *path);
  * partitions, partition 0 holding three batches (offsets 0..5), and a
  * commit of group "g" for t-0. */
 struct broker *fz_broker_up(void);
-/* A new client connection of that broker; its peer's fd in *peer. */
+/* A new client connection of that broker; its peer's fd in *peer. At
+ * most two at a time (per fz_broker_up). */
 struct conn *fz_broker_conn(int *peer);
 /* Run what the event loop runs before sleeping (ready connections,
  * parked fetches woken by appends). */

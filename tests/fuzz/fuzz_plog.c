@@ -115,8 +115,8 @@ static void walk(struct plog *l, bool checked)
 		}
 		plog_slice_release(&sl);
 		/* The batch holds off (trusted damage aside). */
-		if (__builtin_add_overflow(bi.base_offset,
-					   (int64_t)bi.last_offset_delta, &last) ||
+		if (__builtin_add_overflow(
+			bi.base_offset, (int64_t)bi.last_offset_delta, &last) ||
 		    last < off || last == INT64_MAX) {
 			FZ_ASSERT(!checked);
 			break;

@@ -258,9 +258,11 @@ def framed(*frames):
 
 
 def sessions():
-    """Streams of size-prefixed frames for the connection target."""
+    """Streams of size-prefixed frames for the connection target: the
+    first connection's stream (its length first, u16), then the second's.
+    """
     jg = joingroup(5, member="")
-    return {
+    one = {
         "produce_fetch": framed(produce(7), fetch(11, offset=3),
                                 listoffsets(2, -1)),
         "group": framed(findcoordinator(2), jg, syncgroup(3),
@@ -277,6 +279,15 @@ def sessions():
                              produce(7, recs=batch(2, pid=1000)),
                              produce(7, recs=batch(1, pid=1000))),
     }
+    out = {k: struct.pack(">H", len(v)) + v for k, v in one.items()}
+    # Two clients: a long-poll fetch at the end offset woken by the other's
+    # produce; a second member joining a group.
+    a = framed(fetch(11, offset=6, wait=5000), metadata(1))
+    out["two_fetch_woken"] = struct.pack(">H", len(a)) + a + framed(produce(7))
+    a = framed(joingroup(5), heartbeat(3))
+    out["two_join"] = struct.pack(">H", len(a)) + a + framed(joingroup(5),
+                                                               listgroups(2))
+    return out
 
 
 # ---- batches -----------------------------------------------------------------

@@ -685,6 +685,45 @@ static void test_big(void)
 		CHECK_EQ(st.bytes, size);
 		CHECK_EQ(t_fpos(in), size);
 	}
+	/* every method across the 4 GiB mark: 100 KiB of data at 4 GiB,
+	 * read from 100 bytes before it (offsets past 32 bits) */
+	{
+		const uint64_t at = 4ULL << 30, n = 100 * 1024;
+		unsigned char *buf = malloc(n), *got;
+
+		if (!buf || ftruncate(in, (off_t)(at + n)) < 0)
+			t_fatal("grow sparse file");
+		t_fill(buf, n, SEED, at);
+		if (pwrite(in, buf, n, (off_t)at) != (ssize_t)n)
+			t_fatal("pwrite at 4 GiB: %s", strerror(errno));
+		free(buf);
+		for (int m = 0; m < ZC_METHOD_COUNT; m++) {
+			int out = t_open_dst("big.out");
+			off_t off = (off_t)at - 100;
+			struct zc_stats st;
+			size_t len;
+			ssize_t r;
+
+			r = zc_transfer(out, in, &off, ZC_TO_EOF,
+					(enum zc_method)m, &st);
+			got = t_slurp(out, &len);
+			/* tmpfs -> ext4: copy_file_range may say EXDEV */
+			if (r < 0 &&
+			    (!file_pair_must_work((enum zc_method)m) ||
+			     (m == ZC_COPY_FILE_RANGE && r == -EXDEV))) {
+				CHECK_EQ(len, 0);
+			} else if (r != (ssize_t)(n + 100) || len != n + 100 ||
+				   off != (off_t)(at + n) ||
+				   !t_check_buf(got + 100, n, SEED, at) ||
+				   memcmp(got, (unsigned char[100]){0}, 100)) {
+				fprintf(stderr, "past 4 GiB %s: ret %zd\n",
+					mname((enum zc_method)m), r);
+				t_failures++;
+			}
+			free(got);
+			close(out);
+		}
+	}
 	close(in);
 	close(null);
 	unlink(path);
@@ -857,7 +896,9 @@ static void test_blockdev(void)
 		return;
 	}
 	snprintf(dev, sizeof(dev), "/dev/loop%d", num);
-	back = t_open_src("blk.img", n, SEED);
+	/* writable backing file: a read-only one makes a read-only device */
+	close(t_open_src("blk.img", n, SEED));
+	back = open(t_path("blk.img"), O_RDWR | O_CLOEXEC);
 	loop_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (loop_fd < 0 || ioctl(loop_fd, LOOP_SET_FD, back) < 0) {
 		printf("note: %s: %s, block device part skipped\n", dev,
@@ -908,6 +949,41 @@ static void test_blockdev(void)
 		close(out);
 	}
 	close(in);
+
+	/* ZC_F_SPARSE into the device: a device keeps no holes, so what it
+	 * held where the source has holes must read back as zeros */
+	{
+		struct zc_options o = {.method = ZC_AUTO, .flags = ZC_F_SPARSE};
+		unsigned char *buf = malloc(n);
+		int sp = open(t_path("blk.sparse"),
+			      O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		struct zc_stats st;
+		ssize_t r;
+		int ok;
+
+		if (!buf || sp < 0 || ftruncate(sp, (off_t)n) < 0)
+			t_fatal("sparse source");
+		t_fill(buf, 65536, SEED + 3, 0);
+		if (pwrite(sp, buf, 65536, 1 << 20) != 65536)
+			t_fatal("pwrite");
+		lseek(loop_fd, 0, SEEK_SET);
+		r = zc_transfer_opts(loop_fd, sp, &(off_t){0}, ZC_TO_EOF, &o,
+				     &st);
+		ok = r == (ssize_t)n && pread(loop_fd, buf, n, 0) == (ssize_t)n;
+		for (uint64_t i = 0; ok && i < n; i++)
+			if (i < 1 << 20 || i >= (1 << 20) + 65536)
+				ok = buf[i] == 0;
+		ok = ok && t_check_buf(buf + (1 << 20), 65536, SEED + 3, 0);
+		if (!ok) {
+			fprintf(stderr,
+				"sparse into a block device: ret %zd, "
+				"holes or data wrong\n",
+				r);
+			t_failures++;
+		}
+		free(buf);
+		close(sp);
+	}
 	loop_detach();
 }
 

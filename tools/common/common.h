@@ -2,12 +2,15 @@
 /*
  * common.h — small helpers shared by the command-line tools (zcp, zcbench):
  * size parsing ("4K", "1M", "2G"), human-readable sizes, rates and
- * durations, a monotonic clock, and a streaming JSON writer. Everything is
- * prefixed tc_ and depends only on libc.
+ * durations, usage errors, a monotonic clock, the thread's resource usage,
+ * and a
+ * streaming JSON writer. Everything is prefixed tc_ and depends only on
+ * libc (and, for the resource usage, the public zcio.h's struct zc_stats).
  */
 #ifndef TC_COMMON_H
 #define TC_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +48,32 @@ static inline double tc_ns_to_s(uint64_t ns)
 {
 	return (double)ns / 1e9;
 }
+
+/* ---- command lines ---------------------------------------------------- */
+
+/* Exit status for a bad command line (0 success, 1 failure). */
+#define TC_EXIT_USAGE 2
+
+/* Print one line "TOOL: WHAT (try 'TOOL --help')" on stderr; returns
+ * TC_EXIT_USAGE, for the caller to exit with. */
+int tc_usage_error(const char *tool, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int tc_usage_verror(const char *tool, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* ---- resource usage --------------------------------------------------- */
+
+struct zc_stats;
+
+/* This thread's usage now, in the struct zc_stats fields it maps to:
+ * cpu_user_ns, cpu_sys_ns, vol_ctxsw, invol_ctxsw, minor_faults,
+ * major_faults (getrusage(RUSAGE_THREAD)) and wall_ns (tc_now_ns()).
+ * Every other field is 0. */
+void tc_usage_now(struct zc_stats *st);
+
+/* d = after - before, for the fields tc_usage_now fills; others 0. */
+void tc_usage_diff(struct zc_stats *d, const struct zc_stats *before,
+		   const struct zc_stats *after);
 
 /* ---- JSON writer ------------------------------------------------------ */
 

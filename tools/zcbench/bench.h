@@ -171,25 +171,26 @@ int zb_make_file(const char *path, uint64_t size);
  * on mismatch, or -errno. */
 int zb_verify_fd(int fd, uint64_t size);
 
-/* measure.c */
-struct zc_stats;
-struct zb_cpu {
-	double wall;   /* seconds the run took */
-	double thread; /* CPU of the calling thread */
-	double side;   /* CPU of the whole process but the peer thread */
+/* measure.c: the readings taken around one measured call, innermost
+ * first: wall clock, thread CPU clock, thread rusage, process CPU clock. */
+struct zb_span {
+	double t0, t1;		/* zb_now() */
+	double c0, c1;		/* zb_thread_cpu() */
+	double p0;		/* zb_process_cpu() at the start */
+	struct zc_stats u0, u1; /* tc_usage_now() */
 };
+void zb_span_begin(struct zb_span *s);
+void zb_span_end(struct zb_span *s);
+/* One run into c: the library's stats st (its rusage fields, or the
+ * span's own reading when it left them empty), the span's times, and
+ * `side`: CPU of the whole process but the peer thread, in seconds. */
 void zb_record(struct zb_cell *c, const struct zc_stats *st,
-	       const struct zc_stats *own, const struct zb_cpu *t);
+	       const struct zb_span *sp, double side);
 /* This thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
 double zb_thread_cpu(void);
 /* The whole process's CPU time (all threads, io_uring workers too). */
 double zb_process_cpu(void);
 void zb_summarise(struct zb_cell *c);
-/* Thread CPU, switches and faults now (RUSAGE_THREAD) into a zc_stats. */
-void zb_rusage(struct zc_stats *st);
-/* after - before, field by field (CPU, switches, faults). */
-void zb_rusage_diff(struct zc_stats *d, const struct zc_stats *before,
-		    const struct zc_stats *after);
 double zb_now(void);
 /* Make the source's pages leave the page cache: fsync + FADV_DONTNEED.
  * Returns the fraction of pages still resident afterwards (mincore), or

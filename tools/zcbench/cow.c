@@ -65,27 +65,27 @@ static void view_part(struct zb_results *r)
 
 	/* Shared read: every byte, checked against the pattern. */
 	k0 = anon_kb();
-	zb_rusage(&a);
+	tc_usage_now(&a);
 	for (size_t off = 0; off < v.len; off += step) {
 		size_t len = v.len - off < step ? v.len - off : step;
 
 		ok &= zb_check((char *)v.addr + off, len, off);
 	}
-	zb_rusage(&b);
+	tc_usage_now(&b);
 	k1 = anon_kb();
 	w->pages_read = pages;
 	w->read_minflt = b.minor_faults - a.minor_faults;
 	w->read_s = (double)(b.wall_ns - a.wall_ns) / 1e9;
 
 	/* Private writes: one byte in each of n pages spread over the view. */
-	zb_rusage(&a);
+	tc_usage_now(&a);
 	for (uint64_t i = 0; i < n; i++) {
 		unsigned char *p =
 		    (unsigned char *)v.addr + i * (pages / n) * page;
 
 		*p = (unsigned char)~*p;
 	}
-	zb_rusage(&b);
+	tc_usage_now(&b);
 	k2 = anon_kb();
 	w->pages_written = n;
 	w->write_minflt = b.minor_faults - a.minor_faults;

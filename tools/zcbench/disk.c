@@ -13,14 +13,15 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "common.h"
 
 static enum zb_status read_once(struct zb_results *r, int mode,
 				struct zb_cell *c)
 {
-	struct zc_stats st = {0}, ru0, ru1, own;
+	struct zc_stats st = {0};
+	struct zb_span sp;
 	char err[96];
-	double t0, t1, res, c0, c1, p0;
-	struct zb_cpu cpu;
+	double res;
 	ssize_t ret;
 	int fd = open(r->src_path, O_RDONLY | O_CLOEXEC);
 
@@ -34,15 +35,10 @@ static enum zb_status read_once(struct zb_results *r, int mode,
 	if (res > c->resident)
 		c->resident = res;
 	zb_watchdog(r->src_size);
-	p0 = zb_process_cpu();
-	zb_rusage(&ru0);
-	c0 = zb_thread_cpu();
-	t0 = zb_now();
+	zb_span_begin(&sp);
 	ret = zc_read_file(r->src_path, (enum zc_read_mode)mode,
 			   (size_t)r->src_size, 0, &st);
-	t1 = zb_now();
-	c1 = zb_thread_cpu();
-	zb_rusage(&ru1);
+	zb_span_end(&sp);
 	zb_watchdog(0);
 	if (ret >= 0 && st.bytes == 0)
 		st.bytes = (uint64_t)ret;
@@ -66,9 +62,7 @@ static enum zb_status read_once(struct zb_results *r, int mode,
 			 (unsigned long long)r->src_size);
 		return ZB_FAILED;
 	}
-	zb_rusage_diff(&own, &ru0, &ru1);
-	cpu = (struct zb_cpu){t1 - t0, c1 - c0, zb_process_cpu() - p0};
-	zb_record(c, &st, &own, &cpu);
+	zb_record(c, &st, &sp, zb_process_cpu() - sp.p0);
 	return ZB_OK;
 }
 

@@ -99,14 +99,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "zcbench: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'zcbench --help'.\n");
-	return 2;
-}
-
 /* Each comma-separated word of `list` through fn; false on a bad word. */
 static bool each_word(const char *list,
 		      bool (*fn)(struct zb_config *, const char *),
@@ -191,34 +183,38 @@ static int parse(int argc, char **argv, struct zb_config *c)
 		case 's':
 			if (tc_parse_size(optarg, &c->size) < 0 ||
 			    c->size == 0 || c->size > (1ull << 40))
-				return usage_error("bad --size: '%s'", optarg);
+				return tc_usage_error(
+				    "zcbench", "bad --size: '%s'", optarg);
 			c->size_given = true;
 			break;
 		case 'r':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > ZB_MAX_REPS)
-				return usage_error("bad --reps: '%s' (1..50)",
-						   optarg);
+				return tc_usage_error(
+				    "zcbench", "bad --reps: '%s' (1..50)",
+				    optarg);
 			c->reps = (int)v;
 			break;
 		case OPT_SCEN:
 			if (!each_word(optarg, add_scenario, c, bad,
 				       sizeof(bad)))
-				return usage_error("unknown scenario '%s'",
-						   bad);
+				return tc_usage_error(
+				    "zcbench", "unknown scenario '%s'", bad);
 			scen = true;
 			break;
 		case 'm':
 			if (!each_word(optarg, add_method, c, bad, sizeof(bad)))
-				return usage_error("unknown method '%s'", bad);
+				return tc_usage_error(
+				    "zcbench", "unknown method '%s'", bad);
 			meth = true;
 			break;
 		case OPT_CACHE:
 			if (!each_word(optarg, add_cache, c, bad, sizeof(bad)))
-				return usage_error("unknown cache state '%s' "
-						   "(warm, cold)",
-						   bad);
+				return tc_usage_error(
+				    "zcbench",
+				    "unknown cache state '%s' (warm, cold)",
+				    bad);
 			cache = true;
 			break;
 		case 'd':
@@ -229,8 +225,8 @@ static int parse(int argc, char **argv, struct zb_config *c)
 			d = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(d >= 0) ||
 			    d > 1e6)
-				return usage_error("bad --budget: '%s'",
-						   optarg);
+				return tc_usage_error(
+				    "zcbench", "bad --budget: '%s'", optarg);
 			c->budget = d;
 			break;
 		case OPT_QUICK:
@@ -250,11 +246,12 @@ static int parse(int argc, char **argv, struct zb_config *c)
 			return 0;
 		default:
 			fprintf(stderr, "Try 'zcbench --help'.\n");
-			return 2;
+			return TC_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return tc_usage_error("zcbench", "unexpected argument '%s'",
+				      argv[optind]);
 	if (!scen)
 		add_scenario(c, "all");
 	if (!meth)

@@ -3,8 +3,9 @@
  * measure.c — turning one run into figures and several runs into a median
  * with its range. CPU time, context switches and page faults are those of
  * the thread that called the library (RUSAGE_THREAD), as struct zc_stats
- * reports them; zcbench takes the same reading itself around the call and
- * uses it only when the library left those fields empty.
+ * reports them; zcbench takes the same reading itself around the call
+ * (tc_usage_now) and uses it only when the library left those fields
+ * empty.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,40 +22,6 @@
 double zb_now(void)
 {
 	return tc_ns_to_s(tc_now_ns());
-}
-
-static uint64_t tv_ns(struct timeval tv)
-{
-	return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
-}
-
-void zb_rusage(struct zc_stats *st)
-{
-	struct rusage ru;
-
-	memset(st, 0, sizeof(*st));
-	if (getrusage(RUSAGE_THREAD, &ru) < 0)
-		return;
-	st->cpu_user_ns = tv_ns(ru.ru_utime);
-	st->cpu_sys_ns = tv_ns(ru.ru_stime);
-	st->vol_ctxsw = (uint64_t)ru.ru_nvcsw;
-	st->invol_ctxsw = (uint64_t)ru.ru_nivcsw;
-	st->minor_faults = (uint64_t)ru.ru_minflt;
-	st->major_faults = (uint64_t)ru.ru_majflt;
-	st->wall_ns = (uint64_t)(zb_now() * 1e9);
-}
-
-void zb_rusage_diff(struct zc_stats *d, const struct zc_stats *a,
-		    const struct zc_stats *b)
-{
-	memset(d, 0, sizeof(*d));
-	d->cpu_user_ns = b->cpu_user_ns - a->cpu_user_ns;
-	d->cpu_sys_ns = b->cpu_sys_ns - a->cpu_sys_ns;
-	d->vol_ctxsw = b->vol_ctxsw - a->vol_ctxsw;
-	d->invol_ctxsw = b->invol_ctxsw - a->invol_ctxsw;
-	d->minor_faults = b->minor_faults - a->minor_faults;
-	d->major_faults = b->major_faults - a->major_faults;
-	d->wall_ns = b->wall_ns - a->wall_ns;
 }
 
 static double cpu_clock(clockid_t id)
@@ -76,29 +43,45 @@ double zb_process_cpu(void)
 	return cpu_clock(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-void zb_record(struct zb_cell *c, const struct zc_stats *st,
-	       const struct zc_stats *own, const struct zb_cpu *t)
+void zb_span_begin(struct zb_span *s)
 {
+	s->p0 = zb_process_cpu();
+	tc_usage_now(&s->u0);
+	s->c0 = zb_thread_cpu();
+	s->t0 = zb_now();
+}
+
+void zb_span_end(struct zb_span *s)
+{
+	s->t1 = zb_now();
+	s->c1 = zb_thread_cpu();
+	tc_usage_now(&s->u1);
+}
+
+void zb_record(struct zb_cell *c, const struct zc_stats *st,
+	       const struct zb_span *sp, double side)
+{
+	struct zc_stats own;
 	/* The library fills wall_ns whenever it fills the rusage fields. */
-	const struct zc_stats *ru = st->wall_ns ? st : own;
-	double *m;
+	const struct zc_stats *ru = st->wall_ns ? st : &own;
+	double wall = sp->t1 - sp->t0, *m;
 	double per;
 
 	if (c->nruns >= ZB_MAX_REPS)
 		return;
+	tc_usage_diff(&own, &sp->u0, &sp->u1);
 	m = c->runs[c->nruns++];
 	per = st->bytes ? ZB_GIB / (double)st->bytes : 0;
 	m[ZB_M_BYTES] = (double)st->bytes;
-	m[ZB_M_WALL] = t->wall;
-	m[ZB_M_MIBS] =
-	    t->wall > 0 ? (double)st->bytes / 1048576.0 / t->wall : 0;
+	m[ZB_M_WALL] = wall;
+	m[ZB_M_MIBS] = wall > 0 ? (double)st->bytes / 1048576.0 / wall : 0;
 	m[ZB_M_USER] = (double)ru->cpu_user_ns / 1e9 * per;
 	m[ZB_M_SYS] = (double)ru->cpu_sys_ns / 1e9 * per;
 	/* getrusage splits user/system by sampling at the tick; the thread
 	 * CPU clock is the scheduler's exact runtime, so the total uses it. */
-	m[ZB_M_CPU] = t->thread * per;
+	m[ZB_M_CPU] = (sp->c1 - sp->c0) * per;
 	/* io_uring hands work to its own worker threads: count them too. */
-	m[ZB_M_SIDE] = (t->side > 0 ? t->side : 0) * per;
+	m[ZB_M_SIDE] = (side > 0 ? side : 0) * per;
 	m[ZB_M_SYSCALLS] = (double)st->syscalls * per;
 	m[ZB_M_VCSW] = (double)ru->vol_ctxsw * per;
 	m[ZB_M_IVCSW] = (double)ru->invol_ctxsw * per;

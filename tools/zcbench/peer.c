@@ -18,6 +18,18 @@
 
 #define PEER_BUF (256u * 1024)
 
+/* The end of a peer thread: when it finished, its CPU clock then, and the
+ * descriptor closed, so that the other side sees the end of the stream. */
+static void *peer_end(struct zb_peer *p, char *buf)
+{
+	p->done_at = zb_now();
+	p->cpu_end = zb_thread_cpu();
+	free(buf);
+	close(p->fd);
+	p->fd = -1;
+	return NULL;
+}
+
 static void *sink_main(void *arg)
 {
 	struct zb_peer *p = arg;
@@ -45,12 +57,7 @@ static void *sink_main(void *arg)
 		p->moved += (uint64_t)r;
 	}
 out:
-	p->done_at = zb_now();
-	p->cpu_end = zb_thread_cpu();
-	free(buf);
-	close(p->fd);
-	p->fd = -1;
-	return NULL;
+	return peer_end(p, buf);
 }
 
 static void *source_main(void *arg)
@@ -82,12 +89,7 @@ static void *source_main(void *arg)
 		}
 	}
 out:
-	p->done_at = zb_now();
-	p->cpu_end = zb_thread_cpu();
-	free(buf);
-	close(p->fd); /* the reader sees the end of the stream */
-	p->fd = -1;
-	return NULL;
+	return peer_end(p, buf);
 }
 
 static int start(struct zb_peer *p, void *(*fn)(void *))

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "common.h"
 #include "peer.h"
 
 bool zb_cache_applies(enum zb_scenario s, enum zb_cache c)
@@ -113,12 +114,12 @@ static enum zb_status run_once(struct zb_results *r, enum zb_scenario s,
 			       struct zb_cell *c)
 {
 	char dst[700], err[96];
-	struct zc_stats st = {0}, ru0, ru1, own;
+	struct zc_stats st = {0};
+	struct zb_span sp;
 	struct run x = {0};
 	off_t off = 0;
 	bool from_file = s != ZB_TCP_FILE;
-	double t0, t1, res, c0, c1, p0, p1, peer0 = 0;
-	struct zb_cpu cpu;
+	double res, p1, peer0 = 0;
 	ssize_t ret;
 	enum zb_status out = ZB_OK;
 
@@ -141,15 +142,10 @@ static enum zb_status run_once(struct zb_results *r, enum zb_scenario s,
 	zb_watchdog(r->src_size);
 	if (x.has_peer)
 		peer0 = zb_peer_cpu(&x.peer);
-	p0 = zb_process_cpu();
-	zb_rusage(&ru0);
-	c0 = zb_thread_cpu();
-	t0 = zb_now();
+	zb_span_begin(&sp);
 	ret = zc_transfer(x.out_fd, x.in_fd, from_file ? &off : NULL,
 			  from_file ? (size_t)r->src_size : ZC_TO_EOF, m, &st);
-	t1 = zb_now();
-	c1 = zb_thread_cpu();
-	zb_rusage(&ru1);
+	zb_span_end(&sp);
 	/* Let the peer see the end of the stream, or stop a blocked writer. */
 	if (s == ZB_FILE_TCP || s == ZB_FILE_PIPE)
 		close_fd(&x.out_fd);
@@ -158,10 +154,10 @@ static enum zb_status run_once(struct zb_results *r, enum zb_scenario s,
 	if (x.has_peer) {
 		zb_peer_join(&x.peer);
 		x.has_peer = false;
-		if (x.peer_reads && x.peer.done_at > t1)
-			t1 = x.peer.done_at;
+		if (x.peer_reads && x.peer.done_at > sp.t1)
+			sp.t1 = x.peer.done_at;
 	}
-	/* All threads of the process since p0, but the peer's share. */
+	/* All threads of the process since sp.p0, but the peer's share. */
 	p1 = zb_process_cpu() - (x.peer.cpu_end - peer0);
 	zb_watchdog(0);
 	if (ret >= 0 && st.bytes == 0)
@@ -196,10 +192,8 @@ static enum zb_status run_once(struct zb_results *r, enum zb_scenario s,
 		out = ZB_FAILED;
 	}
 	if (out == ZB_OK) {
-		zb_rusage_diff(&own, &ru0, &ru1);
 		c->used = st.method;
-		cpu = (struct zb_cpu){t1 - t0, c1 - c0, p1 - p0};
-		zb_record(c, &st, &own, &cpu);
+		zb_record(c, &st, &sp, p1 - sp.p0);
 	}
 out:
 	if (x.out_fd == x.dst_fd)

@@ -18,14 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "zcp.h"
 
-#define EXIT_USAGE 2
 /* With --progress, chunks small enough for a lively display and a prompt
  * reaction to Ctrl-C, big enough to cost nothing. */
 #define PROGRESS_CHUNK (8u << 20)
@@ -81,12 +79,8 @@ bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("zcp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try 'zcp --help')\n", stderr);
-	exit(EXIT_USAGE);
+	exit(tc_usage_verror("zcp", fmt, ap));
 }
 
 static uint64_t size_arg(const char *opt, const char *val)
@@ -112,7 +106,7 @@ static void method_arg(struct zcp_args *a, const char *name)
 			fprintf(stderr, " %s",
 				zc_method_name((enum zc_method)i));
 		fputs(")\n", stderr);
-		exit(EXIT_USAGE);
+		exit(TC_EXIT_USAGE);
 	}
 	a->method = (enum zc_method)m;
 	a->explicit_method = m != ZC_AUTO;
@@ -290,12 +284,6 @@ static int on_progress(uint64_t moved, void *arg)
 	return zcp_stop_signal() != 0;
 }
 
-static uint64_t tv_ns(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * 1000000000u +
-	       (uint64_t)tv->tv_usec * 1000u;
-}
-
 /*
  * A reflink clone: the whole of a regular SRC into the new temporary DST.
  * Returns 1 when it worked, 0 when it does not apply, -1 when the file
@@ -304,28 +292,22 @@ static uint64_t tv_ns(const struct timeval *tv)
 static int try_clone(struct zcp_run *r)
 {
 	const struct stat *st = &r->src.st;
-	struct rusage ru0, ru1;
-	uint64_t t0;
+	struct zc_stats u0, u1;
 	int ret;
 
 	if (r->a.explicit_method || !r->dst.temp || !S_ISREG(st->st_mode) ||
 	    st->st_size <= 0 || r->src.kind != ZCP_PATH || r->a.offset ||
 	    (r->a.length_set && r->a.length < (uint64_t)st->st_size))
 		return 0;
-	getrusage(RUSAGE_THREAD, &ru0);
-	t0 = tc_now_ns();
+	tc_usage_now(&u0);
 	ret = zc_clone(r->dst.fd, r->src.fd);
 	if (ret)
 		return -1;
-	getrusage(RUSAGE_THREAD, &ru1);
+	tc_usage_now(&u1);
+	tc_usage_diff(&r->rep.st, &u0, &u1);
 	r->rep.method = "clone";
 	r->rep.st.bytes = (uint64_t)st->st_size;
 	r->rep.st.syscalls = 1;
-	r->rep.st.wall_ns = tc_now_ns() - t0;
-	r->rep.st.cpu_user_ns = tv_ns(&ru1.ru_utime) - tv_ns(&ru0.ru_utime);
-	r->rep.st.cpu_sys_ns = tv_ns(&ru1.ru_stime) - tv_ns(&ru0.ru_stime);
-	r->rep.st.vol_ctxsw = (uint64_t)(ru1.ru_nvcsw - ru0.ru_nvcsw);
-	r->rep.st.invol_ctxsw = (uint64_t)(ru1.ru_nivcsw - ru0.ru_nivcsw);
 	return 1;
 }
 

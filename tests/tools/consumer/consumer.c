@@ -44,8 +44,9 @@ static int read_back(int fd, int is_file)
 	size_t got = 0;
 
 	while (got < LEN) {
-		ssize_t r = is_file ? pread(fd, back + got, LEN - got, (off_t)got)
-				    : read(fd, back + got, LEN - got);
+		ssize_t r = is_file
+				? pread(fd, back + got, LEN - got, (off_t)got)
+				: read(fd, back + got, LEN - got);
 		if (r <= 0)
 			return -1;
 		got += (size_t)r;
