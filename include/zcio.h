@@ -146,6 +146,10 @@ struct zc_stats {
  * @method: an explicit method, or ZC_AUTO.
  * @stats:  optional accounting, see above.
  *
+ * An out_fd opened with O_DIRECT is written without it for the duration of
+ * the call (its flags are restored before returning): the methods write
+ * unaligned heads and tails, which O_DIRECT would refuse half-way.
+ *
  * Returns the number of bytes moved — fewer than `count` only when the input
  * ended (or, with ZC_F_NO_WAIT, a descriptor would block) — or -errno. After an
  * error, stats->bytes says how many bytes reached out_fd first (and *in_off /
@@ -190,7 +194,8 @@ enum {
 	 * block-device output (not O_APPEND), find data with
 	 * SEEK_DATA/SEEK_HOLE, move only the data and seek the output over
 	 * holes (the output ends sparse; its size is extended with ftruncate
-	 * at the end). Ignored for other pairs. */
+	 * at the end). Where the output already held bytes over a hole of the
+	 * input, they are overwritten with zeros. Ignored for other pairs. */
 	ZC_F_SPARSE = 1u << 0,
 	/* AUTO only: never choose a method that shares the input's page-cache
 	 * pages with a pipe or socket (sendfile/splice from a file), so later
