@@ -76,8 +76,11 @@ static int64_t parse_base(const char *name, const char *suffix)
 
 	if (n != 20 + sl || strcmp(name + 20, suffix))
 		return -1;
+	/* Up to INT64_MAX itself: a new segment may be named after an end
+	 * offset that high. */
 	for (int i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9' || v > (INT64_MAX - 9) / 10)
+		if (name[i] < '0' || name[i] > '9' ||
+		    v > (INT64_MAX - (name[i] - '0')) / 10)
 			return -1;
 		v = v * 10 + (name[i] - '0');
 	}
@@ -402,6 +405,10 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 		return -EINVAL;
 	if (len > l->cfg.segment_bytes)
 		return -EMSGSIZE;
+	/* The end offset after it must still be an i64 (a log can only get
+	 * near that from damaged or foreign files). */
+	if (bi->last_offset_delta > INT64_MAX - 1 - base)
+		return -EOVERFLOW;
 	if (should_roll(l, len, base + bi->last_offset_delta, now_ms)) {
 		ret = pl_roll(l);
 		if (ret < 0)

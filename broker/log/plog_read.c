@@ -130,7 +130,7 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 	p = buf + BATCH_HEADER_SIZE;
 	end = buf + bi->size;
 	for (int32_t i = 0; i < bi->record_count && p < end; i++) {
-		int64_t len, tsd, od;
+		int64_t len, tsd, od, rts;
 		size_t n = varint(p, end, &len), m, k;
 
 		if (!n || len < 1 || len > end - p - (int64_t)n)
@@ -139,8 +139,13 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 		k = m ? varint(p + n + 1 + m, end, &od) : 0;
 		if (!m || !k)
 			break;
-		if (bi->base_timestamp + tsd >= ts) {
-			found = bi->base_offset + od;
+		/* The deltas are the producer's: a sum out of range saturates
+		 * (never overflows), an offset outside the batch is ignored. */
+		if (__builtin_add_overflow(bi->base_timestamp, tsd, &rts))
+			rts = tsd > 0 ? INT64_MAX : INT64_MIN;
+		if (rts >= ts) {
+			if (od >= 0 && od <= bi->last_offset_delta)
+				found = bi->base_offset + od;
 			break;
 		}
 		p += n + len;

@@ -61,9 +61,11 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 		if (batch_validate(whole, bi.size, UINT32_MAX, &vi) < 0)
 			break;
 		/* Our appends leave no gaps: anything else is damage (the
-		 * BaseOffset field lies outside the CRC). */
+		 * BaseOffset field lies outside the CRC). The offsets must
+		 * fit the i32 relative range and leave an i64 next offset. */
 		if (bi.base_offset != s->next ||
-		    bi.last_offset_delta > INT32_MAX - (s->next - s->base))
+		    bi.last_offset_delta > INT32_MAX - (s->next - s->base) ||
+		    bi.last_offset_delta > INT64_MAX - 1 - s->next)
 			break;
 		seg_note_batch(s, pos, &bi, cfg->index_interval_bytes);
 		pos += bi.size;

@@ -296,7 +296,13 @@ int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
 		rel = INT32_MAX;
 	bscan_init(&b, s->fd, oidx_lookup(&s->oi, (uint32_t)rel), s->size);
 	while ((ret = bscan_next(&b, bi, NULL)) > 0) {
-		if (bi->base_offset + bi->last_offset_delta >= offset) {
+		int64_t last, lod = bi->last_offset_delta;
+
+		/* Headers of a segment trusted after a clean stop are not
+		 * re-checked: do not let a damaged one overflow. */
+		if (__builtin_add_overflow(bi->base_offset, lod, &last))
+			last = lod > 0 ? INT64_MAX : INT64_MIN;
+		if (last >= offset) {
 			bscan_free(&b);
 			return (int64_t)(b.pos - bi->size);
 		}

@@ -40,8 +40,13 @@ static int64_t record_time(struct plog *l, int64_t off)
 		int64_t doff = kr_varint(&r);
 		if (!kr_ok(&r) || len < 0)
 			break;
-		if (bi.base_offset + doff == off) {
-			ts = bi.base_timestamp + dts;
+		/* The deltas are the producer's: absurd ones must not
+		 * overflow (an unrepresentable timestamp reads as -1). */
+		int64_t roff;
+		if (!__builtin_add_overflow(bi.base_offset, doff, &roff) &&
+		    roff == off) {
+			if (__builtin_add_overflow(bi.base_timestamp, dts, &ts))
+				ts = -1;
 			break;
 		}
 		r.off = at;

@@ -92,8 +92,8 @@ zb_check_log()
 	fi
 }
 
-# zb_start DATA_DIR [broker options...]: start a broker on 127.0.0.1:0 and
-# wait until it says which port it got.
+# zb_start DATA_DIR [broker options...]: start a broker on 127.0.0.1:0 (or
+# on $ZB_LISTEN) and wait until it says which port it got.
 zb_start()
 {
 	local dir=$1 i port
@@ -102,7 +102,7 @@ zb_start()
 	ZB_RUNS=$((ZB_RUNS + 1))
 	ZB_LOG=$ZC_TMP/broker.$ZB_RUNS.log
 	: >"$ZB_LOG"
-	"$ZB_BIN" --listen 127.0.0.1:0 --data-dir "$dir" "$@" >"$ZB_LOG" 2>&1 &
+	"$ZB_BIN" --listen "${ZB_LISTEN:-127.0.0.1:0}" --data-dir "$dir" "$@" >"$ZB_LOG" 2>&1 &
 	ZB_PID=$!
 	for ((i = 0; i < ZB_WAIT * 20; i++)); do
 		port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' \

@@ -10,6 +10,16 @@
                                       exactly once, nothing is duplicated or
                                       altered, and the log takes new records
 
+  durability.py idem-produce ADDR TOPIC ACKS   an idempotent producer
+                                      (retries on) for 6 s, riding out a
+                                      broker crash and restart on the same
+                                      port; exits 1 unless every record was
+                                      acknowledged
+  durability.py idem-verify ADDR TOPIC ACKS    as verify, and the log holds
+                                      exactly the acknowledged records: the
+                                      retries after the crash stored nothing
+                                      twice
+
 Unacknowledged records may or may not have survived; retries are off so a
 record can be written at most once.
 """
@@ -29,20 +39,27 @@ def value(seq):
     return "dur-%08d-%s" % (seq, fill)
 
 
-def produce(addr, topic, acks_path):
-    p = ck.Producer({"bootstrap.servers": addr, "acks": "all",
-                     "retries": 0, "linger.ms": 1,
-                     "message.timeout.ms": 5000,
-                     "queue.buffering.max.messages": 2000})
+def produce(addr, topic, acks_path, idempotent=False):
+    conf = {"bootstrap.servers": addr, "acks": "all", "retries": 0,
+            "linger.ms": 1, "message.timeout.ms": 5000,
+            "queue.buffering.max.messages": 2000}
+    if idempotent:
+        del conf["retries"]
+        conf.update({"enable.idempotence": True,
+                     "message.timeout.ms": 60000})
+    p = ck.Producer(conf)
+    errors = []
     out = open(acks_path, "w", buffering=1)
 
     def report(err, m):
         if err is None:
             seq = int(m.value()[4:12])
             out.write("%d %d %d\n" % (m.partition(), m.offset(), seq))
+        else:
+            errors.append(str(err))
 
     seq = 0
-    end = time.time() + 50
+    end = time.time() + (6 if idempotent else 50)
     while time.time() < end:
         try:
             p.produce(topic, key=b"k%d" % (seq % 7),
@@ -51,7 +68,10 @@ def produce(addr, topic, acks_path):
         except BufferError:
             p.poll(0.01)
         p.poll(0)
-    p.flush(5)
+    left = p.flush(60 if idempotent else 5)
+    if idempotent and (left or errors):
+        fail("idempotent producer: %d undelivered, errors %s" %
+             (left, errors[:3]))
 
 
 def read_all(addr, topic):
@@ -87,7 +107,7 @@ def read_all(addr, topic):
     return recs, hw
 
 
-def verify(addr, topic, acks_path):
+def verify(addr, topic, acks_path, exact=False):
     acked = []
     with open(acks_path) as f:
         for line in f:
@@ -124,6 +144,10 @@ def verify(addr, topic, acks_path):
                  "after the restart" % (seq, p, o,
                                        "at %s" % (seqs[seq],)
                                        if seq in seqs else "lost"))
+    mine = len(seqs)
+    if exact and mine != len({a[2] for a in acked}):
+        fail("the log holds %d records, %d were acknowledged" %
+             (mine, len({a[2] for a in acked})))
     # The log goes on where the recovered data ends.
     pr = ck.Producer({"bootstrap.servers": addr, "acks": "all"})
     got = []
@@ -145,7 +169,10 @@ def verify(addr, topic, acks_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[1] not in ("produce", "verify"):
+    modes = {"produce": produce, "verify": verify,
+             "idem-produce": lambda *a: produce(*a, idempotent=True),
+             "idem-verify": lambda *a: verify(*a, exact=True)}
+    if len(sys.argv) != 5 or sys.argv[1] not in modes:
         print(__doc__)
         sys.exit(2)
-    {"produce": produce, "verify": verify}[sys.argv[1]](*sys.argv[2:])
+    modes[sys.argv[1]](*sys.argv[2:])

@@ -17,7 +17,7 @@
 
 static char scratch[256];
 static bool own_scratch;
-/* Client connections: a few at a time per input. */
+/* Client connections: two at a time per input. */
 static struct tconn fz_t[2];
 static unsigned fz_next;
 
