@@ -16,6 +16,7 @@
 BUILD    ?= build
 CC       ?= cc
 PREFIX   ?= /usr/local
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION  := 0.1.0
 SOMAJOR  := 0
 
@@ -194,17 +195,17 @@ setup-run:
 	@scripts/setup.sh run
 
 run: setup-run
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/run-main.sh
 
 # make test: the plain build and the sanitizer build, one summary line.
 test: setup
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/san SANITIZE=1 all
 	@tests/run-tests.sh --build build --san-build build/san
 
 test-sanitize: setup
-	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/san SANITIZE=1 all
 	@tests/run-tests.sh --build build/san --only-san
 
 check: test

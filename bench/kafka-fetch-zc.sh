@@ -17,9 +17,15 @@
 # CPU 0, client on CPU 1; needs 2 CPUs). "none" leaves placement to the
 # scheduler.
 #
+# --veth (root) runs the client in its own network namespace, joined to
+# the broker by a veth pair, instead of over loopback: the same machine,
+# but traffic crosses a device pair as it would a NIC (TCP segmentation
+# still happens in software, and the receive side still runs on the
+# sending CPU unless RPS steers it elsewhere).
+#
 #   bench/kafka-fetch-zc.sh [--build DIR] [--mib SIZE] [--secs SECONDS]
 #                           [--rounds N] [--methods "sendfile read-write ..."]
-#                           [--placements "shared split none"]
+#                           [--placements "shared split none"] [--veth]
 #                           [-- kafka-fetch-zc options]
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +35,7 @@ secs=5
 rounds=2
 methods="sendfile read-write"
 placements="shared split"
+veth=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -37,15 +44,17 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--methods) methods=$2; shift 2 ;;
 	--placements) placements=$2; shift 2 ;;
+	--veth) veth=1; shift ;;
 	--) shift; break ;;
-	*) sed -n '2,24p' "$0"; exit 2 ;;
+	*) sed -n '2,30p' "$0"; exit 2 ;;
 	esac
 done
 export ZC_SRC=$here ZC_BUILD=$build
 ZC_TMP=$(mktemp -d /var/tmp/kafka-fetch-zc.XXXXXX)
 export ZC_TMP
 . "$here/tests/broker/_lib.sh"
-trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
+ns=zcfz$$
+trap 'zb_cleanup; rm -rf "$ZC_TMP"; [ -z "$veth" ] || ip netns del $ns 2>/dev/null' EXIT
 zb_need_broker
 fz=$build/bench/kafka-fetch-zc
 load=$build/bench/kafka-load
@@ -54,12 +63,28 @@ load=$build/bench/kafka-load
 
 command -v taskset >/dev/null || placements=none
 [ "$(nproc)" -ge 2 ] || placements=${placements//split/}
+# The client's address for the broker: loopback, or across the veth pair.
+host=127.0.0.1
+nsexec=()
+if [ -n "$veth" ]; then
+	[ "$(id -u)" = 0 ] || zb_skip "--veth needs root"
+	ip netns add $ns && ip link add zfa$$ type veth peer name zfb$$ &&
+		ip link set zfb$$ netns $ns &&
+		ip addr add 10.231.0.1/30 dev zfa$$ && ip link set zfa$$ up &&
+		ip -n $ns addr add 10.231.0.2/30 dev zfb$$ &&
+		ip -n $ns link set zfb$$ up ||
+		zb_fail "cannot set up the veth pair"
+	host=10.231.0.1
+	nsexec=(ip netns exec $ns)
+	export ZB_LISTEN=$host:0
+fi
 data=$ZC_TMP/data
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
 zb_start "$data"
-"$load" -b "$ZB_ADDR" -t zc -s 1024 -n $((mib * 1024)) -p 1 --produce-only ||
+"$load" -b "$host:$ZB_PORT" -t zc -s 1024 -n $((mib * 1024)) -p 1 --produce-only ||
 	zb_fail "filling the topic"
 zb_stop
+[ -z "$veth" ] || echo "client in network namespace $ns over veth ($host)"
 echo "data: $mib MiB of 1 KiB records in zc-0 ($(du -sh "$data/zc-0" | cut -f1) on disk)"
 
 out=$ZC_TMP/runs
@@ -77,7 +102,7 @@ for ((r = 1; r <= rounds; r++)); do
 				taskset -a -p -c "$bcpu" "$ZB_PID" >/dev/null
 				cl=(taskset -c "$ccpu")
 			fi
-			"${cl[@]}" "$fz" -b "$ZB_ADDR" -t zc --pid "$ZB_PID" \
+			"${nsexec[@]}" "${cl[@]}" "$fz" -b "$host:$ZB_PORT" -t zc --pid "$ZB_PID" \
 				--label "$pl/$m" -s "$secs" "$@" | tee -a "$out" ||
 				zb_fail "kafka-fetch-zc ($m, $pl)"
 			zb_stop

@@ -196,6 +196,13 @@ int broker_start(struct broker *b)
 		return rc;
 	if ((rc = producers_create(&b->producers)))
 		return rc;
+	/* Before serving: a producer retrying across a crash must find the
+	 * sequences it wrote before it. */
+	rc = producers_rebuild(b->producers, b->topics);
+	if (rc < 0)
+		blog("idempotent producers: some partitions could not be read "
+		     "(%s); their producers start unknown",
+		     strerror(-rc));
 	int port = b->cfg.listen_port;
 	b->lfd = net_listen(b->cfg.listen_host, &port, 512);
 	if (b->lfd < 0) {

@@ -42,6 +42,8 @@ int batch_header(const uint8_t *buf, size_t len, struct batch_info *bi)
 	bi->base_timestamp = (int64_t)get_be64(buf + 27);
 	bi->max_timestamp = (int64_t)get_be64(buf + 35);
 	bi->producer_id = (int64_t)get_be64(buf + 43);
+	bi->producer_epoch = (int16_t)(buf[51] << 8 | buf[52]);
+	bi->base_sequence = (int32_t)get_be32(buf + 53);
 	bi->record_count = (int32_t)get_be32(buf + 57);
 	return 0;
 }
@@ -49,7 +51,6 @@ int batch_header(const uint8_t *buf, size_t len, struct batch_info *bi)
 int batch_validate(const uint8_t *buf, size_t len, uint32_t max_bytes,
 		   struct batch_info *bi)
 {
-	int32_t base_seq;
 	int ret;
 
 	if (len > max_bytes)
@@ -68,8 +69,7 @@ int batch_validate(const uint8_t *buf, size_t len, uint32_t max_bytes,
 		return -EINVAL;
 	if ((bi->attributes & ATTR_CODEC_MASK) > CODEC_MAX)
 		return -EINVAL;
-	base_seq = (int32_t)get_be32(buf + 53);
-	if (bi->producer_id >= 0 && base_seq < 0)
+	if (bi->producer_id >= 0 && bi->base_sequence < 0)
 		return -EINVAL;
 	return 0;
 }

@@ -62,6 +62,8 @@ struct batch_info {
 	int64_t base_timestamp;
 	int64_t max_timestamp;
 	int64_t producer_id;
+	int16_t producer_epoch;
+	int32_t base_sequence;
 	int32_t record_count;
 };
 
@@ -133,6 +135,17 @@ void plog_slice_release(struct plog_slice *s);
  * (In an uncompressed CreateTime batch the records are walked, so the
  * answer is the first record with timestamp >= ts, as Kafka gives.) */
 int64_t plog_offset_for_time(struct plog *l, int64_t ts);
+
+/*
+ * Visit, oldest first, the headers of the batches in the last max_bytes
+ * of the log (rounded back to a batch the offset index knows, so a little
+ * more may be visited; the whole log when it is smaller). For rebuilding
+ * state kept beside the log, such as idempotent producers' sequences,
+ * after a restart. Returns the number of batches visited or -errno.
+ */
+long plog_scan_tail(struct plog *l, uint64_t max_bytes,
+		    void (*fn)(const struct batch_info *bi, void *arg),
+		    void *arg);
 
 /* fdatasync the active segment (and indexes). */
 int plog_flush(struct plog *l);

@@ -59,7 +59,7 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 	if (rc)
 		return append_err(rc);
 	int64_t dup = -1;
-	rc = producers_check(b->producers, topic, part, buf, &bi, &dup);
+	rc = producers_check(b->producers, topic, part, &bi, &dup);
 	if (rc < 0)
 		return (int16_t)-rc;
 	if (rc == 1) {
@@ -74,7 +74,7 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 		     strerror((int)-off));
 		return append_err((int)off);
 	}
-	producers_record(b->producers, topic, part, buf, &bi, off);
+	producers_record(b->producers, topic, part, &bi, off);
 	b->appended = true;
 	*base = off;
 	*start = plog_start_offset(l);

@@ -4,6 +4,8 @@
  * produce (see producers.h). One entry per (producer id, topic,
  * partition) in a chained hash table remembers the epoch, the last
  * sequence and the last five batches (Kafka's window for duplicates).
+ * At startup the table is rebuilt from the tail of every partition's log
+ * (producers_rebuild), so retries across a restart are still recognised.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +17,10 @@
 
 #define WINDOW	 5
 #define NBUCKETS 1024
+/* Rebuild scans: the first covers SCAN_FIRST bytes of a partition's tail,
+ * each next one four times more, up to SCAN_MAX. */
+#define SCAN_FIRST (1ULL << 20)
+#define SCAN_MAX   (64ULL << 20)
 
 enum {
 	KERR_OUT_OF_ORDER_SEQUENCE = 45,
@@ -44,8 +50,8 @@ int producers_create(struct producers **out)
 	struct producers *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	/* Ids from the clock: never reused across restarts, whose state
-	 * is forgotten. */
+	/* Ids from the clock, so they are not reused across restarts;
+	 * producers_rebuild also moves past every id found in the logs. */
 	p->next_id = ev_wall_ms();
 	*out = p;
 	return 0;
@@ -89,27 +95,16 @@ static struct pentry *find(struct producers *p, int64_t pid, const char *topic,
 	return NULL;
 }
 
-static int32_t base_seq(const uint8_t *batch)
-{
-	return kbe32(batch + 53);
-}
-
-static int16_t epoch_of(const uint8_t *batch)
-{
-	return kbe16(batch + 51);
-}
-
 int producers_check(struct producers *p, const char *topic, int32_t part,
-		    const uint8_t *batch, const struct batch_info *bi,
-		    int64_t *dup_offset)
+		    const struct batch_info *bi, int64_t *dup_offset)
 {
 	if (bi->producer_id < 0)
 		return 0;
 	struct pentry *e = find(p, bi->producer_id, topic, part);
 	if (!e)
 		return 0;
-	int16_t epoch = epoch_of(batch);
-	int32_t seq = base_seq(batch);
+	int16_t epoch = bi->producer_epoch;
+	int32_t seq = bi->base_sequence;
 	if (epoch < e->epoch)
 		return -KERR_INVALID_PRODUCER_EPOCH;
 	if (epoch > e->epoch)
@@ -126,8 +121,7 @@ int producers_check(struct producers *p, const char *topic, int32_t part,
 }
 
 void producers_record(struct producers *p, const char *topic, int32_t part,
-		      const uint8_t *batch, const struct batch_info *bi,
-		      int64_t offset)
+		      const struct batch_info *bi, int64_t offset)
 {
 	if (bi->producer_id < 0)
 		return;
@@ -144,11 +138,11 @@ void producers_record(struct producers *p, const char *topic, int32_t part,
 		e->next = p->b[h];
 		p->b[h] = e;
 	}
-	int16_t epoch = epoch_of(batch);
+	int16_t epoch = bi->producer_epoch;
 	if (epoch != e->epoch)
 		e->n = 0;
 	e->epoch = epoch;
-	int32_t seq = base_seq(batch);
+	int32_t seq = bi->base_sequence;
 	memmove(e->first_seq + 1, e->first_seq,
 		(WINDOW - 1) * sizeof(e->first_seq[0]));
 	memmove(e->count + 1, e->count, (WINDOW - 1) * sizeof(e->count[0]));
@@ -160,6 +154,94 @@ void producers_record(struct producers *p, const char *topic, int32_t part,
 		e->n++;
 	int64_t last = (int64_t)seq + bi->record_count - 1;
 	e->last_seq = (int32_t)(last > INT32_MAX ? last - INT32_MAX - 1 : last);
+}
+
+/* ---- rebuild from the logs ------------------------------------------- */
+
+struct rebuild {
+	struct producers *p;
+	const char *topic;
+	int32_t part;
+};
+
+static void rebuild_batch(const struct batch_info *bi, void *arg)
+{
+	struct rebuild *r = arg;
+
+	if (bi->producer_id < 0)
+		return;
+	producers_record(r->p, r->topic, r->part, bi, bi->base_offset);
+	/* Our ids are clock values far below INT64_MAX / 2; a larger one in
+	 * a batch is not ours, and following it could overflow next_id. */
+	if (bi->producer_id >= r->p->next_id && bi->producer_id < INT64_MAX / 2)
+		r->p->next_id = bi->producer_id + 1;
+}
+
+/* Drop the entries of one partition (before scanning it again). */
+static void forget_partition(struct producers *p, const char *topic,
+			     int32_t part)
+{
+	for (int i = 0; i < NBUCKETS; i++) {
+		struct pentry **pp = &p->b[i];
+		while (*pp) {
+			struct pentry *e = *pp;
+			if (e->part == part && !strcmp(e->topic, topic)) {
+				*pp = e->next;
+				free(e);
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+}
+
+/* Whether the scan saw enough of every producer of the partition: its
+ * last WINDOW batches, or all of its current epoch (the oldest seen
+ * starts at sequence 0). */
+static bool partition_complete(struct producers *p, const char *topic,
+			       int32_t part)
+{
+	for (int i = 0; i < NBUCKETS; i++)
+		for (struct pentry *e = p->b[i]; e; e = e->next)
+			if (e->part == part && !strcmp(e->topic, topic) &&
+			    e->n < WINDOW && e->first_seq[e->n - 1] != 0)
+				return false;
+	return true;
+}
+
+static int rebuild_partition(struct producers *p, const char *topic,
+			     int32_t part, struct plog *l)
+{
+	struct rebuild r = {p, topic, part};
+
+	for (uint64_t bound = SCAN_FIRST;; bound *= 4) {
+		forget_partition(p, topic, part);
+		long n = plog_scan_tail(l, bound, rebuild_batch, &r);
+		if (n < 0) {
+			forget_partition(p, topic, part);
+			return (int)n;
+		}
+		if (bound >= plog_size_bytes(l) || bound >= SCAN_MAX ||
+		    partition_complete(p, topic, part))
+			return 0;
+	}
+}
+
+int producers_rebuild(struct producers *p, struct topics *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < topics_count(t); i++) {
+		const char *name = topics_name(t, i);
+		int32_t parts = topics_partitions(t, name);
+		for (int32_t k = 0; k < parts; k++) {
+			struct plog *l = topics_log(t, name, k);
+			int rc = l ? rebuild_partition(p, name, k, l) : 0;
+			if (rc < 0 && !ret)
+				ret = rc;
+		}
+	}
+	return ret;
 }
 
 int api_initproducerid(struct broker *b, struct conn *c, const struct kreq *q,

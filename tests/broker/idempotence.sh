@@ -5,9 +5,9 @@
 # on) outlives a broker crash: the broker is killed with SIGKILL under load
 # and comes back on the same port and data while the producer retries what
 # was in flight. Every record must end up acknowledged and stored exactly
-# once (durability.py idem-produce / idem-verify). Kafka gets this right
-# because it rebuilds each producer's last sequence numbers from the log
-# when it recovers.
+# once (durability.py idem-produce / idem-verify): like Kafka, the broker
+# rebuilds each producer's last sequence numbers from the log tail when it
+# starts (producers_rebuild in broker/proto/producers.c).
 # timeout: 120
 # san: yes
 . "$(dirname "$0")/_lib.sh"
@@ -37,12 +37,6 @@ wait $prod || {
 }
 if ! zb_py durability.py idem-verify "$ZB_ADDR" idem "$acks" >"$ZC_TMP/verify.log"; then
 	cat "$ZC_TMP/verify.log"
-	# A gap the broker documents (producer state in memory only) is
-	# reported as such, not as a pass; once it is gone this fails.
-	if grep -q 'stored twice' "$ZC_TMP/verify.log" &&
-		grep -q 'state lives in memory only' "$ZC_SRC/broker/proto/producers.h" 2>/dev/null; then
-		zb_skip "known gap: idempotent-producer state is not rebuilt after a crash (broker/proto/producers.h), so retried batches were stored twice"
-	fi
 	zb_fail "idempotent producer across a crash: records lost or stored twice"
 fi
 cat "$ZC_TMP/verify.log"

@@ -4,6 +4,8 @@
  * index.c) on a partition directory made of the input, then reads, an
  * append, retention, a clean close and a second open.
  *
+ * Also plog_scan_tail() and plog_offset_for_time() on what was loaded.
+ *
  * Input: byte 0 flags (bit 0: a clean-shutdown marker, bit 1: a recovery
  * point file whose value is byte 1); then chunks of
  *   kind u8 (.log, .index, .timeindex; mod 3),
@@ -125,6 +127,34 @@ static void walk(struct plog *l, bool checked)
 	}
 }
 
+struct scan {
+	int64_t next; /* offset after the previous batch visited */
+	long n;
+	bool checked;
+};
+
+static void scan_one(const struct batch_info *bi, void *arg)
+{
+	struct scan *s = arg;
+
+	/* Recovered segments hold ascending batches, oldest first (with
+	 * gaps only between segments). */
+	FZ_ASSERT(!s->checked || s->n == 0 || bi->base_offset >= s->next);
+	s->next =
+	    bi->base_offset + (s->checked ? bi->last_offset_delta + 1 : 0);
+	s->n++;
+}
+
+/* plog_scan_tail over the last max_bytes: every batch visited once. */
+static void scan_tail(struct plog *l, uint64_t max_bytes, bool checked)
+{
+	struct scan s = {.checked = checked};
+	long n = plog_scan_tail(l, max_bytes, scan_one, &s);
+
+	FZ_ASSERT(n == s.n || (n < 0 && !checked));
+	FZ_ASSERT(!checked || s.next <= plog_end_offset(l));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct log_config cfg;
@@ -155,6 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_ASSERT(plog_start_offset(l) <= plog_end_offset(l));
 	walk(l, checked);
+	scan_tail(l, size ? data[size - 1] * 8 : 0, checked);
+	scan_tail(l, UINT64_MAX, checked);
 	plog_offset_for_time(l, 1700000000000LL);
 	plog_offset_for_time(l, 1700000000015LL);
 	plog_offset_for_time(l,

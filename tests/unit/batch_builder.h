@@ -110,6 +110,18 @@ static inline size_t bb_build(uint8_t *buf, int32_t count, size_t value_len,
 	return len;
 }
 
+/* Make a built batch an idempotent producer's: ProducerId, ProducerEpoch
+ * and BaseSequence set, CRC recomputed. */
+static inline void bb_set_producer(uint8_t *b, size_t len, int64_t pid,
+				   int16_t epoch, int32_t seq)
+{
+	bb_be64(b + 43, (uint64_t)pid);
+	b[51] = (uint8_t)((uint16_t)epoch >> 8);
+	b[52] = (uint8_t)epoch;
+	bb_be32(b + 53, (uint32_t)seq);
+	bb_seal(b, len);
+}
+
 /* Upper bound of bb_build's output. */
 static inline size_t bb_max(int32_t count, size_t value_len)
 {
