@@ -18,12 +18,17 @@
  *    checked (correlation id, error 0, same size as in the walk); the rest
  *    is dropped unread.
  * With --pid, the broker's CPU time (utime + stime from /proc/PID/stat)
- * over the load phase is reported too, beside this client's own CPU time
- * and how busy the whole machine was (from /proc/stat), which tells
- * whether something else competed. One output line:
+ * over the load phase is reported too, beside this client's own CPU time,
+ * the CPU time of the ksoftirqd threads and how busy the whole machine was
+ * (from /proc/stat), which tells whether something else competed.
+ * ksoftirqd matters because network softirq work (on loopback: the
+ * receive side of TCP) runs in whatever task is current when it is raised
+ * and only overflows to ksoftirqd when there is much of it, so how much of
+ * it the broker's own figure holds depends on how the broker sends.
+ * One output line:
  *   fetch: label=NAME responses=N bytes=B secs=S MiBps=R broker_cpu_s=C
  *          cpu_s_per_GiB=G client_cpu_s=C client_s_per_GiB=G
- *          machine_busy=F
+ *          ksoftirqd_cpu_s=K ksoftirqd_s_per_GiB=G machine_busy=F
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -377,27 +383,69 @@ static void *load(void *arg)
 	return NULL;
 }
 
-static double broker_cpu(void)
+/* utime + stime of process `pid` in seconds; -1 when it cannot be read
+ * (gone, or not ours to see). When comm_prefix is set, only a process
+ * whose name starts with it counts (0 otherwise). */
+static double proc_cpu(int pid, const char *comm_prefix)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, *q;
 	unsigned long ut, st;
 	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p)
+		return -1;
+	q = strchr(buf, '(');
+	p = strrchr(buf, ')');
+	if (!q || !p)
+		return -1;
+	if (comm_prefix &&
+	    strncmp(q + 1, comm_prefix, strlen(comm_prefix)) != 0)
+		return 0;
+	/* after ")": state(3) ... utime(14) stime(15) */
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		   "%lu %lu",
+		   &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
+static double broker_cpu(void)
+{
+	double c;
+
 	if (!o.pid)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", o.pid);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		die("%s: %s", path, strerror(errno));
-	fclose(f);
-	p = strrchr(buf, ')');
-	/* after ")": state(3) ... utime(14) stime(15) */
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%lu %lu",
-			 &ut, &st) != 2)
-		die("%s: cannot parse", path);
-	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+	c = proc_cpu(o.pid, NULL);
+	if (c < 0)
+		die("/proc/%d/stat: cannot read the broker's CPU time", o.pid);
+	return c;
+}
+
+/* Summed CPU time of the ksoftirqd/N kernel threads. */
+static double ksoftirqd_cpu(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	double sum = 0, c;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		c = proc_cpu(atoi(e->d_name), "ksoftirqd/");
+		if (c > 0)
+			sum += c;
+	}
+	closedir(d);
+	return sum;
 }
 
 static double client_cpu(void)
@@ -503,7 +551,7 @@ int main(int argc, char **argv)
 {
 	struct worker w[MAX_CONNS] = {{0}};
 	uint64_t responses = 0, bytes = 0;
-	double t0, t1, c0, c1, u0, u1, mb0, mt0, mb1, mt1;
+	double t0, t1, c0, c1, u0, u1, k0, k1, mb0, mt0, mb1, mt1, gib;
 
 	parse(argc, argv);
 	walk();
@@ -513,6 +561,7 @@ int main(int argc, char **argv)
 	}
 	c0 = broker_cpu();
 	u0 = client_cpu();
+	k0 = ksoftirqd_cpu();
 	machine_cpu(&mb0, &mt0);
 	t0 = now_s();
 	for (int i = 0; i < o.conns; i++) {
@@ -529,13 +578,16 @@ int main(int argc, char **argv)
 	t1 = now_s();
 	c1 = broker_cpu();
 	u1 = client_cpu();
+	k1 = ksoftirqd_cpu();
 	machine_cpu(&mb1, &mt1);
+	gib = bytes ? bytes / 1073741824.0 : 1;
 	printf("fetch: label=%s responses=%" PRIu64 " bytes=%" PRIu64
 	       " secs=%.3f MiBps=%.1f broker_cpu_s=%.2f cpu_s_per_GiB=%.4f"
-	       " client_cpu_s=%.2f client_s_per_GiB=%.4f machine_busy=%.2f\n",
+	       " client_cpu_s=%.2f client_s_per_GiB=%.4f ksoftirqd_cpu_s=%.2f"
+	       " ksoftirqd_s_per_GiB=%.4f machine_busy=%.2f\n",
 	       o.label, responses, bytes, t1 - t0, bytes / (t1 - t0) / 1048576,
-	       c1 - c0, o.pid ? (c1 - c0) / (bytes / 1073741824.0) : 0.0,
-	       u1 - u0, (u1 - u0) / (bytes / 1073741824.0),
+	       c1 - c0, o.pid ? (c1 - c0) / gib : 0.0, u1 - u0,
+	       (u1 - u0) / gib, k1 - k0, (k1 - k0) / gib,
 	       mt1 > mt0 ? (mb1 - mb0) / (mt1 - mt0) : 0.0);
 	free(steps);
 	return 0;
