@@ -586,8 +586,8 @@ int main(int argc, char **argv)
 	       " client_cpu_s=%.2f client_s_per_GiB=%.4f ksoftirqd_cpu_s=%.2f"
 	       " ksoftirqd_s_per_GiB=%.4f machine_busy=%.2f\n",
 	       o.label, responses, bytes, t1 - t0, bytes / (t1 - t0) / 1048576,
-	       c1 - c0, o.pid ? (c1 - c0) / gib : 0.0, u1 - u0,
-	       (u1 - u0) / gib, k1 - k0, (k1 - k0) / gib,
+	       c1 - c0, o.pid ? (c1 - c0) / gib : 0.0, u1 - u0, (u1 - u0) / gib,
+	       k1 - k0, (k1 - k0) / gib,
 	       mt1 > mt0 ? (mb1 - mb0) / (mt1 - mt0) : 0.0);
 	free(steps);
 	return 0;

@@ -22,7 +22,8 @@
 # the broker by a veth pair, instead of over loopback: the same machine,
 # but traffic crosses a device pair as it would a NIC (TCP segmentation
 # still happens in software, and the receive side still runs on the
-# sending CPU unless RPS steers it elsewhere).
+# sending CPU unless RPS steers it elsewhere). It uses 10.231.0.0/30, so
+# one --veth run at a time.
 #
 #   bench/kafka-fetch-zc.sh [--build DIR] [--mib SIZE] [--secs SECONDS]
 #                           [--rounds N] [--methods "sendfile read-write ..."]
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--placements) placements=$2; shift 2 ;;
 	--veth) veth=1; shift ;;
 	--) shift; break ;;
-	*) sed -n '2,30p' "$0"; exit 2 ;;
+	*) sed -n '2,31p' "$0"; exit 2 ;;
 	esac
 done
 export ZC_SRC=$here ZC_BUILD=$build
