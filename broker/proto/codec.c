@@ -151,6 +151,17 @@ int32_t kr_array(struct kr *r)
 	return count_ok(r, kr_i32(r));
 }
 
+int32_t kr_array_of(struct kr *r, size_t min_size)
+{
+	int32_t n = kr_array(r);
+
+	if (n > 0 && (uint64_t)n * min_size > r->len - r->off) {
+		r->err = true;
+		return -1;
+	}
+	return n;
+}
+
 int32_t kr_carray(struct kr *r)
 {
 	uint64_t n = kr_uvarint(r);

@@ -56,6 +56,11 @@ struct kstr kr_bytes(struct kr *r);
 struct kstr kr_cbytes(struct kr *r);
 /* int32 array count: -1 null, else 0..N (checked against bytes left). */
 int32_t kr_array(struct kr *r);
+/* An array whose elements take at least min_size bytes each on the wire:
+ * a count the rest of the request cannot hold is malformed. Callers that
+ * allocate per element use it, so a small request never makes a large
+ * allocation. */
+int32_t kr_array_of(struct kr *r, size_t min_size);
 /* Compact array count (uvarint N+1, 0 null): -1 null, else N. */
 int32_t kr_carray(struct kr *r);
 /* Skip a tagged-field buffer. */

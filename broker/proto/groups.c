@@ -112,7 +112,7 @@ int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
 	if (q->ver >= 5)
 		is = kr_str(in);
 	ok = take_name(in, ptype, sizeof(ptype)) && ok;
-	int32_t n = kr_array(in);
+	int32_t n = kr_array_of(in, 2 + 4);
 	if (!kr_ok(in) || !ok || n < 0)
 		return API_BAD;
 	if (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is))
@@ -162,7 +162,7 @@ int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 	ok = take_name(in, member, sizeof(member)) && ok;
 	if (q->ver >= 3)
 		kr_str(in); /* group_instance_id */
-	int32_t n = kr_array(in);
+	int32_t n = kr_array_of(in, 2 + 4);
 	if (!kr_ok(in) || !ok || n < 0)
 		return API_BAD;
 	char **ids = calloc(n ? n : 1, sizeof(*ids));
