@@ -174,7 +174,7 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o \
 	$(Q)$(CC) -o $@ $^ $(ALL_LDFLAGS) -lm
 
 # Keep the objects: they are reached only through pattern rules.
-.SECONDARY: $(call obj,$(wildcard tests/fuzz/*.c)) $(HELPERS_OBJ)
+.SECONDARY:
 
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
