@@ -80,7 +80,7 @@ static struct freq *freq_parse(const struct kreq *q, struct kr *in)
 		kr_i32(in); /* session_id */
 		kr_i32(in); /* session_epoch */
 	}
-	int32_t nt = kr_array(in);
+	int32_t nt = kr_array_of(in, 2 + 4);
 	if (!kr_ok(in) || nt < 0)
 		goto bad;
 	f->topics = calloc(nt ? nt : 1, sizeof(*f->topics));
@@ -89,7 +89,7 @@ static struct freq *freq_parse(const struct kreq *q, struct kr *in)
 	for (int32_t t = 0; t < nt; t++) {
 		struct ftopic *ft = &f->topics[t];
 		ft->named = kstr_copy(ft->name, sizeof(ft->name), kr_str(in));
-		int32_t np = kr_array(in);
+		int32_t np = kr_array_of(in, 4 + 8 + 4);
 		if (!kr_ok(in) || np < 0)
 			goto bad;
 		ft->parts = calloc(np ? np : 1, sizeof(*ft->parts));
