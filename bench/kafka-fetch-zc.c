@@ -55,6 +55,8 @@
 #define PROG	  "kafka-fetch-zc"
 #define MAX_CONNS 64
 
+#include "bench_util.h"
+
 struct opts {
 	const char *host, *port, *topic, *label;
 	int partition, conns, depth;
@@ -80,26 +82,6 @@ struct worker {
 	uint64_t responses, bytes;
 	double until;
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- wire helpers ------------------------------------------------------ */
 

@@ -34,6 +34,8 @@
 #define PROG  "kafka-load"
 #define MAX_X 32
 
+#include "bench_util.h"
+
 struct opts {
 	const char *brokers;
 	const char *topic;
@@ -46,26 +48,6 @@ struct opts {
 };
 
 static uint8_t *pattern; /* the bytes after a record's number */
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void conf_set(rd_kafka_conf_t *c, const char *name, const char *val)
 {

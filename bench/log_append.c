@@ -20,15 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "log/log_int.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static size_t zz(uint8_t *p, int64_t v)
 {

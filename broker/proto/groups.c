@@ -14,6 +14,7 @@
 #include "blog.h"
 #include "broker.h"
 #include "group/coord.h"
+#include "proto/topic_entry.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -98,6 +99,15 @@ static bool take_name(struct kr *in, char *dst, size_t cap)
 	return kstr_copy(dst, cap, s);
 }
 
+/* The group_id, generation_id, member_id head of SyncGroup, Heartbeat and
+ * OffsetCommit (both names NAME_MAX_LEN bytes); false if a name is bad. */
+static bool take_member(struct kr *in, char *group, int32_t *gen, char *member)
+{
+	bool ok = take_name(in, group, NAME_MAX_LEN);
+	*gen = kr_i32(in);
+	return take_name(in, member, NAME_MAX_LEN) && ok;
+}
+
 int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
 		  struct kr *in, struct resp *r)
 {
@@ -157,9 +167,8 @@ int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 		  struct kr *in, struct resp *r)
 {
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	int32_t gen = kr_i32(in);
-	ok = take_name(in, member, sizeof(member)) && ok;
+	int32_t gen;
+	bool ok = take_member(in, group, &gen, member);
 	if (q->ver >= 3)
 		kr_str(in); /* group_instance_id */
 	int32_t n = kr_array_of(in, 2 + 4);
@@ -197,9 +206,8 @@ int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 		  struct kr *in, struct resp *r)
 {
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	int32_t gen = kr_i32(in);
-	ok = take_name(in, member, sizeof(member)) && ok;
+	int32_t gen;
+	bool ok = take_member(in, group, &gen, member);
 	if (q->ver >= 3)
 		kr_str(in);
 	if (!kr_ok(in) || !ok)
@@ -238,9 +246,8 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 {
 	struct kw *w = &r->w;
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	int32_t gen = kr_i32(in);
-	ok = take_name(in, member, sizeof(member)) && ok;
+	int32_t gen;
+	bool ok = take_member(in, group, &gen, member);
 	if (q->ver <= 4)
 		kr_i64(in); /* retention_time_ms */
 	int32_t nt = kr_array(in);
@@ -253,15 +260,12 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 		kw_i32(w, 0);
 	kw_array(w, nt < 0 ? 0 : nt);
 	for (int32_t t = 0; t < nt; t++) {
-		struct kstr ts = kr_str(in);
-		char topic[256];
-		bool named = kstr_copy(topic, sizeof(topic), ts);
-		int32_t np = kr_array(in);
-		if (!kr_ok(in))
+		struct topic_entry e;
+		if (!topic_entry_read(in, &e))
 			return API_BAD;
-		kw_strn(w, ts.p, ts.len < 0 ? 0 : ts.len);
-		kw_array(w, np < 0 ? 0 : np);
-		for (int32_t p = 0; p < np; p++) {
+		kw_strn(w, e.name.p, e.name.len < 0 ? 0 : e.name.len);
+		kw_array(w, e.nparts < 0 ? 0 : e.nparts);
+		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			int64_t off = kr_i64(in);
 			struct kstr md = kr_str(in);
@@ -269,18 +273,18 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 				return API_BAD;
 			int16_t err = gerr;
 			char meta[4096];
-			if (!err && !named)
+			if (!err && !e.named)
 				err = KERR_UNKNOWN_TOPIC;
 			if (!err && md.len >= (int32_t)sizeof(meta))
 				err = 12; /* OFFSET_METADATA_TOO_LARGE */
 			if (!err) {
 				if (!kstr_copy(meta, sizeof(meta), md))
 					meta[0] = 0;
-				int rc = offstore_commit(b->offs, group, topic,
-							 part, off, meta);
+				int rc = offstore_commit(
+				    b->offs, group, e.topic, part, off, meta);
 				if (rc) {
 					blog("commit %s %s-%d: %s", group,
-					     topic, part, strerror(-rc));
+					     e.topic, part, strerror(-rc));
 					err = KERR_UNKNOWN;
 				}
 			}

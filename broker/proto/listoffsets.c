@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "proto/topic_entry.h"
 
 #define READ_MAX (1u << 20)
 
@@ -72,21 +73,17 @@ int api_listoffsets(struct broker *b, struct conn *c, const struct kreq *q,
 		kw_i32(w, 0); /* throttle_time_ms */
 	kw_array(w, nt < 0 ? 0 : nt);
 	for (int32_t t = 0; t < nt; t++) {
-		struct kstr ts = kr_str(in);
-		char topic[256];
-		bool named = kstr_copy(topic, sizeof(topic), ts);
-		int32_t np = kr_array(in);
-		if (!kr_ok(in))
+		struct topic_entry e;
+		if (!topic_entry_echo(in, w, &e))
 			return API_BAD;
-		kw_strn(w, ts.p, ts.len);
-		kw_array(w, np < 0 ? 0 : np);
-		for (int32_t p = 0; p < np; p++) {
+		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			int64_t ts_ask = kr_i64(in);
 			if (!kr_ok(in))
 				return API_BAD;
 			struct plog *l =
-			    named ? topics_log(b->topics, topic, part) : NULL;
+			    e.named ? topics_log(b->topics, e.topic, part)
+				    : NULL;
 			int16_t err = KERR_NONE;
 			int64_t off = -1, ts_out = -1;
 			if (!l)

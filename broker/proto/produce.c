@@ -14,6 +14,7 @@
 #include "blog.h"
 #include "broker.h"
 #include "proto/producers.h"
+#include "proto/topic_entry.h"
 
 static int16_t append_err(int rc)
 {
@@ -95,24 +96,19 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 	int16_t first_err = 0;
 	kw_array(w, nt < 0 ? 0 : nt);
 	for (int32_t t = 0; t < nt; t++) {
-		struct kstr ts = kr_str(in);
-		char topic[256];
-		bool named = kstr_copy(topic, sizeof(topic), ts);
-		int32_t np = kr_array(in);
-		if (!kr_ok(in))
+		struct topic_entry e;
+		if (!topic_entry_echo(in, w, &e))
 			return API_BAD;
-		kw_strn(w, ts.p, ts.len);
-		kw_array(w, np < 0 ? 0 : np);
-		for (int32_t p = 0; p < np; p++) {
+		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			struct kstr rec = kr_bytes(in);
 			if (!kr_ok(in))
 				return API_BAD;
 			int64_t base = -1, start = -1;
-			int16_t err = ack_ok
-					  ? produce_one(b, topic, named, part,
-							rec, &base, &start)
-					  : KERR_INVALID_REQUIRED_ACKS;
+			int16_t err =
+			    ack_ok ? produce_one(b, e.topic, e.named, part, rec,
+						 &base, &start)
+				   : KERR_INVALID_REQUIRED_ACKS;
 			if (err && !first_err)
 				first_err = err;
 			kw_i32(w, part);

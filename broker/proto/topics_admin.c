@@ -27,6 +27,25 @@ static int16_t create_err(int rc)
 	}
 }
 
+/* Skips a CreateTopics entry's assignments and configs, which follow its
+ * replication factor; returns the assignment count. */
+static int32_t skip_assignments_configs(struct kr *in)
+{
+	int32_t na = kr_array(in);
+	for (int32_t a = 0; a < na; a++) {
+		kr_i32(in);
+		int32_t nb = kr_array(in);
+		for (int32_t i = 0; i < nb; i++)
+			kr_i32(in);
+	}
+	int32_t nc = kr_array(in);
+	for (int32_t i = 0; i < nc; i++) {
+		kr_str(in);
+		kr_str(in);
+	}
+	return na;
+}
+
 static const char *err_text(int16_t err)
 {
 	switch (err) {
@@ -58,18 +77,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		kr_str(in);
 		kr_i32(in);
 		kr_i16(in);
-		int32_t na = kr_array(in);
-		for (int32_t a = 0; a < na; a++) {
-			kr_i32(in);
-			int32_t nb = kr_array(in);
-			for (int32_t i = 0; i < nb; i++)
-				kr_i32(in);
-		}
-		int32_t nc = kr_array(in);
-		for (int32_t i = 0; i < nc; i++) {
-			kr_str(in);
-			kr_str(in);
-		}
+		skip_assignments_configs(in);
 	}
 	kr_i32(in); /* timeout_ms */
 	bool validate = q->ver >= 1 ? kr_i8(in) != 0 : false;
@@ -84,18 +92,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		struct kstr ns = kr_str(in);
 		int32_t parts = kr_i32(in);
 		int16_t rf = kr_i16(in);
-		int32_t na = kr_array(in);
-		for (int32_t a = 0; a < na; a++) {
-			kr_i32(in);
-			int32_t nb = kr_array(in);
-			for (int32_t i = 0; i < nb; i++)
-				kr_i32(in);
-		}
-		int32_t nc = kr_array(in);
-		for (int32_t i = 0; i < nc; i++) {
-			kr_str(in);
-			kr_str(in);
-		}
+		int32_t na = skip_assignments_configs(in);
 		char name[256];
 		int16_t err = KERR_NONE;
 		if (parts == -1 && na > 0)
