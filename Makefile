@@ -177,6 +177,7 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o \
 .SECONDARY:
 
 fuzz:
+	@scripts/setup.sh fuzz
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
 		CFLAGS="$(FUZZ_CFLAGS)" fuzz-bin
 

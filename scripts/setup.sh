@@ -4,6 +4,7 @@
 #   scripts/setup.sh run    what `make run` needs (compiler, make)
 #   scripts/setup.sh test   what `make test` needs (adds the Kafka clients,
 #                           xfsprogs for the reflink tests, iperf3/pv for bench)
+#   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
 # names exactly what is missing and exits 1. kafkajs comes from the npm
@@ -15,10 +16,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs_run="gcc make libc6-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
 xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace"
+pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
 case "$want" in
 run) pkgs=$pkgs_run ;;
+fuzz) pkgs=$pkgs_fuzz ;;
 test|bench) pkgs=$pkgs_test ;;
-*) echo "usage: scripts/setup.sh run|test" >&2; exit 2 ;;
+*) echo "usage: scripts/setup.sh run|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -49,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 		{ echo "setup: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
 
-if [ "$want" != run ] && [ -f "$here/tests/broker/package.json" ]; then
+if [ "$want" = test ] && [ -f "$here/tests/broker/package.json" ]; then
 	if [ ! -d "$here/tests/broker/node_modules/kafkajs" ]; then
 		echo "setup: installing kafkajs (npm)"
 		(cd "$here/tests/broker" && npm ci --silent --no-audit --no-fund) ||
