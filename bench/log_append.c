@@ -23,19 +23,6 @@
 #include "bench_util.h"
 #include "log/log_int.h"
 
-static size_t zz(uint8_t *p, int64_t v)
-{
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	size_t n = 0;
-
-	while (u >= 0x80) {
-		p[n++] = (uint8_t)(u | 0x80);
-		u >>= 7;
-	}
-	p[n++] = (uint8_t)u;
-	return n;
-}
-
 /* A v2 batch of `count` records with 100-byte values, CRC set. */
 static size_t make_batch(uint8_t *buf, int count, int64_t ts)
 {
@@ -47,11 +34,11 @@ static size_t make_batch(uint8_t *buf, int count, int64_t ts)
 		size_t b = 0;
 
 		body[b++] = 0;
-		b += zz(body + b, 0);
-		b += zz(body + b, i);
-		b += zz(body + b, -1);
-		b += zz(body + b, 100);
-		p += zz(p, (int64_t)(b + 100 + 1));
+		b += put_varint(body + b, 0);
+		b += put_varint(body + b, i);
+		b += put_varint(body + b, -1);
+		b += put_varint(body + b, 100);
+		p += put_varint(p, (int64_t)(b + 100 + 1));
 		memcpy(p, body, b);
 		p += b;
 		for (int k = 0; k < 100; k++)

@@ -41,6 +41,21 @@ static inline void put_be64(uint8_t *p, uint64_t v)
 	put_be32(p + 4, (uint32_t)v);
 }
 
+/* Zig-zag varint as records use it; writes at most 10 bytes at p. The
+ * broker only decodes records, but its tests and benchmarks build them. */
+static inline size_t put_varint(uint8_t *p, int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	size_t n = 0;
+
+	while (u >= 0x80) {
+		p[n++] = (uint8_t)(u | 0x80);
+		u >>= 7;
+	}
+	p[n++] = (uint8_t)u;
+	return n;
+}
+
 /* crc32c.c: the table path alone, so tests can check it on SSE4.2 CPUs. */
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 

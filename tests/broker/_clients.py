@@ -21,6 +21,35 @@ def _dec(b):
     return None if b is None else b.decode()
 
 
+def _collect(name, n, settle, poll):
+    """Poll until n records arrived (then `settle` more seconds, in which
+    nothing more may arrive); fail on too few or too many. poll(room)
+    returns a list of (partition, offset, key, value), at most room."""
+    got = []
+    end = time.time() + TIMEOUT
+    limit = n
+    while time.time() < end:
+        if len(got) >= limit:
+            if settle <= 0 or limit > n:
+                break
+            # keep polling a little: nothing more may arrive
+            limit = n + 1
+            end = time.time() + settle
+        got.extend(poll(limit - len(got)))
+    if len(got) < n:
+        fail("%s consumer got %d of %d records in %ds" %
+             (name, len(got), n, TIMEOUT))
+    if len(got) > n:
+        fail("%s consumer got %d records, expected %d (duplicates?)" %
+             (name, len(got), n))
+    return got
+
+
+def _next_offsets(got):
+    """{partition: offset to commit} after the records in got."""
+    return {p: o + 1 for p, o, _, _ in got}
+
+
 class Confluent:
     name = "confluent-kafka"
 
@@ -88,35 +117,20 @@ class Confluent:
     def consume(self, group, topic, n, commit=True, settle=0):
         c = self._consumer(group)
         c.subscribe([topic])
-        got = []
-        end = time.time() + TIMEOUT
-        limit = n
-        while time.time() < end:
-            if len(got) >= limit:
-                if settle <= 0 or limit > n:
-                    break
-                # keep polling a little: nothing more may arrive
-                limit = n + 1
-                end = time.time() + settle
+
+        def poll(room):
             m = c.poll(0.2)
             if m is None:
-                continue
+                return []
             if m.error():
                 fail("%s consumer: %s" % (self.name, m.error()))
-            got.append((m.partition(), m.offset(), _dec(m.key()),
-                        _dec(m.value())))
-        if len(got) < n:
-            fail("%s consumer got %d of %d records in %ds" %
-                 (self.name, len(got), n, TIMEOUT))
-        if len(got) > n:
-            fail("%s consumer got %d records, expected %d (duplicates?)" %
-                 (self.name, len(got), n))
+            return [(m.partition(), m.offset(), _dec(m.key()),
+                     _dec(m.value()))]
+
+        got = _collect(self.name, n, settle, poll)
         if commit:
-            offs = {}
-            for p, o, _, _ in got:
-                offs[p] = o + 1
             tps = [self.ck.TopicPartition(topic, p, o)
-                   for p, o in sorted(offs.items())]
+                   for p, o in sorted(_next_offsets(got).items())]
             if tps:
                 res = c.commit(offsets=tps, asynchronous=False)
                 for tp in res or []:
@@ -191,30 +205,16 @@ class KafkaPython:
         from kafka.structs import OffsetAndMetadata, TopicPartition
         c = self._consumer(group)
         c.subscribe([topic])
-        got = []
-        end = time.time() + TIMEOUT
-        limit = n
-        while time.time() < end:
-            if len(got) >= limit:
-                if settle <= 0 or limit > n:
-                    break
-                limit = n + 1
-                end = time.time() + settle
-            batch = c.poll(timeout_ms=200, max_records=limit - len(got))
-            for tp in sorted(batch):
-                for m in batch[tp]:
-                    got.append((m.partition, m.offset, _dec(m.key),
-                                _dec(m.value)))
-        if len(got) < n:
-            fail("%s consumer got %d of %d records in %ds" %
-                 (self.name, len(got), n, TIMEOUT))
-        if len(got) > n:
-            fail("%s consumer got %d records, expected %d (duplicates?)" %
-                 (self.name, len(got), n))
+
+        def poll(room):
+            batch = c.poll(timeout_ms=200, max_records=room)
+            return [(m.partition, m.offset, _dec(m.key), _dec(m.value))
+                    for tp in sorted(batch) for m in batch[tp]]
+
+        got = _collect(self.name, n, settle, poll)
         if commit:
-            offs = {}
-            for p, o, _, _ in got:
-                offs[TopicPartition(topic, p)] = OffsetAndMetadata(o + 1, "")
+            offs = {TopicPartition(topic, p): OffsetAndMetadata(o, "")
+                    for p, o in _next_offsets(got).items()}
             if offs:
                 c.commit(offs)
         c.close(autocommit=False)

@@ -190,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	plog_offset_for_time(l, 1700000000000LL);
 	plog_offset_for_time(l, 1700000000015LL);
 	plog_offset_for_time(l,
-			     size > 9 ? (int64_t)bb_get64(data + size - 8) : 0);
+			     size > 9 ? (int64_t)get_be64(data + size - 8) : 0);
 
 	end = plog_end_offset(l);
 	len = bb_build(buf, 2, 8, 1700000000100LL, 1, 1);

@@ -22,51 +22,12 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "log/log.h"
-
-static inline void bb_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static inline void bb_be64(uint8_t *p, uint64_t v)
-{
-	bb_be32(p, v >> 32);
-	bb_be32(p + 4, (uint32_t)v);
-}
-
-static inline uint32_t bb_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t bb_get64(const uint8_t *p)
-{
-	return (uint64_t)bb_get32(p) << 32 | bb_get32(p + 4);
-}
-
-/* Zig-zag varint, as in Kafka's records. */
-static inline size_t bb_varint(uint8_t *p, int64_t v)
-{
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	size_t n = 0;
-
-	while (u >= 0x80) {
-		p[n++] = (uint8_t)(u | 0x80);
-		u >>= 7;
-	}
-	p[n++] = (uint8_t)u;
-	return n;
-}
+#include "log/log_int.h" /* byte order, varints */
 
 /* Recompute the CRC of a batch after editing it. */
 static inline void bb_seal(uint8_t *b, size_t len)
 {
-	bb_be32(b + 17, crc32c(0, b + 21, len - 21));
+	put_be32(b + 17, crc32c(0, b + 21, len - 21));
 }
 
 /* A batch of `count` records with null keys and value_len-byte values
@@ -83,11 +44,11 @@ static inline size_t bb_build(uint8_t *buf, int32_t count, size_t value_len,
 		size_t b = 0;
 
 		body[b++] = 0; /* attributes */
-		b += bb_varint(body + b, (int64_t)i * ts_step);
-		b += bb_varint(body + b, i);
-		b += bb_varint(body + b, -1); /* null key */
-		b += bb_varint(body + b, (int64_t)value_len);
-		p += bb_varint(p, (int64_t)(b + value_len + 1));
+		b += put_varint(body + b, (int64_t)i * ts_step);
+		b += put_varint(body + b, i);
+		b += put_varint(body + b, -1); /* null key */
+		b += put_varint(body + b, (int64_t)value_len);
+		p += put_varint(p, (int64_t)(b + value_len + 1));
 		memcpy(p, body, b);
 		p += b;
 		t_fill(p, value_len, seed, (uint64_t)i * value_len);
@@ -96,16 +57,17 @@ static inline size_t bb_build(uint8_t *buf, int32_t count, size_t value_len,
 	}
 	len = (size_t)(p - buf);
 	memset(buf, 0, BATCH_HEADER_SIZE);
-	bb_be32(buf + 8, (uint32_t)(len - 12));
-	bb_be32(buf + 12, UINT32_MAX); /* leader epoch -1 */
+	put_be32(buf + 8, (uint32_t)(len - 12));
+	put_be32(buf + 12, UINT32_MAX); /* leader epoch -1 */
 	buf[16] = 2;
-	bb_be32(buf + 23, (uint32_t)(count - 1));
-	bb_be64(buf + 27, (uint64_t)base_ts);
-	bb_be64(buf + 35, (uint64_t)(base_ts + (int64_t)(count - 1) * ts_step));
-	bb_be64(buf + 43, UINT64_MAX); /* producer id -1 */
-	buf[51] = buf[52] = 0xff;      /* producer epoch -1 */
-	bb_be32(buf + 53, UINT32_MAX); /* base sequence -1 */
-	bb_be32(buf + 57, (uint32_t)count);
+	put_be32(buf + 23, (uint32_t)(count - 1));
+	put_be64(buf + 27, (uint64_t)base_ts);
+	put_be64(buf + 35,
+		 (uint64_t)(base_ts + (int64_t)(count - 1) * ts_step));
+	put_be64(buf + 43, UINT64_MAX); /* producer id -1 */
+	buf[51] = buf[52] = 0xff;	/* producer epoch -1 */
+	put_be32(buf + 53, UINT32_MAX); /* base sequence -1 */
+	put_be32(buf + 57, (uint32_t)count);
 	bb_seal(buf, len);
 	return len;
 }
@@ -115,10 +77,10 @@ static inline size_t bb_build(uint8_t *buf, int32_t count, size_t value_len,
 static inline void bb_set_producer(uint8_t *b, size_t len, int64_t pid,
 				   int16_t epoch, int32_t seq)
 {
-	bb_be64(b + 43, (uint64_t)pid);
+	put_be64(b + 43, (uint64_t)pid);
 	b[51] = (uint8_t)((uint16_t)epoch >> 8);
 	b[52] = (uint8_t)epoch;
-	bb_be32(b + 53, (uint32_t)seq);
+	put_be32(b + 53, (uint32_t)seq);
 	bb_seal(b, len);
 }
 
@@ -201,8 +163,8 @@ static inline void model_add(struct model *m, const uint8_t *b, size_t len,
 			t_fatal("out of memory");
 	}
 	mb = &m->v[m->n++];
-	mb->base = (int64_t)bb_get64(b);
-	mb->count = (int32_t)bb_get32(b + 57);
+	mb->base = (int64_t)get_be64(b);
+	mb->count = (int32_t)get_be32(b + 57);
 	mb->base_ts = base_ts;
 	mb->ts_step = ts_step;
 	mb->size = (uint32_t)len;
@@ -390,14 +352,14 @@ static inline int model_check_dir(const struct model *m, const char *dir,
 			}
 			if (since > interval) {
 				ok = olen >= (ne + 1) * 8 &&
-				     bb_get32(oi + ne * 8) == last - base &&
-				     bb_get32(oi + ne * 8 + 4) == pos;
+				     get_be32(oi + ne * 8) == last - base &&
+				     get_be32(oi + ne * 8 + 4) == pos;
 				ne++;
 				if (ok && max_ts > last_ts) {
 					ok = tlen >= (nt + 1) * 12 &&
-					     (int64_t)bb_get64(ti + nt * 12) ==
+					     (int64_t)get_be64(ti + nt * 12) ==
 						 max_ts &&
-					     bb_get32(ti + nt * 12 + 8) ==
+					     get_be32(ti + nt * 12 + 8) ==
 						 max_off - base;
 					nt++;
 					last_ts = max_ts;
@@ -414,7 +376,7 @@ static inline int model_check_dir(const struct model *m, const char *dir,
 			if (model_closed_after(m, bi) && max_ts > last_ts &&
 			    bi + 1 < m->n && m->v[bi + 1].base < next) {
 				ok = tlen >= (nt + 1) * 12 &&
-				     (int64_t)bb_get64(ti + nt * 12) == max_ts;
+				     (int64_t)get_be64(ti + nt * 12) == max_ts;
 				if (!ok)
 					fprintf(
 					    stderr,
@@ -427,8 +389,8 @@ static inline int model_check_dir(const struct model *m, const char *dir,
 		}
 		if (ok && max_ts > last_ts) { /* the final entry */
 			ok = tlen >= (nt + 1) * 12 &&
-			     (int64_t)bb_get64(ti + nt * 12) == max_ts &&
-			     bb_get32(ti + nt * 12 + 8) == max_off - base;
+			     (int64_t)get_be64(ti + nt * 12) == max_ts &&
+			     get_be32(ti + nt * 12 + 8) == max_off - base;
 			nt++;
 		}
 		if (ok && (pos != llen || olen != ne * 8 || tlen != nt * 12)) {

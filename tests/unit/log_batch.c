@@ -54,8 +54,8 @@ static void test_validate(void)
 	CHECK_EQ(bi.attributes, 0);
 
 	/* Fields outside the CRC may change: the broker stamps them. */
-	bb_be64(b, 123456);
-	bb_be32(b + 12, 7);
+	put_be64(b, 123456);
+	put_be32(b + 12, 7);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
 	CHECK_EQ(bi.base_offset, 123456);
 	CHECK_EQ(batch_header(b, BATCH_HEADER_SIZE, &bi), 0);
@@ -79,20 +79,20 @@ static void test_validate(void)
 	CHECK_EQ(batch_header(b, len, &bi), -EINVAL);
 	b[16] = 2;
 
-	bb_be32(b + 8, (uint32_t)len); /* Length disagrees with len */
+	put_be32(b + 8, (uint32_t)len); /* Length disagrees with len */
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), -EINVAL);
-	bb_be32(b + 8, (uint32_t)(len - 12));
+	put_be32(b + 8, (uint32_t)(len - 12));
 
 	/* Count != lastOffsetDelta + 1, and count 0, CRC kept right. */
-	bb_be32(b + 57, 11);
+	put_be32(b + 57, 11);
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), -EINVAL);
-	bb_be32(b + 57, 0);
-	bb_be32(b + 23, UINT32_MAX);
+	put_be32(b + 57, 0);
+	put_be32(b + 23, UINT32_MAX);
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), -EINVAL);
-	bb_be32(b + 57, 10);
-	bb_be32(b + 23, 9);
+	put_be32(b + 57, 10);
+	put_be32(b + 23, 9);
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
 
@@ -107,10 +107,10 @@ static void test_validate(void)
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
 	b[22] = 0;
 
-	bb_be64(b + 43, 5); /* idempotent producer with sequence -1 */
+	put_be64(b + 43, 5); /* idempotent producer with sequence -1 */
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), -EINVAL);
-	bb_be32(b + 53, 0);
+	put_be32(b + 53, 0);
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
 	CHECK_EQ(bi.producer_id, 5);

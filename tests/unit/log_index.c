@@ -148,8 +148,8 @@ static void test_offset_overflow(const char *dir)
 
 	CHECK_EQ(plog_open(&l, dir, &c), 0);
 	len = bb_build(b, 1, 10, 1, 0, 1);
-	bb_be32(b + 23, INT32_MAX - 1);
-	bb_be32(b + 57, INT32_MAX);
+	put_be32(b + 23, INT32_MAX - 1);
+	put_be32(b + 57, INT32_MAX);
 	bb_seal(b, len);
 	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
 	CHECK_EQ(plog_append(l, b, len, &bi, 0), 0);

@@ -37,8 +37,8 @@ static void model_gen(struct model *m, int n, uint64_t seed)
 		size_t len =
 		    bb_build(b, count, vlen, ts, 1, seed + (uint64_t)i);
 
-		bb_be64(b, (uint64_t)m->end);
-		bb_be32(b + 12, 0);
+		put_be64(b, (uint64_t)m->end);
+		put_be32(b + 12, 0);
 		model_add(m, b, len, ts, 1);
 		free(b);
 	}
@@ -66,7 +66,7 @@ static void crash_append(const char *dir, const struct model *m, size_t from,
 			struct batch_info bi;
 
 			memcpy(b, m->v[i].bytes, m->v[i].size);
-			bb_be64(b, 0);
+			put_be64(b, 0);
 			if (batch_validate(b, m->v[i].size, 1 << 20, &bi) < 0 ||
 			    plog_append(l, b, m->v[i].size, &bi, 0) !=
 				m->v[i].base)
