@@ -5,7 +5,8 @@
 #   make test         install what is missing, build, run every test (plain and
 #                     under ASan+UBSan); ends with "N passed, N failed, N skipped"
 #   make test-sanitize   only the sanitizer run (build/san)
-#   make install      PREFIX=/usr/local: library, header, pkg-config file
+#   make install      PREFIX=/usr/local: library, header, pkg-config file,
+#                     manual pages, bash completions
 #   make format       clang-format every C file in place
 #   make fuzz         libFuzzer targets (clang) into build/fuzz/; see tests/fuzz/
 #
@@ -222,10 +223,12 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 		lib/zcio.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zcio.pc
 	$(if $(filter $(BUILD)/zcp,$(PROGRAMS)),install -D -m 755 $(BUILD)/zcp $(DESTDIR)$(PREFIX)/bin/zcp)
+	scripts/install-docs.sh install $(DESTDIR)$(PREFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/zcio.h $(DESTDIR)$(PREFIX)/lib/libzcio.* \
 	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/zcio.pc $(DESTDIR)$(PREFIX)/bin/zcp
+	scripts/install-docs.sh uninstall $(DESTDIR)$(PREFIX)
 
 # ---- housekeeping ----------------------------------------------------------
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

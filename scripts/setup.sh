@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh run    what `make run` needs (compiler, make)
 #   scripts/setup.sh test   what `make test` needs (adds the Kafka clients,
-#                           xfsprogs for the reflink tests, iperf3/pv for bench)
+#                           xfsprogs for the reflink tests, iperf3/pv for bench,
+#                           mandoc and bash-completion for the manual's tests)
 #   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
@@ -15,7 +16,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs_run="gcc make libc6-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
-xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace"
+xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace \
+mandoc bash-completion"
 pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
 case "$want" in
 run) pkgs=$pkgs_run ;;
