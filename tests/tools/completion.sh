@@ -17,6 +17,7 @@ fi
 for t in zcp zcbench zcbroker; do
 	[ -x "$bin/$t" ] || { echo "$t not built: $bin/$t"; exit 1; }
 done
+. "$src/tests/tools/_docs_lib.sh"
 fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -97,9 +98,7 @@ if [ ${#methods[@]} -lt 2 ]; then
 	bad "zcp --method=? did not list the methods"
 	methods=(sendfile)
 fi
-# The names broker/config.c accepts: its table and its special cases.
-read -r -a settings <<<"$(grep -oE '^ *\{"[a-z][a-z0-9.]*"|strcmp\(name, "[a-z][a-z0-9.]*"\)' \
-	"$src/broker/config.c" | grep -oE '"[^"]*"' | tr -d '"' | sort -u | tr '\n' ' ')"
+read -r -a settings <<<"$(broker_settings "$src/broker/config.c" | tr '\n' ' ')"
 if [ ${#settings[@]} -lt 10 ]; then
 	bad "found only ${#settings[@]} settings in broker/config.c"
 fi
@@ -119,7 +118,8 @@ offers "zcp -m " "${methods[@]}"
 offers "zcp --method " sendfile splice
 only "zcp --method=spl" splice
 only "zcp -m send" sendfile
-offers "zcp --" --method --offset --length --progress --stats --json --fsync --help --version
+# shellcheck disable=SC2046
+offers "zcp -" $(help_options "$bin/zcp")
 only "zcp --st" --stats
 offers "zcp tcp" tcp: tcp-listen:
 only "zcp unix-l" unix-listen:
@@ -134,14 +134,16 @@ offers "zcbench -m " "${methods[@]}" all
 only "zcbench --methods sendfile,rea" sendfile,read-write
 only "zcbench --scenarios file-tcp,co" file-tcp,cow
 only "zcbench --cache w" warm warm,cold
-offers "zcbench --" --size --reps --scenarios --methods --cache --dir --budget --quick --xfs --json --svg --help
+# shellcheck disable=SC2046
+offers "zcbench -" $(help_options "$bin/zcbench")
 only "zcbench --qu" --quick
 # zcbroker
 only "zcbroker --set log.seg" log.segment.bytes=
 offers "zcbroker --set " "${settings[@]/%/=}"
 only "zcbroker --set zc.fetch.method=sp" splice
 only "zcbroker --set auto.create.topics.enable=f" false
-offers "zcbroker --" --listen --data-dir --config --set --help
+# shellcheck disable=SC2046
+offers "zcbroker -" $(help_options "$bin/zcbroker") --help
 only "zcbroker --se" --set
 
 if [ $fails -ne 0 ]; then

@@ -19,6 +19,7 @@ if ! command -v mandoc >/dev/null; then
 	echo "mandoc is not installed (Debian: mandoc)"
 	exit 77
 fi
+. "$src/tests/tools/_docs_lib.sh"
 fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -60,11 +61,6 @@ for f in $funcs; do
 done
 
 # 3. options of the --help texts
-help_options() {
-	"$1" --help 2>/dev/null </dev/null |
-		grep -oE '(^|[[:space:],[])--?[A-Za-z][A-Za-z0-9-]*' |
-		sed 's/^[^-]*//' | sort -u
-}
 for t in zcp zcbench zcbroker; do
 	page=$man/$t.1
 	if [ ! -x "$bin/$t" ] || [ ! -f "$page" ]; then
@@ -88,9 +84,8 @@ for t in zcp zcbench zcbroker; do
 	done
 done
 
-# 4. broker settings: the table of broker/config.c and its special cases.
-settings=$(grep -oE '^ *\{"[a-z][a-z0-9.]*"|strcmp\(name, "[a-z][a-z0-9.]*"\)' \
-	"$src/broker/config.c" | grep -oE '"[^"]*"' | tr -d '"' | sort -u)
+# 4. broker settings
+settings=$(broker_settings "$src/broker/config.c")
 if [ "$(echo "$settings" | wc -w)" -lt 10 ]; then
 	bad "found only $(echo "$settings" | wc -w) settings in broker/config.c"
 fi
