@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The bash completions of tools/completion/ loaded into bash with
-# bash-completion, as an interactive shell would load them: each line below
+# The bash completions of tools/completion/, installed as `make install`
+# installs them and loaded by bash-completion as on first use: each line below
 # is split into words the way readline splits it, the completion function
 # runs, and what it offers is checked. Method names are checked against the
 # library's own list (zcp prints it for an unknown method), setting names
@@ -28,13 +28,21 @@ for t in zcp zcbench zcbroker; do ln -sf "$bin/$t" "$tmp/bin/$t"; done
 : >"$tmp/files/alpha.bin"
 : >"$tmp/files/also.txt"
 
-# Interactive-shell state the completion library expects.
+# Installed where `make install` puts them, then loaded the way
+# bash-completion loads a command's completion on its first use.
+pre=$tmp/prefix
+"$src/scripts/install-docs.sh" install "$pre" >/dev/null ||
+	{ echo "install-docs.sh install failed"; exit 1; }
 set +u
 # shellcheck disable=SC1090
 . "$bc"
+export BASH_COMPLETION_USER_DIR=$tmp/no-user-dir XDG_DATA_DIRS=$pre/share
 for t in zcp zcbench zcbroker; do
-	# shellcheck disable=SC1090
-	. "$src/tools/completion/$t"
+	if __load_completion "$t" && complete -p "$t" >/dev/null 2>&1; then
+		ok "bash-completion loads the installed completion of $t"
+	else
+		bad "bash-completion found no completion for $t under $pre/share"
+	fi
 done
 PATH=$tmp/bin:$PATH
 
