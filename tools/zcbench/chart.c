@@ -223,13 +223,13 @@ int zb_write_svg(const char *path, const struct zb_results *r)
 				continue;
 			n = 0;
 			for (int i = 0; i < ZC_METHOD_COUNT; i++) {
-				enum zc_method m = zb_method_order[i];
+				enum zc_method m = zb_method_at(i);
 
 				if (!r->cfg.method[m])
 					continue;
 				cells[n] = &r->cell[s][m][k];
 				labels[n] = zc_method_name(m);
-				cols[n++] = colours[m];
+				cols[n++] = colours[m] ? colours[m] : "#7f7f7f";
 			}
 			snprintf(title, sizeof(title), "%s, %s cache",
 				 zb_scenario_title(s), zb_cache_name(k));
