@@ -63,8 +63,8 @@ def check_cell(where, r):
         return False
     m = r["metrics"]
     for key, v in m.items():
-        if not (v["min"] <= v["median"] <= v["max"]):
-            bad("%s: %s min/median/max out of order: %r" % (where, key, v))
+        if not (v["min"] <= v["cmp_lo"] <= v["median"] <= v["cmp_hi"] <= v["max"]):
+            bad("%s: %s min/cmp_lo/median/cmp_hi/max out of order: %r" % (where, key, v))
         if v["min"] < 0:
             bad("%s: %s negative" % (where, key))
     if len(r["per_run"]) != reps or r["runs"] != reps:

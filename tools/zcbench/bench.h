@@ -65,8 +65,13 @@ enum zb_status {
 	ZB_FAILED,	/* data did not verify or the run broke: reason */
 };
 
+/* lo..hi: the range a comparison uses: the middle half of the runs
+ * (quartiles) from ZB_IQR_RUNS runs on, so that one run slowed by a
+ * neighbour on a shared machine does not decide; min..max below that. */
+#define ZB_IQR_RUNS 5
 struct zb_summary {
 	double min, med, max;
+	double lo, hi;
 };
 
 /* One cell: a method in a scenario with a cache state. */

@@ -72,6 +72,8 @@ static void cell(struct tc_json *j, const struct zb_cell *c)
 		number(j, "median", c->sum[k].med);
 		number(j, "min", c->sum[k].min);
 		number(j, "max", c->sum[k].max);
+		number(j, "cmp_lo", c->sum[k].lo);
+		number(j, "cmp_hi", c->sum[k].hi);
 		tc_json_str(j, "unit", zb_metrics[k].unit);
 		tc_json_end_object(j);
 	}

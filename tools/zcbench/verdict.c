@@ -4,9 +4,12 @@
  * from the timed runs only (their far end costs as little as the kernel
  * allows, so the figures are the method's path, not the receiver's). A
  * comparison "A below B" holds when A's median is below B's and their
- * runs do not overlap (every run of A below every run of B), fails when
- * the reverse is true, and is "inconclusive" only when the runs overlap;
- * a claim whose runs are missing is "n/a" with why.
+ * runs do not overlap, fails when the reverse is true, and is
+ * "inconclusive" only when the runs overlap; a claim whose runs are missing
+ * is "n/a" with why. "The runs" are the middle half of each figure's runs
+ * (its quartiles) once it has ZB_IQR_RUNS runs, all of them before: a
+ * figure that kept running because it did not settle is judged by its
+ * typical runs, not by the one a busy neighbour slowed down.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -73,9 +76,9 @@ static bool missing(struct zb_verdict *v, const struct zb_cell *a,
 /* Outcome of "a is below b" from two summaries. */
 static const char *below(const struct zb_summary *a, const struct zb_summary *b)
 {
-	if (a->med < b->med && a->max < b->min)
+	if (a->med < b->med && a->hi < b->lo)
 		return HELD;
-	if (a->med >= b->med && a->min >= b->max)
+	if (a->med >= b->med && a->lo >= b->hi)
 		return NOT_HELD;
 	return UNSURE;
 }
@@ -104,13 +107,13 @@ static void compare(struct zb_results *r, enum zb_scenario s, enum zb_cache k,
 	y = &cb->sum[met];
 	v->outcome = higher ? below(y, x) : below(x, y);
 	snprintf(v->measured, sizeof(v->measured),
-		 "%sx (%s vs %s %s, medians of %d and %d runs; ranges "
+		 "%sx (%s vs %s %s, medians of %d and %d runs; compared "
 		 "%s-%s vs %s-%s)",
 		 zb_num(ratio(x->med, y->med), n0, sizeof(n0)),
 		 zb_num(x->med, n1, sizeof(n1)), zb_num(y->med, n2, sizeof(n2)),
-		 unit, ca->nruns, cb->nruns, zb_num(x->min, n3, sizeof(n3)),
-		 zb_num(x->max, n4, sizeof(n4)), zb_num(y->min, n5, sizeof(n5)),
-		 zb_num(y->max, n6, sizeof(n6)));
+		 unit, ca->nruns, cb->nruns, zb_num(x->lo, n3, sizeof(n3)),
+		 zb_num(x->hi, n4, sizeof(n4)), zb_num(y->lo, n5, sizeof(n5)),
+		 zb_num(y->hi, n6, sizeof(n6)));
 }
 
 /* mmap+write "saves one CPU copy": the library's copy count and the CPU. */
