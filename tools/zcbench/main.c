@@ -44,7 +44,7 @@ static const char usage_text[] =
     "      --cache LIST       warm, cold or warm,cold (default both)\n"
     "  -d, --dir DIR          where the test files go (default $TMPDIR or\n"
     "                         /var/tmp; tmpfs makes cold runs meaningless)\n"
-    "      --budget SECONDS   time the default size aims at (default 60;\n"
+    "      --budget SECONDS   time the default size aims at (default 120;\n"
     "                         0: never scale)\n"
     "      --quick            a tiny run for tests (8M, no scaling)\n"
     "      --xfs              as root, demonstrate reflink clones on an\n"
@@ -194,7 +194,7 @@ static int parse(int argc, char **argv, struct zb_config *c)
 	c->max_runs = 15;
 	c->settle = 0.10;
 	c->fig_budget = 4;
-	c->budget = 60;
+	c->budget = 120;
 	while ((o = getopt_long(argc, argv, "s:r:m:d:h", longopts, NULL)) !=
 	       -1) {
 		switch (o) {

@@ -291,78 +291,107 @@ out:
 	return out;
 }
 
-static void run_cell(struct zb_results *r, enum zb_scenario s, enum zc_method m,
-		     enum zb_cache cache)
-{
-	struct zb_cell *c = &r->cell[s][m][cache];
-	int cpu_sender, cpu_far;
-	enum zb_status st;
-	double t0;
-
-	memset(c, 0, sizeof(*c));
-	if (s == ZB_FILE_VETH && !r->net.up) {
-		c->status = ZB_NA;
-		snprintf(c->reason, sizeof(c->reason), "%s", r->net.why);
-		return;
-	}
-	zb_progress("%s, %s cache, %s: verified run", zb_scenario_name(s),
-		    zb_cache_name(cache), zc_method_name(m));
-	st = run_once(r, s, m, cache, c, false, -1);
-	if (st != ZB_OK) {
-		c->status = st;
-		return;
-	}
-	/* This process is the cell's own (zb_isolated): pinning it lasts
-	 * for the timed runs only. */
-	zb_pick_cpus(&cpu_sender, &cpu_far);
-	zb_pin(cpu_sender);
-	t0 = zb_now();
-	while (!zb_enough(&r->cfg, c)) {
-		zb_progress("%s, %s cache, %s: timed run %d (last spread "
-			    "%.0f%%)",
-			    zb_scenario_name(s), zb_cache_name(cache),
-			    zc_method_name(m), c->nruns + 1,
-			    c->nruns > 1 ? zb_spread(c) * 100 : 0.0);
-		st = run_once(r, s, m, cache, c, true, cpu_far);
-		c->spent = zb_now() - t0;
-		if (st != ZB_OK) {
-			/* A refusal on a later run still means "n/a". */
-			c->status = st;
-			c->nruns = 0; /* n/a and FAILED are not measured */
-			return;
-		}
-	}
-	c->status = ZB_OK;
-	c->settled = zb_spread(c) <= r->cfg.settle;
-	zb_summarise(c);
-}
-
 struct cell_job {
 	struct zb_results *r;
 	enum zb_scenario s;
 	enum zc_method m;
 	enum zb_cache cache;
+	bool timed;
 };
 
+/* In the child: the verified run, or one more timed run of the cell. */
 static void cell_job(void *arg)
 {
 	struct cell_job *j = arg;
+	struct zb_cell *c = &j->r->cell[j->s][j->m][j->cache];
+	int cpu_sender, cpu_far;
+	enum zb_status st;
+	double t0 = zb_now();
 
-	run_cell(j->r, j->s, j->m, j->cache);
+	if (!j->timed) {
+		memset(c, 0, sizeof(*c));
+		if (j->s == ZB_FILE_VETH && !j->r->net.up) {
+			c->status = ZB_NA;
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 j->r->net.why);
+			return;
+		}
+		c->status = run_once(j->r, j->s, j->m, j->cache, c, false, -1);
+		return;
+	}
+	/* This process is the run's own: the pinning ends with it. */
+	zb_pick_cpus(&cpu_sender, &cpu_far);
+	zb_pin(cpu_sender);
+	st = run_once(j->r, j->s, j->m, j->cache, c, true, cpu_far);
+	c->spent += zb_now() - t0;
+	if (st != ZB_OK) {
+		/* A refusal on a later run still means "n/a". */
+		c->status = st;
+		c->nruns = 0; /* n/a and FAILED are not measured */
+	}
 }
 
-/* run_cell in a child: a crash or a hang fails this cell only. */
-static void run_cell_isolated(struct zb_results *r, enum zb_scenario s,
-			      enum zc_method m, enum zb_cache cache)
+/* cell_job in a child: a crash or a hang fails this cell only. */
+static void cell_isolated(struct cell_job *j)
 {
-	struct zb_cell *c = &r->cell[s][m][cache];
-	struct cell_job j = {r, s, m, cache};
+	struct zb_cell *c = &j->r->cell[j->s][j->m][j->cache];
 	char why[ZB_REASON];
 
-	if (zb_isolated(cell_job, &j, c, sizeof(*c), why, sizeof(why)) < 0) {
+	if (zb_isolated(cell_job, j, c, sizeof(*c), why, sizeof(why)) < 0) {
 		memset(c, 0, sizeof(*c));
 		c->status = ZB_FAILED;
 		snprintf(c->reason, sizeof(c->reason), "%s", why);
+	}
+}
+
+/*
+ * Every selected method of one scenario and cache state: the verified
+ * runs first, then the timed runs in rounds, one run of each method that
+ * still needs runs per round. Load that comes and goes on a shared
+ * machine then falls on every method alike, not on whichever ran during
+ * the burst.
+ */
+static void run_group(struct zb_results *r, enum zb_scenario s,
+		      enum zb_cache cache)
+{
+	struct cell_job j = {r, s, ZC_AUTO, cache, false};
+	int active, round = 0;
+
+	for (int i = 0; i < ZC_METHOD_COUNT; i++) {
+		j.m = zb_method_at(i);
+		if (!r->cfg.method[j.m])
+			continue;
+		zb_progress("%s, %s cache, %s: verified run",
+			    zb_scenario_name(s), zb_cache_name(cache),
+			    zc_method_name(j.m));
+		cell_isolated(&j);
+	}
+	j.timed = true;
+	do {
+		active = 0;
+		round++;
+		for (int i = 0; i < ZC_METHOD_COUNT; i++) {
+			struct zb_cell *c;
+
+			j.m = zb_method_at(i);
+			c = &r->cell[s][j.m][cache];
+			if (!r->cfg.method[j.m] || c->status != ZB_OK ||
+			    zb_enough(&r->cfg, c))
+				continue;
+			active++;
+			zb_progress("%s, %s cache: timed round %d, %s",
+				    zb_scenario_name(s), zb_cache_name(cache),
+				    round, zc_method_name(j.m));
+			cell_isolated(&j);
+		}
+	} while (active);
+	for (int i = 0; i < ZC_METHOD_COUNT; i++) {
+		struct zb_cell *c = &r->cell[s][zb_method_at(i)][cache];
+
+		if (c->status != ZB_OK)
+			continue;
+		c->settled = zb_spread(c) <= r->cfg.settle;
+		zb_summarise(c);
 	}
 }
 
@@ -397,13 +426,12 @@ int zb_run_scenarios(struct zb_results *r)
 		for (int c = 0; c < ZB_CACHE_COUNT; c++) {
 			if (!r->cfg.cache[c] || !zb_cache_applies(s, c))
 				continue;
+			run_group(r, s, c);
 			for (int i = 0; i < ZC_METHOD_COUNT; i++) {
 				enum zc_method m = zb_method_at(i);
 
-				if (!r->cfg.method[m])
-					continue;
-				run_cell_isolated(r, s, m, c);
-				failed += r->cell[s][m][c].status == ZB_FAILED;
+				failed += r->cfg.method[m] &&
+					  r->cell[s][m][c].status == ZB_FAILED;
 			}
 		}
 	}
