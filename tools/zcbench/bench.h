@@ -245,6 +245,10 @@ void zb_plan(struct zb_results *r);
 void zb_run_disk(struct zb_results *r);
 void zb_run_cow(struct zb_results *r);
 
+/* cow.c: run argv (argv[0] looked up in PATH) quietly; 0 when it exits
+ * 0, -ENOENT when there is no such program, -EIO when it failed. */
+int zb_run_cmd(char *const argv[]);
+
 /* sysinfo.c */
 void zb_machine_info(struct zb_machine *m, const char *dir);
 

@@ -206,23 +206,19 @@ static int parse(int argc, char **argv, struct zb_config *c)
 			c->size_given = true;
 			break;
 		case 'r':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > ZB_MAX_REPS)
-				return tc_usage_error(
-				    "zcbench", "bad --reps: '%s' (1..50)",
-				    optarg);
-			c->reps = (int)v;
-			break;
 		case OPT_MAX_RUNS:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > ZB_MAX_REPS)
 				return tc_usage_error(
-				    "zcbench", "bad --max-runs: '%s' (1..50)",
-				    optarg);
-			c->max_runs = (int)v;
-			max_given = true;
+				    "zcbench", "bad --%s: '%s' (1..50)",
+				    o == 'r' ? "reps" : "max-runs", optarg);
+			if (o == 'r') {
+				c->reps = (int)v;
+			} else {
+				c->max_runs = (int)v;
+				max_given = true;
+			}
 			break;
 		case OPT_SETTLE:
 		case OPT_FIG_BUDGET:

@@ -15,18 +15,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "peer.h"
-
-extern char **environ;
 
 #define ADDR_A "10.211.0.1"
 #define ADDR_B "10.211.0.2"
@@ -47,31 +43,18 @@ void zb_net_down(void)
 	}
 }
 
-/* Run ip(8) with the given arguments quietly. 0, or -1 with why set. */
+/* Run ip(8) with the given arguments. 0, or -1 with why set. */
 static int ip(struct zb_net *n, const char *const *argv)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, err;
+	int r = zb_run_cmd((char *const *)argv);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	err = posix_spawnp(&pid, "ip", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err) {
-		snprintf(n->why, sizeof(n->why), "ip(8) not available: %s",
-			 strerror(err));
-		return -1;
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	snprintf(n->why, sizeof(n->why), "'ip %s %s %s %s' failed", argv[1],
-		 argv[2], argv[3] ? argv[3] : "",
-		 argv[3] && argv[4] ? argv[4] : "");
-	return -1;
+	if (r == -ENOENT)
+		snprintf(n->why, sizeof(n->why), "ip(8) not available");
+	else if (r < 0)
+		snprintf(n->why, sizeof(n->why), "'ip %s %s %s %s' failed",
+			 argv[1], argv[2], argv[3] ? argv[3] : "",
+			 argv[3] && argv[4] ? argv[4] : "");
+	return r < 0 ? -1 : 0;
 }
 
 int zb_net_up(struct zb_net *n)
