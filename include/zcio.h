@@ -306,6 +306,10 @@ enum zc_read_mode {
 				 the CPU polls the device for completion */
 	ZC_READ_DIRECT,	      /* O_DIRECT pread(2): the device DMAs straight
 				 into the user buffer, no page-cache copy */
+	ZC_READ_SPIN,	      /* io_uring reads on O_DIRECT without IOPOLL,
+				 completions reaped by spinning on the CQ
+				 ring in user space: what polling costs where
+				 the device has no poll queues */
 };
 
 /*
@@ -313,9 +317,9 @@ enum zc_read_mode {
  * from offset 0 in `buf_size` pieces (0: 1 MiB; over 0x3ffff800: -EINVAL)
  * with the given mechanism, discarding the data, and fill stats
  * (user_copy_bytes counts the kernel -> user copies; method says
- * read-write, direct or io-uring for the three mechanisms). For
- * ZC_READ_DIRECT and ZC_READ_POLLED, returns -EOPNOTSUPP when the
- * filesystem refuses O_DIRECT or, for polled reads, the kernel or device
+ * read-write, direct or io-uring for the mechanisms). For every mode
+ * but ZC_READ_BLOCKING, returns -EOPNOTSUPP when the filesystem refuses
+ * O_DIRECT (or io_uring is missing) or, for polled reads, the kernel or device
  * does not support polled I/O for this file (say so; it is not a failure).
  * Returns bytes read or -errno.
  */

@@ -16,6 +16,9 @@
  *            (tmpfs). On a device without poll queues the kernel still
  *            completes the request by interrupt and the poll merely reaps
  *            it; the call cannot tell, /sys/block/DEV/queue/io_poll can.
+ *  SPIN      the same reads on a ring without IOPOLL, each completion
+ *            reaped by spinning on the CQ ring in user space: the cost of
+ *            polling where the device offers no poll queues.
  *
  * One request at a time in every mode, so they compare like for like.
  */
@@ -97,7 +100,9 @@ static int read_pread(struct rd *rd, bool copies)
 	return 0;
 }
 
-static int read_polled(struct rd *rd)
+/* IOPOLL: io_uring_enter polls the device; spin: a plain ring whose
+ * completions are reaped by watching the CQ tail (uring_spin.c). */
+static int read_polled(struct rd *rd, bool spin)
 {
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe cqe;
@@ -105,7 +110,7 @@ static int read_polled(struct rd *rd)
 	size_t n;
 	int r;
 
-	r = zc__uring_init(&rd->ring, 4, IORING_SETUP_IOPOLL);
+	r = zc__uring_init(&rd->ring, 4, spin ? 0 : IORING_SETUP_IOPOLL);
 	if (r == -ENOSYS || r == -EINVAL)
 		return -EOPNOTSUPP;
 	if (r)
@@ -121,8 +126,10 @@ static int read_polled(struct rd *rd)
 		sqe->addr = (uint64_t)(uintptr_t)rd->buf;
 		sqe->len = (unsigned)n;
 		sqe->off = rd->done;
-		r = zc__uring_submit(&rd->ring, 1);
-		if (!r)
+		r = zc__uring_submit(&rd->ring, spin ? 0 : 1);
+		if (!r && spin)
+			zc__uring_spin_cqe(&rd->ring, &cqe);
+		else if (!r)
 			r = zc__uring_wait_cqe(&rd->ring, &cqe);
 		if (r)
 			break;
@@ -187,7 +194,9 @@ static int run(struct rd *rd, const char *path, enum zc_read_mode mode)
 	r = open_direct(rd, path);
 	if (r)
 		return r;
-	return mode == ZC_READ_DIRECT ? read_pread(rd, false) : read_polled(rd);
+	if (mode == ZC_READ_DIRECT)
+		return read_pread(rd, false);
+	return read_polled(rd, mode == ZC_READ_SPIN);
 }
 
 ZC_API ssize_t zc_read_file(const char *path, enum zc_read_mode mode,
@@ -205,9 +214,7 @@ ZC_API ssize_t zc_read_file(const char *path, enum zc_read_mode mode,
 	zc__stats_begin(&clk);
 	rd.want = count == ZC_TO_EOF ? UINT64_MAX : count;
 	rd.bufsz = buf_size ? buf_size : READ_BUF;
-	if (!path ||
-	    (mode != ZC_READ_BLOCKING && mode != ZC_READ_POLLED &&
-	     mode != ZC_READ_DIRECT) ||
+	if (!path || (unsigned)mode > ZC_READ_SPIN ||
 	    rd.bufsz > ZC_MAX_RW_COUNT / 2)
 		r = -EINVAL;
 	else

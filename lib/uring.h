@@ -62,4 +62,8 @@ int zc__uring_submit(struct zc_uring *r, unsigned wait_nr);
  * one if none is ready. Returns 0 or -errno. */
 int zc__uring_wait_cqe(struct zc_uring *r, struct io_uring_cqe *cqe);
 
+/* Take the oldest completion into *cqe, spinning on the CQ ring's tail in
+ * user space until one arrives; never enters the kernel (uring_spin.c). */
+void zc__uring_spin_cqe(struct zc_uring *r, struct io_uring_cqe *cqe);
+
 #endif /* ZC_URING_H */

@@ -2,7 +2,11 @@
 # zcbench --quick end to end: the JSON holds every method of every scenario
 # (measured, or n/a with a reason), its figures are consistent with what
 # was asked, the table names every method, and the SVG is well-formed XML
-# with one "n/a" label per method that did not run.
+# with one "n/a" label per method that did not run. Every measured cell was
+# verified once and then timed exactly --reps times (--quick: no settling),
+# each scenario names the far end of its timed runs (a process of its own
+# that discards), the veth scenario is measured as root with ip(8) and n/a
+# with a reason otherwise, and the polled disk row says how it polled.
 # timeout: 240
 # san: yes
 set -u
@@ -21,7 +25,7 @@ if [ $rc -ne 0 ]; then
 fi
 
 /usr/bin/python3 - "$tmp/b.json" "$tmp/b.svg" "$tmp/table.txt" <<'PY'
-import json, sys, xml.dom.minidom
+import json, os, shutil, sys, xml.dom.minidom
 
 jpath, spath, tpath = sys.argv[1:4]
 d = json.load(open(jpath))
@@ -29,15 +33,21 @@ errors = []
 def bad(msg):
     errors.append(msg)
 
-methods = ["read-write", "mmap", "sendfile", "splice", "copy-file-range",
-           "direct", "io-uring", "msg-zerocopy", "auto"]
-scenarios = {"file-tcp": ["warm", "cold"], "file-file": ["warm", "cold"],
-             "file-pipe": ["warm", "cold"], "tcp-file": ["warm"]}
+# The library's table may hold more methods; these it always has.
+base = ["read-write", "mmap", "sendfile", "splice", "copy-file-range",
+        "direct", "io-uring", "msg-zerocopy", "auto"]
+methods = d["config"]["methods"]
+scenarios = {"file-tcp": ["warm", "cold"], "file-veth": ["warm"],
+             "file-file": ["warm", "cold"], "file-pipe": ["warm", "cold"],
+             "tcp-file": ["warm"]}
 cfg = d["config"]
 size, reps = cfg["size"], cfg["reps"]
 GiB = float(1 << 30)
-if sorted(cfg["methods"]) != sorted(methods):
-    bad("config.methods: %r" % cfg["methods"])
+if set(base) - set(methods) or methods[0] != "read-write" or methods[-1] != "auto":
+    bad("config.methods: %r" % methods)
+if cfg["min_runs"] != reps or cfg["max_runs"] != reps:
+    bad("--quick must time exactly --reps runs: %r" % cfg)
+veth_root = os.geteuid() == 0 and shutil.which("ip") is not None
 for k in ("kernel", "cpu", "nproc", "fs"):
     if not d["machine"].get(k):
         bad("machine.%s missing" % k)
@@ -53,12 +63,16 @@ def check_cell(where, r):
         return False
     m = r["metrics"]
     for key, v in m.items():
-        if not (v["min"] <= v["median"] <= v["max"]):
-            bad("%s: %s min/median/max out of order: %r" % (where, key, v))
+        if not (v["min"] <= v["cmp_lo"] <= v["median"] <= v["cmp_hi"] <= v["max"]):
+            bad("%s: %s min/cmp_lo/median/cmp_hi/max out of order: %r" % (where, key, v))
         if v["min"] < 0:
             bad("%s: %s negative" % (where, key))
     if len(r["per_run"]) != reps or r["runs"] != reps:
         bad("%s: %d runs, expected %d" % (where, len(r["per_run"]), reps))
+    if r["verified"] is not True:
+        bad(where + ": measured without a verified run")
+    if not isinstance(r["settled"], bool) or not r["timed_s"] > 0:
+        bad("%s: settled/timed_s: %r %r" % (where, r["settled"], r["timed_s"]))
     for run in r["per_run"]:
         if run["bytes"] != size:
             bad("%s: a run moved %r bytes, not %d" % (where, run["bytes"], size))
@@ -75,6 +89,16 @@ for sc in d["scenarios"]:
         bad("unknown scenario " + name)
         continue
     got = {(r["method"], r["cache"]): r for r in sc["results"]}
+    far = sc.get("receiver", "")
+    want_far = {"file-tcp": "recv(MSG_TRUNC) in its own process",
+                "file-veth": "recv(MSG_TRUNC) in its own process",
+                "file-pipe": "splice to /dev/null in its own process",
+                "tcp-file": "sendfile from the cached source in its own process",
+                "file-file": "no far end"}[name]
+    if not far.startswith(want_far):
+        bad("%s: receiver %r" % (name, far))
+    if os.cpu_count() > 1 and name != "file-file" and "CPU" not in far:
+        bad("%s: the far end's CPU is not said: %r" % (name, far))
     for cache in scenarios[name]:
         for meth in methods:
             r = got.get((meth, cache))
@@ -84,9 +108,14 @@ for sc in d["scenarios"]:
                 continue
             if meth != "auto" and not r.get("seed"):
                 bad(where + ": no seed row")
+            if name == "file-veth" and veth_root and r["status"] != "ok" \
+                    and meth in ("read-write", "sendfile"):
+                bad(where + ": not measured as root: %r" % r.get("reason"))
+            if name == "file-veth" and not veth_root and r["status"] == "ok":
+                bad(where + ": measured without root")
             if not check_cell(where, r):
                 seen_na += r["status"] == "n/a"
-                if meth == "read-write":
+                if meth == "read-write" and name != "file-veth":
                     bad(where + ": the read+write baseline did not run")
                 continue
             for run in r["per_run"]:
@@ -106,6 +135,12 @@ modes = [x["mechanism"] for x in d.get("disk", [])]
 if modes != ["blocking", "polled", "direct"]:
     bad("disk mechanisms: %r" % modes)
 for x in d.get("disk", []):
+    if x["mechanism"] == "polled" and x.get("label") not in (
+            "polled (IOPOLL)",
+            "polled (user-space CQ spin; device has no poll queues)"):
+        bad("disk/polled: label %r" % x.get("label"))
+    if x.get("label", "").startswith("polled (user-space") and not x.get("iopoll"):
+        bad("disk/polled: spin without the IOPOLL refusal said")
     if not check_cell("disk/" + x["mechanism"], x):
         seen_na += x["status"] == "n/a"
 cow = d.get("cow")

@@ -32,6 +32,12 @@ expect 2 "zcbench: unknown method 'nope'" --methods read-write,nope
 expect 2 "zcbench: unknown scenario 'nope'" --scenarios nope
 expect 2 "zcbench: unknown cache state" --cache hot
 expect 2 "zcbench: bad --budget" --budget -1
+expect 2 "zcbench: bad --max-runs" --max-runs 0
+expect 2 "zcbench: bad --max-runs" --max-runs 51
+expect 2 "zcbench: bad --settle" --settle x
+expect 2 "zcbench: bad --figure-budget" --figure-budget -2
+# The method list comes from the library's table, not from zcbench.
+expect 0 "library has: read-write, mmap" --help
 expect 2 "zcbench: unexpected argument" extra
 expect 2 "Try 'zcbench --help'" --frobnicate
 expect 0 "usage: zcbench" --help

@@ -14,16 +14,17 @@
 
 #include "zcio.h"
 
-#define ZB_MAX_REPS 50
+#define ZB_MAX_REPS 50 /* timed runs of one figure, at most */
 #define ZB_REASON   256
 #define ZB_GIB	    (1024.0 * 1024.0 * 1024.0)
 
 /* The transfer scenarios, in table order. */
 enum zb_scenario {
-	ZB_FILE_TCP,  /* file -> loopback TCP socket, receiver thread */
+	ZB_FILE_TCP,  /* file -> loopback TCP socket */
+	ZB_FILE_VETH, /* file -> TCP across a veth pair (root) */
 	ZB_FILE_FILE, /* file -> file on the same filesystem */
-	ZB_FILE_PIPE, /* file -> pipe, reader thread */
-	ZB_TCP_FILE,  /* loopback TCP socket -> file, sender thread */
+	ZB_FILE_PIPE, /* file -> pipe */
+	ZB_TCP_FILE,  /* loopback TCP socket -> file */
 	ZB_SCENARIO_COUNT
 };
 
@@ -59,13 +60,18 @@ extern const struct zb_metric_info zb_metrics[ZB_METRIC_COUNT];
 
 enum zb_status {
 	ZB_NOT_RUN = 0, /* not selected */
-	ZB_OK,		/* measured and every byte verified */
+	ZB_OK,		/* verified once, then measured */
 	ZB_NA,		/* the method cannot serve this pair here: reason */
 	ZB_FAILED,	/* data did not verify or the run broke: reason */
 };
 
+/* lo..hi: the range a comparison uses: the middle half of the runs
+ * (quartiles) from ZB_IQR_RUNS runs on, so that one run slowed by a
+ * neighbour on a shared machine does not decide; min..max below that. */
+#define ZB_IQR_RUNS 5
 struct zb_summary {
 	double min, med, max;
+	double lo, hi;
 };
 
 /* One cell: a method in a scenario with a cache state. */
@@ -74,16 +80,31 @@ struct zb_cell {
 	char reason[ZB_REASON];
 	enum zc_method used; /* what the library says moved the data */
 	double resident; /* cold: largest share of the source still cached */
-	int nruns;
+	bool verified;	 /* the verified run checked every byte */
+	bool settled;	 /* the last runs agreed within cfg.settle */
+	double spent;	 /* seconds the timed runs took */
+	int nruns;	 /* timed runs */
 	double runs[ZB_MAX_REPS][ZB_METRIC_COUNT];
 	struct zb_summary sum[ZB_METRIC_COUNT];
 };
 
-/* The disk read mechanisms (zc_read_file), cold cache. */
+/* The disk read mechanisms (zc_read_file), cold cache: blocking, polled,
+ * direct. Where the device refuses IOPOLL, the polled row is measured with
+ * ZC_READ_SPIN and labelled so. */
 #define ZB_READ_MODES 3
 struct zb_disk {
 	bool run;
+	bool polled_spin;	       /* polled row: user-space CQ spin */
+	char polled_iopoll[ZB_REASON]; /* why IOPOLL was refused */
 	struct zb_cell mode[ZB_READ_MODES];
+};
+#define ZB_SPIN_LABEL "polled (user-space CQ spin; device has no poll queues)"
+
+/* The veth scenario's namespaces (net.c). */
+struct zb_net {
+	bool up;
+	int fd_a, fd_b;	     /* /run/netns/... of the sender's and receiver's */
+	char why[ZB_REASON]; /* why it is not up */
 };
 
 /* Copy-on-write figures. */
@@ -115,7 +136,10 @@ struct zb_verdict {
 struct zb_config {
 	uint64_t size;
 	bool size_given;
-	int reps;
+	int reps;	   /* timed runs per figure, at least */
+	int max_runs;	   /* and at most */
+	double settle;	   /* stop when the last runs spread less */
+	double fig_budget; /* or when a figure took this many seconds */
 	double budget; /* seconds the default suite aims at; 0: no scaling */
 	bool quick;
 	bool xfs;
@@ -143,6 +167,10 @@ struct zb_results {
 	char src_path[600];
 	uint64_t src_size;
 	char note[ZB_REASON]; /* e.g. why the size was scaled */
+	/* The far end of the timed runs of each scenario, and where the two
+	 * ends ran ("recv(MSG_TRUNC), own process; sender CPU 0, peer 1"). */
+	char far[ZB_SCENARIO_COUNT][160];
+	struct zb_net net;
 	struct zb_cell cell[ZB_SCENARIO_COUNT][ZC_METHOD_COUNT][ZB_CACHE_COUNT];
 	struct zb_disk disk;
 	struct zb_cow cow;
@@ -158,8 +186,11 @@ const char *zb_scenario_title(enum zb_scenario s); /* "file -> TCP ..." */
 int zb_scenario_from_name(const char *name);
 const char *zb_cache_name(enum zb_cache c);
 const char *zb_read_mode_name(int mode);
-/* Methods in table order: the baseline first, AUTO last. */
-extern const enum zc_method zb_method_order[ZC_METHOD_COUNT];
+/* The library's methods in table order: the read-write baseline first,
+ * then the rest as the library numbers them, AUTO last. i < ZC_METHOD_COUNT. */
+enum zc_method zb_method_at(int i);
+/* "read-write, mmap, ..., auto": every method name, for the usage text. */
+const char *zb_method_list(void);
 
 /* pattern.c: the deterministic content every scenario moves and checks. */
 void zb_fill(void *buf, size_t len, uint64_t pos);
@@ -214,6 +245,10 @@ void zb_plan(struct zb_results *r);
 void zb_run_disk(struct zb_results *r);
 void zb_run_cow(struct zb_results *r);
 
+/* cow.c: run argv (argv[0] looked up in PATH) quietly; 0 when it exits
+ * 0, -ENOENT when there is no such program, -EIO when it failed. */
+int zb_run_cmd(char *const argv[]);
+
 /* sysinfo.c */
 void zb_machine_info(struct zb_machine *m, const char *dir);
 
@@ -237,6 +272,11 @@ int zb_isolated(void (*fn)(void *arg), void *arg, void *result, size_t len,
 /* Give up on a run moving `bytes` that makes no end (a child exits
  * ZB_HUNG, the parent cleans up and exits 1); 0 cancels. */
 void zb_watchdog(uint64_t bytes);
+
+/* stop.c: when a figure has enough runs. */
+bool zb_enough(const struct zb_config *cfg, const struct zb_cell *c);
+/* The spread of the last runs' throughput relative to their median. */
+double zb_spread(const struct zb_cell *c);
 
 /* main.c: remove what zcbench made (async-signal-safe). */
 void zb_cleanup(void);

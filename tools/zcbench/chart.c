@@ -208,14 +208,15 @@ int zb_write_svg(const char *path, const struct zb_results *r)
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
 		W, TOP + rows * PANEL_H + 10, W, TOP + rows * PANEL_H + 10);
 	snprintf(title, sizeof(title),
-		 "zcbench: %s per run, %d runs; %s, %s, "
+		 "zcbench: %s per run, %d+ timed runs per figure; %s, %s, "
 		 "%ld CPUs, %s",
 		 tc_human_size(r->src_size, h, sizeof(h)), r->cfg.reps,
 		 r->mach.kernel, r->mach.cpu, r->mach.nproc, r->mach.fs);
 	text(f, 20, 28, "start", 17, "#000", title);
-	text(f, 20, 50, "start", 12, "#555",
-	     "Bars: medians; whiskers: min-max over the runs. "
-	     "n/a: the method cannot serve the pair here (see the table).");
+	text(
+	    f, 20, 50, "start", 12, "#555",
+	    "Bars: medians; whiskers: min-max over the timed runs (far end: a discarding process). "
+	    "n/a: the method cannot serve the pair here (see the table).");
 	for (int s = 0; s < ZB_SCENARIO_COUNT; s++)
 		for (int k = 0; k < ZB_CACHE_COUNT; k++) {
 			if (!r->cfg.scen[s] || !r->cfg.cache[k] ||
@@ -223,13 +224,13 @@ int zb_write_svg(const char *path, const struct zb_results *r)
 				continue;
 			n = 0;
 			for (int i = 0; i < ZC_METHOD_COUNT; i++) {
-				enum zc_method m = zb_method_order[i];
+				enum zc_method m = zb_method_at(i);
 
 				if (!r->cfg.method[m])
 					continue;
 				cells[n] = &r->cell[s][m][k];
 				labels[n] = zc_method_name(m);
-				cols[n++] = colours[m];
+				cols[n++] = colours[m] ? colours[m] : "#7f7f7f";
 			}
 			snprintf(title, sizeof(title), "%s, %s cache",
 				 zb_scenario_title(s), zb_cache_name(k));

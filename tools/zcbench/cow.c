@@ -111,8 +111,7 @@ out:
 	close(fd);
 }
 
-/* Run argv, quietly; 0 when it exits 0. */
-static int run_cmd(char *const argv[])
+int zb_run_cmd(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -152,9 +151,9 @@ static int xfs_mount(const char *img, const char *mnt, uint64_t size)
 	close(fd);
 	if (mkdir(mnt, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (run_cmd(mkfs) < 0)
+	if (zb_run_cmd(mkfs) < 0)
 		return -ENOENT;
-	return run_cmd(mount_);
+	return zb_run_cmd(mount_);
 }
 
 /* Clone `size` bytes in `dir` and copy them with read+write for scale. */

@@ -15,6 +15,7 @@
 
 #include "bench.h"
 #include "common.h"
+#include "peer.h"
 
 #define DEFAULT_SIZE (256ull << 20)
 #define QUICK_SIZE   (8ull << 20)
@@ -23,20 +24,27 @@ static const char usage_text[] =
     "usage: zcbench [options]\n"
     "Measures every libzcio method side by side and sets the seed's model\n"
     "(switches, CPU copies, DMA copies) beside what this machine does.\n"
-    "With no options: the default suite (~1 minute, no root needed).\n"
+    "With no options: the default suite (a few minutes; the veth\n"
+    "scenario needs root and ip(8), and says n/a otherwise).\n"
     "\n"
     "  -s, --size SIZE        bytes per run (K/M/G suffixes; default 256M,\n"
     "                         scaled down to fit --budget unless given)\n"
-    "  -r, --reps N           runs per measurement (default 3, 1..50)\n"
-    "      --scenarios LIST   comma list of file-tcp, file-file, file-pipe,\n"
-    "                         tcp-file, disk, cow, or all (default all)\n"
-    "  -m, --methods LIST     comma list of method names (read-write, mmap,\n"
-    "                         sendfile, splice, copy-file-range, direct,\n"
-    "                         io-uring, msg-zerocopy, auto) or all\n"
+    "  -r, --reps N           timed runs per figure, at least (default 3,\n"
+    "                         1..50); each figure also has one verified run\n"
+    "      --max-runs N       timed runs per figure, at most (default 15)\n"
+    "      --settle PCT       stop once the last 3 runs' throughput spreads\n"
+    "                         less than PCT%% of their median (default 10)\n"
+    "      --figure-budget S  or once a figure's runs took S seconds\n"
+    "                         (default 4)\n"
+    "      --scenarios LIST   comma list of file-tcp, file-veth (root),\n"
+    "                         file-file, file-pipe, tcp-file, disk, cow,\n"
+    "                         or all (default all)\n"
+    "  -m, --methods LIST     comma list of method names or all; this\n"
+    "                         library has: %s\n"
     "      --cache LIST       warm, cold or warm,cold (default both)\n"
     "  -d, --dir DIR          where the test files go (default $TMPDIR or\n"
     "                         /var/tmp; tmpfs makes cold runs meaningless)\n"
-    "      --budget SECONDS   time the default size aims at (default 60;\n"
+    "      --budget SECONDS   time the default size aims at (default 120;\n"
     "                         0: never scale)\n"
     "      --quick            a tiny run for tests (8M, no scaling)\n"
     "      --xfs              as root, demonstrate reflink clones on an\n"
@@ -54,12 +62,18 @@ enum {
 	OPT_QUICK,
 	OPT_XFS,
 	OPT_JSON,
-	OPT_SVG
+	OPT_SVG,
+	OPT_MAX_RUNS,
+	OPT_SETTLE,
+	OPT_FIG_BUDGET
 };
 
 static const struct option longopts[] = {
     {"size", required_argument, NULL, 's'},
     {"reps", required_argument, NULL, 'r'},
+    {"max-runs", required_argument, NULL, OPT_MAX_RUNS},
+    {"settle", required_argument, NULL, OPT_SETTLE},
+    {"figure-budget", required_argument, NULL, OPT_FIG_BUDGET},
     {"scenarios", required_argument, NULL, OPT_SCEN},
     {"methods", required_argument, NULL, 'm'},
     {"cache", required_argument, NULL, OPT_CACHE},
@@ -85,6 +99,7 @@ static char g_paths[NLEFT][600], g_workdir[512];
 
 void zb_cleanup(void)
 {
+	zb_net_down();
 	if (!g_workdir[0])
 		return;
 	for (size_t i = 0; i < NLEFT; i++)
@@ -167,7 +182,7 @@ static bool add_cache(struct zb_config *c, const char *w)
 
 static int parse(int argc, char **argv, struct zb_config *c)
 {
-	bool scen = false, meth = false, cache = false;
+	bool scen = false, meth = false, cache = false, max_given = false;
 	char bad[256], *end;
 	long v;
 	double d;
@@ -176,7 +191,10 @@ static int parse(int argc, char **argv, struct zb_config *c)
 	memset(c, 0, sizeof(*c));
 	c->size = DEFAULT_SIZE;
 	c->reps = 3;
-	c->budget = 60;
+	c->max_runs = 15;
+	c->settle = 0.10;
+	c->fig_budget = 4;
+	c->budget = 120;
 	while ((o = getopt_long(argc, argv, "s:r:m:d:h", longopts, NULL)) !=
 	       -1) {
 		switch (o) {
@@ -188,13 +206,35 @@ static int parse(int argc, char **argv, struct zb_config *c)
 			c->size_given = true;
 			break;
 		case 'r':
+		case OPT_MAX_RUNS:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > ZB_MAX_REPS)
 				return tc_usage_error(
-				    "zcbench", "bad --reps: '%s' (1..50)",
+				    "zcbench", "bad --%s: '%s' (1..50)",
+				    o == 'r' ? "reps" : "max-runs", optarg);
+			if (o == 'r') {
+				c->reps = (int)v;
+			} else {
+				c->max_runs = (int)v;
+				max_given = true;
+			}
+			break;
+		case OPT_SETTLE:
+		case OPT_FIG_BUDGET:
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(d >= 0) ||
+			    d > 1e6)
+				return tc_usage_error(
+				    "zcbench", "bad --%s: '%s'",
+				    o == OPT_SETTLE ? "settle"
+						    : "figure-budget",
 				    optarg);
-			c->reps = (int)v;
+			if (o == OPT_SETTLE)
+				c->settle = d / 100;
+			else
+				c->fig_budget = d;
 			break;
 		case OPT_SCEN:
 			if (!each_word(optarg, add_scenario, c, bad,
@@ -242,13 +282,15 @@ static int parse(int argc, char **argv, struct zb_config *c)
 			c->svg_path = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(usage_text, zb_method_list());
 			return 0;
 		default:
 			fprintf(stderr, "Try 'zcbench --help'.\n");
 			return TC_EXIT_USAGE;
 		}
 	}
+	if (c->max_runs < c->reps)
+		c->max_runs = c->reps;
 	if (optind < argc)
 		return tc_usage_error("zcbench", "unexpected argument '%s'",
 				      argv[optind]);
@@ -261,6 +303,8 @@ static int parse(int argc, char **argv, struct zb_config *c)
 	if (c->quick) {
 		if (!c->size_given)
 			c->size = QUICK_SIZE;
+		if (!max_given) /* exactly --reps timed runs */
+			c->max_runs = c->reps;
 		c->budget = 0;
 	}
 	if (!c->dir) {
@@ -348,7 +392,12 @@ int main(int argc, char **argv)
 		zb_progress_end();
 		fprintf(stderr, "zcbench: %s\n", r.note);
 	}
+	if (r.cfg.scen[ZB_FILE_VETH]) {
+		zb_progress("making the veth pair");
+		zb_net_up(&r.net);
+	}
 	r.failures += zb_run_scenarios(&r);
+	zb_net_down();
 	if (r.cfg.disk)
 		zb_run_disk(&r);
 	if (r.cfg.cow)

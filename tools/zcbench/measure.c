@@ -116,6 +116,9 @@ void zb_summarise(struct zb_cell *c)
 		s->min = v[0];
 		s->max = v[n - 1];
 		s->med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		/* Quartiles by the nearest rank: values that were measured. */
+		s->lo = n >= ZB_IQR_RUNS ? v[(n - 1) / 4] : s->min;
+		s->hi = n >= ZB_IQR_RUNS ? v[n - 1 - (n - 1) / 4] : s->max;
 	}
 }
 

@@ -2,8 +2,9 @@
 /*
  * plan.c — keeping the default suite near its time budget. One cold and
  * one warm pass over the source (read and check, as a receiver does) give
- * this machine's speeds; from them and the number of runs selected comes
- * an estimate, and when it is over the budget the source shrinks to the
+ * this machine's speeds; from them and the least number of runs selected
+ * comes an estimate (figures that do not settle run longer, up to their
+ * own budget), and when it is over the budget the source shrinks to the
  * largest power-of-two MiB that fits. Only when --size was not given: an
  * explicit size is always honoured.
  */
@@ -75,7 +76,8 @@ static double estimate(const struct zb_results *r, double warm, double cold)
 				t = 2.0 * warm + (k == ZB_COLD ? cold : 0);
 				if (s == ZB_FILE_FILE || s == ZB_TCP_FILE)
 					t *= 1.5;
-				runs += t * c->reps;
+				/* one verified run, then the timed ones */
+				runs += t * (1 + c->reps);
 			}
 		}
 	if (c->disk)

@@ -61,13 +61,19 @@ static void cell(struct tc_json *j, const struct zb_cell *c)
 		return;
 	}
 	tc_json_str(j, "used_method", zc_method_name(c->used));
+	tc_json_bool(j, "verified", c->verified);
 	tc_json_i64(j, "runs", c->nruns);
+	tc_json_bool(j, "settled", c->settled);
+	tc_json_double(j, "last_runs_spread", zb_spread(c));
+	tc_json_double(j, "timed_s", c->spent);
 	tc_json_begin_object(j, "metrics");
 	for (int k = 0; k < ZB_METRIC_COUNT; k++) {
 		tc_json_begin_object(j, zb_metrics[k].key);
 		number(j, "median", c->sum[k].med);
 		number(j, "min", c->sum[k].min);
 		number(j, "max", c->sum[k].max);
+		number(j, "cmp_lo", c->sum[k].lo);
+		number(j, "cmp_hi", c->sum[k].hi);
 		tc_json_str(j, "unit", zb_metrics[k].unit);
 		tc_json_end_object(j);
 	}
@@ -98,6 +104,10 @@ static void header(struct tc_json *j, const struct zb_results *r)
 	tc_json_begin_object(j, "config");
 	tc_json_u64(j, "size", r->src_size);
 	tc_json_i64(j, "reps", c->reps);
+	tc_json_i64(j, "min_runs", c->reps);
+	tc_json_i64(j, "max_runs", c->max_runs);
+	tc_json_double(j, "settle", c->settle);
+	tc_json_double(j, "figure_budget_s", c->fig_budget);
 	tc_json_bool(j, "quick", c->quick);
 	tc_json_double(j, "budget_s", c->budget);
 	tc_json_begin_array(j, "scenarios");
@@ -111,9 +121,8 @@ static void header(struct tc_json *j, const struct zb_results *r)
 	tc_json_end_array(j);
 	tc_json_begin_array(j, "methods");
 	for (int i = 0; i < ZC_METHOD_COUNT; i++)
-		if (c->method[zb_method_order[i]])
-			tc_json_str(j, NULL,
-				    zc_method_name(zb_method_order[i]));
+		if (c->method[zb_method_at(i)])
+			tc_json_str(j, NULL, zc_method_name(zb_method_at(i)));
 	tc_json_end_array(j);
 	tc_json_begin_array(j, "caches");
 	for (int k = 0; k < ZB_CACHE_COUNT; k++)
@@ -134,12 +143,14 @@ static void scenarios(struct tc_json *j, const struct zb_results *r)
 		tc_json_begin_object(j, NULL);
 		tc_json_str(j, "name", zb_scenario_name(s));
 		tc_json_str(j, "title", zb_scenario_title(s));
+		/* Who was at the other end of the timed runs, and where. */
+		tc_json_str(j, "receiver", r->far[s]);
 		tc_json_begin_array(j, "results");
 		for (int k = 0; k < ZB_CACHE_COUNT; k++) {
 			if (!r->cfg.cache[k] || !zb_cache_applies(s, k))
 				continue;
 			for (int i = 0; i < ZC_METHOD_COUNT; i++) {
-				enum zc_method m = zb_method_order[i];
+				enum zc_method m = zb_method_at(i);
 				const struct zb_cell *c = &r->cell[s][m][k];
 
 				if (!r->cfg.method[m])
@@ -167,6 +178,12 @@ static void disk(struct tc_json *j, const struct zb_results *r)
 	for (int i = 0; i < ZB_READ_MODES; i++) {
 		tc_json_begin_object(j, NULL);
 		tc_json_str(j, "mechanism", zb_read_mode_name(i));
+		if (i == ZC_READ_POLLED)
+			tc_json_str(j, "label",
+				    r->disk.polled_spin ? ZB_SPIN_LABEL
+							: "polled (IOPOLL)");
+		if (i == ZC_READ_POLLED && r->disk.polled_spin)
+			tc_json_str(j, "iopoll", r->disk.polled_iopoll);
 		tc_json_str(j, "cache", "cold");
 		tc_json_double(j, "cold_resident_max",
 			       r->disk.mode[i].resident);

@@ -55,23 +55,24 @@ static void seed_cols(FILE *f, enum zc_method m)
 		fprintf(f, "  -   -   - |");
 }
 
-#define COLS "%-19s %-20s %6s %6s %6s %7s %6s %6s %7s %6s %5s\n"
+#define COLS "%-19s %-20s %5s %6s %6s %6s %7s %6s %6s %7s %6s %5s\n"
 
 static void header(FILE *f, const char *first)
 {
 	fprintf(f,
 		"%-20s%-13s| measured for the thread that called libzcio, "
-		"per GiB moved: median [min-max]\n",
+		"per GiB moved: median [min-max] of the timed runs\n",
 		"", "    seed");
 	fprintf(f, "%-20s%-13s|", first, "  sw cpu dma");
-	fprintf(f, " " COLS, "MiB/s", "CPU s", "user s", "sys s", "proc s",
-		"calls", "vcsw", "ivcsw", "minflt", "majflt", "ucopy");
+	fprintf(f, " " COLS, "MiB/s", "CPU s", "runs", "user s", "sys s",
+		"proc s", "calls", "vcsw", "ivcsw", "minflt", "majflt",
+		"ucopy");
 }
 
 static void measured(FILE *f, const struct zb_cell *c)
 {
 	const struct zb_summary *s = c->sum;
-	char a[64], b[64], n[9][24];
+	char a[64], b[64], n[9][24], runs[16];
 
 	if (c->status != ZB_OK) {
 		fprintf(f, " %s: %s\n", c->status == ZB_NA ? "n/a" : "FAILED",
@@ -79,8 +80,10 @@ static void measured(FILE *f, const struct zb_cell *c)
 		return;
 	}
 	snprintf(n[6], sizeof(n[6]), "%.2fx", s[ZB_M_UCOPY].med / ZB_GIB);
+	/* "!": the runs never agreed within --settle before the budget. */
+	snprintf(runs, sizeof(runs), "%d%s", c->nruns, c->settled ? "" : "!");
 	fprintf(f, " " COLS, range(&s[ZB_M_MIBS], a, sizeof(a)),
-		range(&s[ZB_M_CPU], b, sizeof(b)),
+		range(&s[ZB_M_CPU], b, sizeof(b)), runs,
 		zb_num(s[ZB_M_USER].med, n[0], 24),
 		zb_num(s[ZB_M_SYS].med, n[1], 24),
 		zb_num(s[ZB_M_SIDE].med, n[7], 24),
@@ -112,25 +115,36 @@ static void scenarios(FILE *f, const struct zb_results *r)
 	for (int s = 0; s < ZB_SCENARIO_COUNT; s++)
 		for (int k = 0; k < ZB_CACHE_COUNT; k++) {
 			double worst = 0;
+			int unsettled = 0;
 
 			if (!r->cfg.scen[s] || !r->cfg.cache[k] ||
 			    !zb_cache_applies(s, k))
 				continue;
-			fprintf(f, "\n== %s, %s cache: %s x %d runs ==\n",
+			fprintf(f, "\n== %s, %s cache: %s per run ==\n",
 				zb_scenario_title(s), zb_cache_name(k),
-				tc_human_size(r->src_size, h, sizeof(h)),
-				r->cfg.reps);
+				tc_human_size(r->src_size, h, sizeof(h)));
+			fprintf(f,
+				"one verified run per method (every byte "
+				"checked), then timed runs: %s\n",
+				r->far[s]);
 			header(f, "method");
 			for (int i = 0; i < ZC_METHOD_COUNT; i++) {
-				enum zc_method m = zb_method_order[i];
+				enum zc_method m = zb_method_at(i);
 				const struct zb_cell *c = &r->cell[s][m][k];
 
 				if (!r->cfg.method[m])
 					continue;
 				row(f, c, m);
+				unsettled += c->status == ZB_OK && !c->settled;
 				if (c->resident > worst)
 					worst = c->resident;
 			}
+			if (unsettled)
+				fprintf(f,
+					"runs!: the last 3 runs still spread "
+					"more than %.0f%% when the figure's "
+					"budget ended\n",
+					r->cfg.settle * 100);
 			if (k == ZB_COLD && worst > 0.05)
 				fprintf(f,
 					"note: up to %.0f%% of the source "
@@ -146,11 +160,18 @@ static void disk(FILE *f, const struct zb_results *r)
 
 	fprintf(f,
 		"\n== disk read mechanisms (zc_read_file), cold cache: "
-		"%s x %d runs ==\n",
-		tc_human_size(r->src_size, h, sizeof(h)), r->cfg.reps);
+		"%s per run ==\n",
+		tc_human_size(r->src_size, h, sizeof(h)));
+	if (r->disk.polled_spin)
+		fprintf(f, "polled: IOPOLL refused here (%s)\n",
+			r->disk.polled_iopoll);
 	header(f, "mechanism");
 	for (int i = 0; i < ZB_READ_MODES; i++) {
-		fprintf(f, "%-20s  -   -   - |", zb_read_mode_name(i));
+		/* The spin row's label does not fit the column: own line. */
+		if (i == ZC_READ_POLLED && r->disk.polled_spin)
+			fprintf(f, "%s\n%-20s  -   -   - |", ZB_SPIN_LABEL, "");
+		else
+			fprintf(f, "%-20s  -   -   - |", zb_read_mode_name(i));
 		measured(f, &r->disk.mode[i]);
 		if (r->disk.mode[i].resident > worst)
 			worst = r->disk.mode[i].resident;
