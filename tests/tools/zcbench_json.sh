@@ -106,8 +106,8 @@ for sc in d["scenarios"]:
             if r is None:
                 bad(where + ": missing")
                 continue
-            if meth != "auto" and not r.get("seed"):
-                bad(where + ": no seed row")
+            if meth != "auto" and not r.get("model"):
+                bad(where + ": no model row")
             if name == "file-veth" and veth_root and r["status"] != "ok" \
                     and meth in ("read-write", "sendfile"):
                 bad(where + ": not measured as root: %r" % r.get("reason"))
@@ -175,7 +175,7 @@ table = open(tpath).read()
 for meth in methods:
     if meth not in table:
         bad("table does not name " + meth)
-if "the seed's claims" not in table:
+if "the classic model's claims" not in table:
     bad("table has no verdicts")
 
 for e in errors:

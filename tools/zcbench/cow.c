@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cow.c — the seed's copy-on-write claims, measured. A private view
+ * cow.c — the copy-on-write claims, measured. A private view
  * (zc_view_open, MAP_PRIVATE) is read whole, then N of its pages are
  * written: page faults come from getrusage(RUSAGE_THREAD) and the private
  * memory grown from /proc/self/smaps_rollup ("Anonymous"), which is where

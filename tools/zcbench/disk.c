@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * disk.c — the seed's three ways a disk read completes, as far as user
+ * disk.c — the three ways a disk read completes, as far as user
  * space can choose them (zc_read_file): blocking page-cache reads (the task
  * sleeps until the completion interrupt), polled O_DIRECT reads through
  * io_uring IOPOLL, and O_DIRECT reads the device DMAs straight into the

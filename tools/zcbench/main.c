@@ -22,7 +22,7 @@
 
 static const char usage_text[] =
     "usage: zcbench [options]\n"
-    "Measures every libzcio method side by side and sets the seed's model\n"
+    "Measures every libzcio method side by side and sets the classic model\n"
     "(switches, CPU copies, DMA copies) beside what this machine does.\n"
     "With no options: the default suite (a few minutes; the veth\n"
     "scenario needs root and ip(8), and says n/a otherwise).\n"

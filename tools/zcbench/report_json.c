@@ -2,7 +2,7 @@
 /*
  * report_json.c — every figure zcbench has, as one JSON document: the
  * machine, the configuration, for each scenario/method/cache the status,
- * the seed's row and median/min/max of every metric (plus each run), the
+ * the model's row and median/min/max of every metric (plus each run), the
  * disk mechanisms, the copy-on-write figures and the verdicts.
  */
 #include <errno.h>
@@ -35,15 +35,15 @@ static void number(struct tc_json *j, const char *key, double v)
 		tc_json_double(j, key, v);
 }
 
-static void seed(struct tc_json *j, enum zc_method m)
+static void model_row(struct tc_json *j, enum zc_method m)
 {
 	const struct zc_method_info *i = zc_method_info(m);
 
 	if (!i) {
-		tc_json_null(j, "seed");
+		tc_json_null(j, "model");
 		return;
 	}
-	tc_json_begin_object(j, "seed");
+	tc_json_begin_object(j, "model");
 	tc_json_i64(j, "switches", i->switches);
 	tc_json_i64(j, "cpu_copies", i->cpu_copies);
 	tc_json_i64(j, "dma_copies", i->dma_copies);
@@ -158,7 +158,7 @@ static void scenarios(struct tc_json *j, const struct zb_results *r)
 				tc_json_begin_object(j, NULL);
 				tc_json_str(j, "method", zc_method_name(m));
 				tc_json_str(j, "cache", zb_cache_name(k));
-				seed(j, m);
+				model_row(j, m);
 				if (k == ZB_COLD)
 					tc_json_double(j, "cold_resident_max",
 						       c->resident);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * table.c — the text report: for each scenario and cache state, every
- * method's seed row (switches, CPU copies, DMA copies) beside the medians
+ * method's model row (switches, CPU copies, DMA copies) beside the medians
  * measured for the sending thread, then the disk read mechanisms, the
- * copy-on-write figures and the verdicts on the seed's claims.
+ * copy-on-write figures and the verdicts on the classic model's claims.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,7 +44,7 @@ static const char *range(const struct zb_summary *s, char *buf, size_t len)
 	return buf;
 }
 
-static void seed_cols(FILE *f, enum zc_method m)
+static void model_cols(FILE *f, enum zc_method m)
 {
 	const struct zc_method_info *i = zc_method_info(m);
 
@@ -62,7 +62,7 @@ static void header(FILE *f, const char *first)
 	fprintf(f,
 		"%-20s%-13s| measured for the thread that called libzcio, "
 		"per GiB moved: median [min-max] of the timed runs\n",
-		"", "    seed");
+		"", "   model");
 	fprintf(f, "%-20s%-13s|", first, "  sw cpu dma");
 	fprintf(f, " " COLS, "MiB/s", "CPU s", "runs", "user s", "sys s",
 		"proc s", "calls", "vcsw", "ivcsw", "minflt", "majflt",
@@ -104,7 +104,7 @@ static void row(FILE *f, const struct zb_cell *c, enum zc_method m)
 	else
 		snprintf(name, sizeof(name), "%s", zc_method_name(m));
 	fprintf(f, "%-20s", name);
-	seed_cols(f, m);
+	model_cols(f, m);
 	measured(f, c);
 }
 
@@ -224,7 +224,7 @@ static void cow(FILE *f, const struct zb_results *r)
 
 static void verdicts(FILE *f, const struct zb_results *r)
 {
-	fprintf(f, "\n== the seed's claims on this machine ==\n");
+	fprintf(f, "\n== the classic model's claims on this machine ==\n");
 	for (int i = 0; i < r->nverdicts; i++) {
 		const struct zb_verdict *v = &r->verdict[i];
 
@@ -239,7 +239,7 @@ void zb_print_table(FILE *f, const struct zb_results *r)
 
 	fprintf(f, "zcbench %s: %s, %s, %ld CPUs, files on %s (%s)\n",
 		zc_version(), m->kernel, m->cpu, m->nproc, m->fs, m->dir);
-	fprintf(f, "seed = the seed's model per buffer (user/kernel "
+	fprintf(f, "model = the classic model per buffer (user/kernel "
 		   "switches, CPU copies, DMA copies); measured = medians "
 		   "per GiB for the thread that called libzcio\n");
 	if (r->note[0])

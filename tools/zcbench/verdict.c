@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verdict.c — which of the seed's claims held on this machine, decided
+ * verdict.c — which of the classic model's claims held on this machine, decided
  * from the timed runs only (their far end costs as little as the kernel
  * allows, so the figures are the method's path, not the receiver's). A
  * comparison "A below B" holds when A's median is below B's and their
@@ -127,7 +127,7 @@ static void mmap_copy(struct zb_results *r, enum zb_scenario s, enum zb_cache k)
 	char n1[24], n2[24];
 
 	v = add(r,
-		"mmap+write saved one CPU copy vs read+write (seed: %d "
+		"mmap+write saved one CPU copy vs read+write (model: %d "
 		"vs %d copies) (%s, %s cache)",
 		im ? im->cpu_copies : -1, ir ? ir->cpu_copies : -1,
 		zb_scenario_name(s), zb_cache_name(k));
@@ -145,10 +145,10 @@ static void mmap_copy(struct zb_results *r, enum zb_scenario s, enum zb_cache k)
 }
 
 /*
- * The seed's mode switches of a against b, judged by the system calls each
+ * The model's mode switches of a against b, judged by the system calls each
  * made per GiB (a call is two switches; counts, not noisy times, so they
  * are compared as such). `as_many`: a's calls are within a quarter of the
- * seed's ratio either way (mmap makes page faults the seed does not count:
+ * model's ratio either way (mmap makes page faults the model does not count:
  * say how many); otherwise a makes no more calls than that ratio allows.
  */
 static void switches(struct zb_results *r, enum zb_scenario s, enum zb_cache k,
@@ -164,7 +164,7 @@ static void switches(struct zb_results *r, enum zb_scenario s, enum zb_cache k,
 	char n0[24], tail[96];
 	double want, q;
 
-	v = add(r, "%s (seed: %d vs %d) (%s, %s cache)", claim,
+	v = add(r, "%s (model: %d vs %d) (%s, %s cache)", claim,
 		ia ? ia->switches : -1, ib ? ib->switches : -1,
 		zb_scenario_name(s), zb_cache_name(k));
 	if (missing(v, ca, zc_method_name(a), cb, zc_method_name(b)) || !ia ||
@@ -176,7 +176,7 @@ static void switches(struct zb_results *r, enum zb_scenario s, enum zb_cache k,
 		v->outcome =
 		    q >= want * 0.8 && q <= want * 1.25 ? HELD : NOT_HELD;
 		snprintf(tail, sizeof(tail),
-			 "), plus %.0f minor faults per GiB the seed does not "
+			 "), plus %.0f minor faults per GiB the model does not "
 			 "count",
 			 ca->sum[ZB_M_MINFLT].med);
 	} else {
