@@ -169,3 +169,9 @@ enum sasl_result sasl_session_feed(struct sasl_session *s, const uint8_t *in,
 		return scram_server_feed(s->scram, in, n, out);
 	return plain_feed(s, in, n, out);
 }
+
+void sasl_session_set_nonce(struct sasl_session *s, const char *nonce)
+{
+	if (s->scram)
+		scram_server_set_nonce(s->scram, nonce);
+}

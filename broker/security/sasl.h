@@ -39,6 +39,8 @@ enum sasl_result sasl_session_feed(struct sasl_session *s, const uint8_t *in,
 /* The authenticated user (after SASL_DONE), else NULL. */
 const char *sasl_session_user(const struct sasl_session *s);
 void sasl_session_free(struct sasl_session *s);
+/* For tests: a fixed server nonce (SCRAM). */
+void sasl_session_set_nonce(struct sasl_session *s, const char *nonce);
 
 /* PLAIN's message (RFC 4616): authzid NUL authcid NUL passwd. Splits it
  * into the three parts (pointers into a copy in buf); 0 or -EINVAL. */
