@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "security/acl.h"
+#include "security/secfile.h"
 
 void authz_defaults(struct authz_config *c)
 {
@@ -35,23 +36,13 @@ int authz_set(struct authz_config *c, const char *name, const char *value)
 	if (!strcmp(name, "super.users")) {
 		/* "User:a;User:b": each entry a User principal. */
 		const char *p = value;
+		char item[AUTHZ_SUPER_MAX];
+		int r;
 		if (strlen(value) >= sizeof(c->super_users))
 			return -EINVAL;
-		while (*p) {
-			const char *e = strchr(p, ';');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
-			while (n && *p == ' ')
-				p++, n--;
-			while (n && p[n - 1] == ' ')
-				n--;
-			if (n && (n < 6 || strncmp(p, "User:", 5)))
+		while ((r = sec_list_next(&p, ';', item, sizeof(item))) == 1)
+			if (strncmp(item, "User:", 5) || !item[5])
 				return -EINVAL;
-			p += n;
-			while (*p == ' ')
-				p++;
-			if (*p == ';')
-				p++;
-		}
 		snprintf(c->super_users, sizeof(c->super_users), "%s", value);
 		return 0;
 	}
@@ -60,24 +51,12 @@ int authz_set(struct authz_config *c, const char *name, const char *value)
 
 static bool is_super(const struct authz_config *c, const char *principal)
 {
-	size_t pl = strlen(principal);
 	const char *p = c->super_users;
+	char item[AUTHZ_SUPER_MAX];
 
-	while (*p) {
-		const char *e = strchr(p, ';');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		const char *q = p;
-		size_t m = n;
-		while (m && *q == ' ')
-			q++, m--;
-		while (m && q[m - 1] == ' ')
-			m--;
-		if (m == pl && !memcmp(q, principal, pl))
+	while (sec_list_next(&p, ';', item, sizeof(item)) == 1)
+		if (!strcmp(item, principal))
 			return true;
-		p += n;
-		if (*p == ';')
-			p++;
-	}
 	return false;
 }
 

@@ -16,6 +16,7 @@
 
 #include "security/listeners.h"
 #include "security/sasl.h"
+#include "security/secfile.h"
 
 static const char *const proto_names[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
 					  "SASL_SSL"};
@@ -109,28 +110,6 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *a,
 	return -EINVAL;
 }
 
-/* Next comma-separated item of *p, trimmed, into buf; 0 at the end. */
-static int next_item(const char **p, char *buf, size_t cap)
-{
-	const char *s = *p, *e;
-	size_t n;
-
-	while (*s == ' ' || *s == ',')
-		s++;
-	if (!*s)
-		return 0;
-	e = strchr(s, ',');
-	n = e ? (size_t)(e - s) : strlen(s);
-	*p = s + n;
-	while (n && s[n - 1] == ' ')
-		n--;
-	if (n >= cap)
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	return 1;
-}
-
 static int valid_name(const char *s)
 {
 	if (!*s || strlen(s) > LISTENER_NAME_MAX)
@@ -203,7 +182,7 @@ static int parse_mechs(const char *list, const char *what, unsigned *bits,
 	int r, id;
 
 	*bits = 0;
-	while ((r = next_item(&p, m, sizeof(m))) == 1) {
+	while ((r = sec_list_next(&p, ',', m, sizeof(m))) == 1) {
 		if ((id = sasl_mech_parse(m)) < 0)
 			return fail(err, errlen,
 				    "%s: SASL mechanism %s not supported "
@@ -224,7 +203,7 @@ static int map_lookup(const char *map, const char *name, char *err,
 	const char *p = map;
 	int r, found = -1, n = 0;
 
-	while ((r = next_item(&p, item, sizeof(item))) == 1) {
+	while ((r = sec_list_next(&p, ',', item, sizeof(item))) == 1) {
 		char *colon = strchr(item, ':');
 		int proto;
 		if (!colon)
@@ -277,7 +256,7 @@ int listeners_resolve(const struct listener_conf *c, struct listener *out,
 	unsigned def_mechs;
 	int n = 0, r;
 
-	while ((r = next_item(&p, item, sizeof(item))) == 1) {
+	while ((r = sec_list_next(&p, ',', item, sizeof(item))) == 1) {
 		struct listener *l = &out[n];
 		if (n == LISTENERS_MAX)
 			return fail(err, errlen, "listeners: more than %s%s",
@@ -319,7 +298,7 @@ int listeners_resolve(const struct listener_conf *c, struct listener *out,
 		for (int i = 0; i < n; i++)
 			out[i].adv_port = -1;
 		p = c->advertised;
-		while ((r = next_item(&p, item, sizeof(item))) == 1) {
+		while ((r = sec_list_next(&p, ',', item, sizeof(item))) == 1) {
 			int i;
 			if (parse_endpoint(item, &a, err, errlen))
 				return -EINVAL;

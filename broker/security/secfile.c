@@ -302,6 +302,27 @@ int sec_b64_dec(uint8_t *out, size_t cap, const char *in, size_t n)
 	return (int)len;
 }
 
+int sec_list_next(const char **p, char sep, char *buf, size_t cap)
+{
+	const char *s = *p, *e;
+	size_t n;
+
+	while (*s == ' ' || *s == sep)
+		s++;
+	if (!*s)
+		return 0;
+	e = strchr(s, sep);
+	n = e ? (size_t)(e - s) : strlen(s);
+	*p = s + n;
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (n >= cap)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return 1;
+}
+
 int sec_fields(char *s, char **f, int max)
 {
 	int n = 0;

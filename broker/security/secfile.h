@@ -53,6 +53,11 @@ int sec_unescape(char *s);
 void sec_b64_enc(char *out, const uint8_t *in, size_t n);
 int sec_b64_dec(uint8_t *out, size_t cap, const char *in, size_t n);
 
+/* The next item of a list separated by sep (Kafka's comma lists,
+ * super.users' semicolons), blanks around it trimmed, empty items
+ * skipped, copied into buf. 1, 0 at the end, -1 if it does not fit. */
+int sec_list_next(const char **p, char sep, char *buf, size_t cap);
+
 /* Split s at spaces into at most max fields (in place); returns the
  * number of fields. */
 int sec_fields(char *s, char **f, int max);

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "security/secfile.h"
 #include "security/tls.h"
 
 #ifndef TCP_ULP
@@ -69,29 +70,21 @@ static int set_protocols(struct tls_config *c, const char *v, char *err,
 {
 	bool t12 = false, t13 = false;
 	const char *p = v;
+	char item[16];
+	int r;
 
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		while (n && *p == ' ')
-			p++, n--;
-		while (n && p[n - 1] == ' ')
-			n--;
-		if (n == 7 && !strncmp(p, "TLSv1.2", 7))
+	while ((r = sec_list_next(&p, ',', item, sizeof(item))) == 1) {
+		if (!strcmp(item, "TLSv1.2"))
 			t12 = true;
-		else if (n == 7 && !strncmp(p, "TLSv1.3", 7))
+		else if (!strcmp(item, "TLSv1.3"))
 			t13 = true;
 		else
-			return bad(err, errlen,
-				   "ssl.enabled.protocols=%s: only TLSv1.2 "
-				   "and TLSv1.3",
-				   v);
-		p += n;
-		while (*p == ' ')
-			p++;
-		if (*p == ',')
-			p++;
+			break;
 	}
+	if (r)
+		return bad(err, errlen,
+			   "ssl.enabled.protocols=%s: only TLSv1.2 and TLSv1.3",
+			   v);
 	if (!t12 && !t13)
 		return bad(err, errlen, "ssl.enabled.protocols=%s: empty", v);
 	c->tls12 = t12;
