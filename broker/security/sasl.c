@@ -35,6 +35,23 @@ int sasl_mech_parse(const char *name)
 	return -EINVAL;
 }
 
+int sasl_mech_pick(unsigned enabled, const char *name)
+{
+	int m = sasl_mech_parse(name);
+
+	return m >= 0 && (enabled & (1u << m)) ? m : -EINVAL;
+}
+
+int sasl_mech_names(unsigned enabled, const char **names, int cap)
+{
+	int n = 0;
+
+	for (int m = 0; m < SASL_MECHS && n < cap; m++)
+		if (enabled & (1u << m))
+			names[n++] = sasl_mech_name((enum sasl_mech)m);
+	return n;
+}
+
 const char *sasl_mech_name(enum sasl_mech m)
 {
 	switch (m) {

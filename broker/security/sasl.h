@@ -42,6 +42,13 @@ void sasl_session_free(struct sasl_session *s);
 /* For tests: a fixed server nonce (SCRAM). */
 void sasl_session_set_nonce(struct sasl_session *s, const char *nonce);
 
+/* SaslHandshake: the mechanism a client names, if the listener enables
+ * it (enabled: bit 1 << enum sasl_mech); else -EINVAL, answered with
+ * UNSUPPORTED_SASL_MECHANISM (33) and the enabled list. */
+int sasl_mech_pick(unsigned enabled, const char *name);
+/* The enabled mechanisms' names, for that answer; returns how many. */
+int sasl_mech_names(unsigned enabled, const char **names, int cap);
+
 /* PLAIN's message (RFC 4616): authzid NUL authcid NUL passwd. Splits it
  * into the three parts (pointers into a copy in buf); 0 or -EINVAL. */
 int sasl_plain_parse(const uint8_t *in, size_t n, char *buf, size_t cap,

@@ -599,6 +599,16 @@ static int probe_ulp(void)
 	return rc;
 }
 
+bool tls_ktls_send_active(SSL *ssl)
+{
+#if defined(SSL_OP_ENABLE_KTLS) && !defined(OPENSSL_NO_KTLS)
+	return BIO_get_ktls_send(SSL_get_wbio(ssl)) > 0;
+#else
+	(void)ssl;
+	return false;
+#endif
+}
+
 void tls_ktls_probe(struct tls_ktls_info *info)
 {
 	info->kernel_errno = probe_ulp();

@@ -66,5 +66,9 @@ struct tls_ktls_info {
 	bool openssl;	  /* libssl built with KTLS (SSL_OP_ENABLE_KTLS) */
 };
 void tls_ktls_probe(struct tls_ktls_info *info);
+/* Whether OpenSSL handed this connection's send keys to the kernel after
+ * the handshake (then SSL_sendfile(3) sends file pages without copying
+ * them through user space; else SSL_write). */
+bool tls_ktls_send_active(SSL *ssl);
 
 #endif /* ZC_TLS_H */

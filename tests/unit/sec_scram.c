@@ -328,6 +328,14 @@ static void limits(void)
 		 -EINVAL);
 	CHECK_EQ(sasl_mech_parse("GSSAPI"), -EINVAL);
 	CHECK_EQ(sasl_mech_parse("SCRAM-SHA-512"), SASL_SCRAM_SHA_512);
+	/* SaslHandshake against a listener's enabled set. */
+	const char *names[4];
+	unsigned en = 1u << SASL_PLAIN | 1u << SASL_SCRAM_SHA_512;
+	CHECK_EQ(sasl_mech_pick(en, "SCRAM-SHA-512"), SASL_SCRAM_SHA_512);
+	CHECK_EQ(sasl_mech_pick(en, "SCRAM-SHA-256"), -EINVAL);
+	CHECK_EQ(sasl_mech_pick(en, "scram-sha-512"), -EINVAL);
+	CHECK_EQ(sasl_mech_names(en, names, 4), 2);
+	CHECK(!strcmp(names[0], "PLAIN") && !strcmp(names[1], "SCRAM-SHA-512"));
 }
 
 int main(void)

@@ -132,13 +132,22 @@ static SSL_CTX *client(const char *cert, const char *key, int max_version)
  * one fails; after a handshake, one record each way (TLS 1.3 reports a
  * refused client certificate at the first read). Returns 1 if both
  * succeeded; principal gets the server side's tls_principal. */
+static int use_tcp;   /* a loopback TCP pair instead of a socketpair */
+static int last_ktls; /* the server side's kTLS send state after it */
+
 static int handshake(SSL_CTX *sctx, SSL_CTX *cctx, char *principal, size_t cap)
 {
 	int sv[2], ok = 0, sdone = 0, cdone = 0;
 	SSL *s, *c;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+	if (use_tcp) {
+		if (t_tcp_pair(sv))
+			t_fatal("tcp pair");
+		fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv)) {
 		t_fatal("socketpair");
+	}
 	s = SSL_new(sctx);
 	c = SSL_new(cctx);
 	SSL_set_fd(s, sv[0]);
@@ -189,6 +198,7 @@ static int handshake(SSL_CTX *sctx, SSL_CTX *cctx, char *principal, size_t cap)
 	if (!got_s || !got_c)
 		goto out;
 	ok = 1;
+	last_ktls = tls_ktls_send_active(s);
 	if (principal && tls_principal(s, principal, cap))
 		ok = 0;
 out:
@@ -350,6 +360,37 @@ static void ktls(void)
 	}
 	if (!k.kernel_ulp)
 		CHECK(k.kernel_errno != 0);
+
+	/* The kTLS path: over TCP where the kernel has the ULP, OpenSSL
+	 * must hand the keys over; a socketpair never gets kTLS. */
+	char err[512], ks[4200];
+	snprintf(ks, sizeof(ks), "ssl.keystore.location=%s", P("keystore.pem"));
+	SSL_CTX *sctx = server((const char *[]){ks, NULL}, err, sizeof(err));
+	SSL_CTX *cctx = client(NULL, NULL, 0);
+	if (!sctx)
+		t_fatal("server context: %s", err);
+	CHECK(handshake(sctx, cctx, NULL, 0));
+	CHECK(!last_ktls);
+	if (k.kernel_ulp && k.openssl) {
+		use_tcp = 1;
+		CHECK(handshake(sctx, cctx, NULL, 0));
+		CHECK(last_ktls);
+		use_tcp = 0;
+		printf("kTLS send path: %s\n",
+		       last_ktls ? "active" : "NOT active");
+	} else {
+		/* Over TCP too: the handshake works, and without the ULP
+		 * the keys stay in user space (SSL_write path). */
+		use_tcp = 1;
+		CHECK(handshake(sctx, cctx, NULL, 0));
+		CHECK(!last_ktls);
+		use_tcp = 0;
+		printf("kTLS send path not tested: %s\n",
+		       !k.kernel_ulp ? "the kernel has no TLS ULP"
+				     : "libssl lacks KTLS");
+	}
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
 }
 
 int main(void)
