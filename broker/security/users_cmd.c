@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -85,6 +86,7 @@ int users_main(int argc, char **argv)
 	const char *cmd, *dir = NULL, *name = NULL;
 	int mech = -1, iterations = SCRAM_MIN_ITERATIONS, rc;
 	struct creds *c;
+	struct stat st;
 
 	if (argc < 2)
 		return usage();
@@ -132,6 +134,10 @@ int users_main(int argc, char **argv)
 			"zcbroker users: the name must be 1..%d bytes\n",
 			SCRAM_NAME_MAX);
 		return 2;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "zcbroker users: %s: not a directory\n", dir);
+		return 1;
 	}
 	rc = creds_open(&c, dir);
 	if (rc) {

@@ -69,6 +69,7 @@ refused 2 add --data-dir "$D" carol --iterations 16385
 refused 2 add --data-dir "$D" carol --iterations 5000x
 refused 2 add --data-dir "$D" carol secretpassword # no password argument
 refused 2 add carol                               # no data dir
+refused 1 add --data-dir "$D/missing" carol
 refused 1 delete --data-dir "$D" nobody
 refused 1 delete --data-dir "$D" bob --mechanism SCRAM-SHA-512
 if zu add --data-dir "$D" carol </dev/null >"$ZC_TMP/o" 2>&1; then

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -132,6 +133,16 @@ static SSL_CTX *client(const char *cert, const char *key, int max_version)
  * one fails; after a handshake, one record each way (TLS 1.3 reports a
  * refused client certificate at the first read). Returns 1 if both
  * succeeded; principal gets the server side's tls_principal. */
+/* Over TCP, bytes written may not be readable at once: wait a little
+ * for either side to have input. */
+static void settle(const int sv[2])
+{
+	struct pollfd p[2] = {{.fd = sv[0], .events = POLLIN},
+			      {.fd = sv[1], .events = POLLIN}};
+
+	poll(p, 2, 20);
+}
+
 static int use_tcp;   /* a loopback TCP pair instead of a socketpair */
 static int last_ktls; /* the server side's kTLS send state after it */
 
@@ -158,6 +169,8 @@ static int handshake(SSL_CTX *sctx, SSL_CTX *cctx, char *principal, size_t cap)
 	SSL_set1_host(c, "localhost");
 	for (int i = 0; i < 200 && !(sdone && cdone); i++) {
 		int r;
+		if (i)
+			settle(sv);
 		if (!sdone) {
 			r = SSL_do_handshake(s);
 			if (r == 1)
@@ -183,6 +196,8 @@ static int handshake(SSL_CTX *sctx, SSL_CTX *cctx, char *principal, size_t cap)
 	if (SSL_write(c, "ping", 4) != 4)
 		goto out;
 	for (int i = 0; i < 50 && !(got_s && got_c); i++) {
+		if (i)
+			settle(sv);
 		if (!got_s && SSL_read(s, buf, sizeof(buf)) == 4 &&
 		    !memcmp(buf, "ping", 4)) {
 			got_s = 1;
