@@ -24,15 +24,16 @@ struct sasl_session {
 	char reason[384];
 };
 
+/* The SCRAM mechanisms follow PLAIN in enum sasl_mech, in scram.h's
+ * order. */
 int sasl_mech_parse(const char *name)
 {
+	int m;
+
 	if (!strcmp(name, "PLAIN"))
 		return SASL_PLAIN;
-	if (!strcmp(name, "SCRAM-SHA-256"))
-		return SASL_SCRAM_SHA_256;
-	if (!strcmp(name, "SCRAM-SHA-512"))
-		return SASL_SCRAM_SHA_512;
-	return -EINVAL;
+	m = scram_mech_parse(name);
+	return m < 0 ? m : m + SASL_SCRAM_SHA_256;
 }
 
 int sasl_mech_pick(unsigned enabled, const char *name)
@@ -54,15 +55,10 @@ int sasl_mech_names(unsigned enabled, const char **names, int cap)
 
 const char *sasl_mech_name(enum sasl_mech m)
 {
-	switch (m) {
-	case SASL_PLAIN:
+	if (m == SASL_PLAIN)
 		return "PLAIN";
-	case SASL_SCRAM_SHA_256:
-		return "SCRAM-SHA-256";
-	case SASL_SCRAM_SHA_512:
-		return "SCRAM-SHA-512";
-	}
-	return "?";
+	return scram_mech_name(m == SASL_SCRAM_SHA_512 ? SCRAM_SHA_512
+						       : SCRAM_SHA_256);
 }
 
 struct sasl_session *sasl_session_new(enum sasl_mech m, scram_lookup_fn look,
