@@ -32,6 +32,7 @@ ALL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DZC_SANITIZE=1
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
+ALL_LDFLAGS += -Wl,--as-needed -lssl -lcrypto # broker/security (TLS, SCRAM)
 
 ifeq ($(V),)
 Q := @
@@ -46,7 +47,7 @@ LIB_SRC      := $(sort $(wildcard lib/*.c))
 COMMON_SRC   := $(sort $(wildcard tools/common/*.c))
 ZCP_SRC      := $(sort $(wildcard tools/zcp/*.c))
 ZCBENCH_SRC  := $(sort $(wildcard tools/zcbench/*.c))
-BROKER_SRC   := $(sort $(wildcard broker/*.c broker/proto/*.c broker/log/*.c broker/group/*.c))
+BROKER_SRC   := $(sort $(wildcard broker/*.c broker/proto/*.c broker/log/*.c broker/group/*.c broker/security/*.c))
 TLIB_SRC     := $(sort $(wildcard tests/lib/*.c))
 TUNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
 TBROKER_SRC  := $(sort $(wildcard tests/broker/*.c))

@@ -4,6 +4,7 @@
  *
  *   zcbroker [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
  *            [--set NAME=VALUE ...] [-h]
+ *   zcbroker users add|delete|list --data-dir DIR ...   (users_cmd.c)
  *
  * Settings apply in command-line order, so a --set after --config wins.
  * Exit 0 after SIGTERM/SIGINT (logs closed cleanly), 1 on a runtime
@@ -19,6 +20,7 @@
 #include "blog.h"
 #include "broker.h"
 #include "net.h"
+#include "security/users_cmd.h"
 
 static void usage(FILE *f)
 {
@@ -46,6 +48,8 @@ static int usage_err(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
 	static struct broker b;
+	if (argc > 1 && !strcmp(argv[1], "users"))
+		return users_main(argc - 1, argv + 1);
 	config_defaults(&b.cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
