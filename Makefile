@@ -17,7 +17,7 @@ BUILD    ?= build
 CC       ?= cc
 PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
-VERSION  := 0.1.0
+VERSION  := 1.0.0
 SOMAJOR  := 0
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -112,10 +112,12 @@ $(STATIC_LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(SHARED_LIB): $(LIB_OBJ)
+# Symbols are versioned by lib/libzcio.map (see "ABI" in zcio.h).
+$(SHARED_LIB): $(LIB_OBJ) lib/libzcio.map
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libzcio.so.$(SOMAJOR) -Wl,-z,defs \
-		-o $@ $^ $(ALL_LDFLAGS)
+		-Wl,--version-script=lib/libzcio.map \
+		-o $@ $(LIB_OBJ) $(ALL_LDFLAGS)
 
 $(BUILD)/zcp: $(ZCP_OBJ) $(COMMON_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)

@@ -84,6 +84,10 @@ struct zc_xfer {
 	const struct zc_options *opts; /* never NULL inside the library */
 	struct zc_stats *st;	       /* never NULL inside the library */
 	off_t pos;		       /* see in_off */
+	/* A prepared pair's AUTO candidates (pair.c), pruned as they
+	 * decline; NULL: computed per call by zc__auto_list. */
+	enum zc_method *plist;
+	int *pn;
 };
 
 static inline uint64_t zc__left(const struct zc_xfer *x)
@@ -183,10 +187,26 @@ void zc__pipe_pool_drain(void);
  * thread for the transfer; after a failed transfer (`failed`), those it
  * raised are consumed before the caller's mask comes back. */
 struct zc_sigguard {
-	sigset_t old; /* the caller's mask */
+	sigset_t old;	/* the caller's mask */
+	unsigned which; /* ZC_SIG_* blocked; 0: nothing was done */
 };
-void zc__sig_block(struct zc_sigguard *g);
+enum { ZC_SIG_PIPE = 1u << 0, ZC_SIG_XFSZ = 1u << 1 };
+#define ZC_SIG_ALL (ZC_SIG_PIPE | ZC_SIG_XFSZ)
+void zc__sig_block(struct zc_sigguard *g, unsigned which);
 void zc__sig_restore(struct zc_sigguard *g, bool failed);
+
+/* ---- the steps of a transfer (transfer.c), shared with pair.c --------- */
+
+/* Checks and the input position for descriptors described in x->in and
+ * x->out; `check`: whether the method must still be checked for them. */
+int zc__xfer_prepare(struct zc_xfer *x, off_t *in_off, bool check);
+/* Move the bytes (signals in `sigs` blocked) and store the input position.
+ * Returns 0 or -errno. */
+int zc__xfer_move(struct zc_xfer *x, off_t *in_off, unsigned sigs);
+/* Whether ZC_F_SPARSE applies to the pair (it needs fresh sizes). */
+bool zc__sparse_applies(const struct zc_xfer *x);
+/* Whether the options' reserved words are all zero. */
+bool zc__opts_valid(const struct zc_options *o);
 
 /* The engines (one file each). */
 int zc__engine_read_write(struct zc_xfer *x);
@@ -197,6 +217,7 @@ int zc__engine_copy_file_range(struct zc_xfer *x);
 int zc__engine_direct(struct zc_xfer *x);
 int zc__engine_io_uring(struct zc_xfer *x);
 int zc__engine_msg_zerocopy(struct zc_xfer *x);
+int zc__engine_io_uring_zc(struct zc_xfer *x);
 
 /* AUTO's candidates for the pair, in order, those zc__engine_check
  * accepts (read-write last). Returns how many (0: none). */

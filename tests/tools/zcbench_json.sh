@@ -30,7 +30,7 @@ def bad(msg):
     errors.append(msg)
 
 methods = ["read-write", "mmap", "sendfile", "splice", "copy-file-range",
-           "direct", "io-uring", "msg-zerocopy", "auto"]
+           "direct", "io-uring", "msg-zerocopy", "io-uring-zc", "auto"]
 scenarios = {"file-tcp": ["warm", "cold"], "file-file": ["warm", "cold"],
              "file-pipe": ["warm", "cold"], "tcp-file": ["warm"]}
 cfg = d["config"]

@@ -32,7 +32,7 @@ static const char usage_text[] =
     "                         tcp-file, disk, cow, or all (default all)\n"
     "  -m, --methods LIST     comma list of method names (read-write, mmap,\n"
     "                         sendfile, splice, copy-file-range, direct,\n"
-    "                         io-uring, msg-zerocopy, auto) or all\n"
+    "                         io-uring, msg-zerocopy, io-uring-zc, auto) or all\n"
     "      --cache LIST       warm, cold or warm,cold (default both)\n"
     "  -d, --dir DIR          where the test files go (default $TMPDIR or\n"
     "                         /var/tmp; tmpfs makes cold runs meaningless)\n"

@@ -26,9 +26,9 @@ const struct zb_metric_info zb_metrics[ZB_METRIC_COUNT] = {
 };
 
 const enum zc_method zb_method_order[ZC_METHOD_COUNT] = {
-    ZC_READ_WRITE, ZC_MMAP_WRITE,      ZC_SENDFILE,
-    ZC_SPLICE,	   ZC_COPY_FILE_RANGE, ZC_DIRECT_IO,
-    ZC_IO_URING,   ZC_MSG_ZEROCOPY,    ZC_AUTO,
+    ZC_READ_WRITE,	ZC_MMAP_WRITE, ZC_SENDFILE, ZC_SPLICE,
+    ZC_COPY_FILE_RANGE, ZC_DIRECT_IO,  ZC_IO_URING, ZC_MSG_ZEROCOPY,
+    ZC_IO_URING_ZC,	ZC_AUTO,
 };
 
 static const char *const scen_names[ZB_SCENARIO_COUNT] = {
