@@ -203,6 +203,9 @@ struct t_run {
 	int use_off;	/* pass an explicit in_off */
 	unsigned flags; /* zc_options.flags */
 	size_t chunk;	/* zc_options.chunk_size */
+	size_t piece;	/* > 0: through a prepared pair (zc_pair_open), in
+			   calls of at most `piece` bytes (ZC_TO_EOF: one
+			   call) until one moves less or fails */
 	/* results */
 	ssize_t ret;
 	struct zc_stats st;
