@@ -8,6 +8,8 @@
 #   make install      PREFIX=/usr/local: library, header, pkg-config file
 #   make format       clang-format every C file in place
 #   make fuzz         libFuzzer targets (clang) into build/fuzz/; see tests/fuzz/
+#   make abi-check    compare libzcio.so's ABI with abi/libzcio.abi (abidiff)
+#   make abi-baseline rewrite abi/libzcio.abi from the current build, on purpose
 #
 # Knobs: BUILD=dir (output folder), SANITIZE=1 (ASan+UBSan), CC, CFLAGS, V=1.
 # Sources are picked up by wildcard: a new lib/*.c joins libzcio, a new
@@ -75,7 +77,8 @@ PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) 
             $(if $(BROKER_SRC),$(BUILD)/zcbroker)
 
 .PHONY: all lib tools broker tests bench-bin run test test-sanitize check \
-        setup setup-run install uninstall format format-check clean fuzz fuzz-bin
+        setup setup-run install uninstall format format-check clean fuzz fuzz-bin \
+        abi-check abi-baseline
 .DEFAULT_GOAL := all
 
 all: lib $(PROGRAMS) tests
@@ -212,6 +215,18 @@ test-sanitize: setup
 	@tests/run-tests.sh --build build/san --only-san
 
 check: test
+
+# ---- ABI -------------------------------------------------------------------
+# The baseline is what released programs were built against: only
+# `make abi-baseline` changes it, after a deliberate, compatible change.
+ABI_BASELINE := abi/libzcio.abi
+
+abi-check: $(SHARED_LIB)
+	@scripts/abi-check.sh $(SHARED_LIB) $(ABI_BASELINE)
+
+abi-baseline: $(SHARED_LIB)
+	@mkdir -p $(dir $(ABI_BASELINE))
+	abidw --headers-dir include --no-corpus-path --out-file $(ABI_BASELINE) $(SHARED_LIB)
 
 # ---- install ---------------------------------------------------------------
 install: lib

@@ -34,12 +34,17 @@
  *  - Fields are never moved, removed or retyped, and enumerators keep their
  *    values. New methods are added before ZC_METHOD_COUNT, whose value
  *    grows: size tables by it only when built together with the library.
- *  - Symbols are versioned (lib/libzcio.map). When reserved space runs
- *    out, a structure grows and every function taking it gets a new
- *    symbol version; the old versions stay. ZCIO_0.1 serves programs built
- *    against zcio 0.1, whose zc_stats (104 bytes) and zc_options (40 bytes)
- *    had no reserved words; ZCIO_1.0 has the structures below. A program
- *    must be compiled with the zcio.h of the library it links against.
+ *  - Symbols are versioned (lib/libzcio.map) and never change meaning.
+ *    When a structure has to grow, every function taking it gets a new
+ *    symbol, which this header names for the compiler (ZC_SYMBOL); the old
+ *    symbol stays, for the programs built against it. So zc_transfer,
+ *    zc_transfer_opts and zc_read_file (ZCIO_0.1) keep serving programs
+ *    built against zcio 0.1, whose zc_stats (104 bytes) and zc_options
+ *    (40 bytes) had no reserved words: they touch only that much. Programs
+ *    built against this header call zc_transfer_v1 and co. (ZCIO_1.0),
+ *    which have the structures below. (A compiler without GNU asm labels
+ *    calls the 0.1 symbols: safe, but the reserved words are then neither
+ *    zeroed nor checked.)
  *  - Structures the library allocates and the caller only reads
  *    (struct zc_method_info) may grow at their end.
  *
@@ -67,9 +72,11 @@ extern "C" {
 #define ZCIO_VERSION_PATCH 0
 
 #if defined(__GNUC__)
-#define ZC_API __attribute__((visibility("default")))
+#define ZC_API		__attribute__((visibility("default")))
+#define ZC_SYMBOL(name) __asm__(#name)
 #else
 #define ZC_API
+#define ZC_SYMBOL(name)
 #endif
 
 /* ------------------------------------------------------------------------
@@ -214,7 +221,8 @@ struct zc_stats {
  * callback asked to stop).
  */
 ZC_API ssize_t zc_transfer(int out_fd, int in_fd, off_t *in_off, size_t count,
-			   enum zc_method method, struct zc_stats *stats);
+			   enum zc_method method, struct zc_stats *stats)
+    ZC_SYMBOL(zc_transfer_v1);
 
 /* Flags for struct zc_options. */
 enum {
@@ -255,7 +263,8 @@ struct zc_options {
 /* zc_transfer with options; opts may be NULL (same as zc_transfer AUTO). */
 ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 				size_t count, const struct zc_options *opts,
-				struct zc_stats *stats);
+				struct zc_stats *stats)
+    ZC_SYMBOL(zc_transfer_opts_v1);
 
 /*
  * Prepared pairs, for servers that move many pieces between the same two
@@ -405,7 +414,7 @@ enum zc_read_mode {
  */
 ZC_API ssize_t zc_read_file(const char *path, enum zc_read_mode mode,
 			    size_t count, size_t buf_size,
-			    struct zc_stats *stats);
+			    struct zc_stats *stats) ZC_SYMBOL(zc_read_file_v1);
 
 /* The library's version as "MAJOR.MINOR.PATCH". */
 ZC_API const char *zc_version(void);

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * compat.c — the calls of zcio 0.1 whose structures have grown since, for
- * programs built against the 0.1 header (symbol version ZCIO_0.1; see
- * "ABI" in zcio.h and lib/libzcio.map).
+ * compat.c — zc_transfer, zc_transfer_opts and zc_read_file as zcio 0.1
+ * defined them, for programs built against the 0.1 header (symbol version
+ * ZCIO_0.1; see "ABI" in zcio.h and lib/libzcio.map). Programs built
+ * against the current header call the _v1 symbols instead (ZC_SYMBOL).
  *
  * In 0.1, struct zc_stats ended after zc_copied_bytes (104 bytes) and
  * struct zc_options after progress_arg (40 bytes): the fields before the
- * reserved words are exactly the 0.1 layout. These versions read and write
- * only that much of the caller's structures and run the current calls on
- * full-size copies. Programs built against a 0.1 libzcio.so.0 carry
- * unversioned references, which the dynamic linker binds to the oldest
- * version of a symbol: these.
+ * reserved words are exactly the 0.1 layout. These read and write only
+ * that much of the caller's structures and run the current calls on
+ * full-size copies.
  */
 #include <stddef.h>
 #include <string.h>
@@ -23,18 +22,17 @@
 _Static_assert(STATS_0_1 == 104, "zcio 0.1 struct zc_stats layout");
 _Static_assert(OPTS_0_1 == 40, "zcio 0.1 struct zc_options layout");
 
-__asm__(".symver zc__transfer_0_1, zc_transfer@ZCIO_0.1");
-__asm__(".symver zc__transfer_opts_0_1, zc_transfer_opts@ZCIO_0.1");
-__asm__(".symver zc__read_file_0_1, zc_read_file@ZCIO_0.1");
-
+/* The 0.1 symbols, under C names of their own (the header gives the public
+ * names to the current calls). */
 ZC_API ssize_t zc__transfer_0_1(int out_fd, int in_fd, off_t *in_off,
 				size_t count, enum zc_method method,
-				void *stats);
+				void *stats) ZC_SYMBOL(zc_transfer);
 ZC_API ssize_t zc__transfer_opts_0_1(int out_fd, int in_fd, off_t *in_off,
 				     size_t count, const void *opts,
-				     void *stats);
+				     void *stats) ZC_SYMBOL(zc_transfer_opts);
 ZC_API ssize_t zc__read_file_0_1(const char *path, enum zc_read_mode mode,
-				 size_t count, size_t buf_size, void *stats);
+				 size_t count, size_t buf_size, void *stats)
+    ZC_SYMBOL(zc_read_file);
 
 static ssize_t give(ssize_t r, void *old, const struct zc_stats *st)
 {
