@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh run    what `make run` needs (compiler, make)
 #   scripts/setup.sh test   what `make test` needs (adds the Kafka clients,
-#                           xfsprogs for the reflink tests, iperf3/pv for bench)
+#                           xfsprogs for the reflink tests, iperf3/pv for bench,
+#                           abigail-tools for make abi-check)
 #   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
