@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,22 +35,11 @@ static double secs = 2;
 static int rounds = 5, cpu_send = 0, cpu_read = 1;
 static size_t piece = 65536, file_len = 64u << 20;
 
-static void pin(int cpu)
-{
-	cpu_set_t s;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	sched_setaffinity(0, sizeof(s), &s);
-}
-
 static void *reader(void *arg)
 {
 	int fd = *(int *)arg;
 
-	pin(cpu_read);
+	pin_cpu(cpu_read);
 	while (recv(fd, NULL, 1 << 20, MSG_TRUNC) > 0)
 		;
 	return NULL;
@@ -180,7 +168,7 @@ int main(int argc, char **argv)
 		die("connect: %s", strerror(errno));
 	peer = accept(l, NULL, NULL);
 	pthread_create(&th, NULL, reader, &peer);
-	pin(cpu_send);
+	pin_cpu(cpu_send);
 
 	printf("%zu-byte pieces of a %zu MiB file to TCP loopback (reader "
 	       "discards), sender CPU %d, reader CPU %d, %.1f s a turn\n",

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,17 +27,6 @@
 
 #include "bench_util.h"
 #include "zcio.h"
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	sched_setaffinity(0, sizeof(s), &s);
-}
 
 static void *drain(void *arg)
 {
@@ -144,7 +132,7 @@ int main(int argc, char **argv)
 			die("unknown option %s", argv[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	pin(cpu);
+	pin_cpu(cpu);
 	if (port >= 0)
 		return listen_on(port);
 	if (!to || !file || !method)

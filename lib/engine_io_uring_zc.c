@@ -28,7 +28,6 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -198,47 +197,32 @@ static int setup(struct uzc *u)
 int zc__engine_io_uring_zc(struct zc_xfer *x)
 {
 	struct uzc u = {.x = x, .ring = {.fd = -1}};
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), win, len, lead;
-	struct stat st;
-	void *map, *held = NULL;
-	size_t held_len = 0;
+	struct zc_window wd = {0};
+	size_t win;
 	int ret, r = 0;
 
 	ret = setup(&u);
 	win = x->opts->chunk_size ? x->opts->chunk_size : WINDOW;
 	while (!ret && zc__left(x)) {
-		ret = zc__sys_fstat(x->in_fd, &st);
-		if (ret || *x->in_off >= st.st_size)
-			break;
-		len = zc__chunk(x, win);
-		if ((uint64_t)len > (uint64_t)(st.st_size - *x->in_off))
-			len = (size_t)(st.st_size - *x->in_off);
-		lead = (size_t)*x->in_off & (pg - 1);
-		map = NULL;
-		ret = zc__sys_mmap(&map, lead + len, PROT_READ, MAP_SHARED,
-				   x->in_fd, *x->in_off - (off_t)lead);
-		if (ret)
+		ret = zc__window_map(x, win, &wd);
+		if (ret <= 0)
 			break;
 		u.nsent = 0;
-		ret = send_window(&u, (const char *)map + lead, len);
-		/* The file shrank under the mapping: the input ended there. */
-		if (ret == -EFAULT && zc__sys_fstat(x->in_fd, &st) == 0 &&
-		    st.st_size <= *x->in_off)
-			ret = 0;
+		ret = zc__window_sent(x, send_window(&u, wd.data, wd.len));
 		r = wait_notified(&u);
 		if (r)
-			held = map, held_len = lead + len;
-		else
-			zc__sys_munmap(map, lead + len);
-		if (r)
+			break; /* keep the window mapped: see below */
+		zc__sys_munmap(wd.map, wd.map_len);
+		wd.map = NULL;
+		if (ret)
 			break;
 	}
 	/* A failed wait: unmap only after the ring is closed, which cancels
 	 * what it still has in flight (the kernel holds its own page
 	 * references for sends under way). */
 	zc__uring_exit(&u.ring);
-	if (held)
-		zc__sys_munmap(held, held_len);
+	if (wd.map && r)
+		zc__sys_munmap(wd.map, wd.map_len);
 	free(u.lens);
 	return ret ? ret : r;
 }

@@ -155,6 +155,25 @@ int zc__first_zero(struct zc_xfer *x);
 int zc__kernel_loop(struct zc_xfer *x, size_t limit,
 		    ssize_t (*call)(struct zc_xfer *x, size_t n));
 
+/*
+ * For the engines that send from mapped file pages (msg-zerocopy,
+ * io-uring-zc): a read-only shared mapping of the input's next window, up
+ * to `win` bytes from *x->in_off, clamped to the file's size read now (so a
+ * file that shrinks ends the transfer). zc__window_map returns 1 with *w
+ * mapped (zc__sys_munmap(w->map, w->map_len) when done), 0 at the end of
+ * the input, or -errno. zc__window_sent turns the -EFAULT of a send from a
+ * window whose file shrank under it into 0, the input's end, as the mmap
+ * engine reports it.
+ */
+struct zc_window {
+	void *map;
+	size_t map_len;
+	const char *data; /* the bytes at *x->in_off */
+	size_t len;
+};
+int zc__window_map(struct zc_xfer *x, size_t win, struct zc_window *w);
+int zc__window_sent(struct zc_xfer *x, int ret);
+
 /* Whether err, from a method that moved nothing, says "not for this pair
  * or kernel" (so AUTO may try the next method) rather than a real error. */
 bool zc__declines(int err);
