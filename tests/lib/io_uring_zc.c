@@ -155,14 +155,8 @@ static void refused(void)
 
 int main(void)
 {
-	const char *path = t_path("in");
-
 	signal(SIGPIPE, SIG_DFL);
-	if (t_create_file(path, SIZE, SEED))
-		t_fatal("create %s", path);
-	in_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (in_fd < 0)
-		t_fatal("open %s", path);
+	in_fd = t_open_src("in", SIZE, SEED);
 	complete("plain", (struct opt){0});
 	complete("offset+64k-window",
 		 (struct opt){.off = 5000, .chunk = 64u << 10});
