@@ -101,6 +101,19 @@ enum zc_method {
 	ZC_METHOD_COUNT
 };
 
+/*
+ * msg-zerocopy and io-uring-zc send a regular file to a TCP socket from
+ * read-only mappings of the file, the kernel taking the pages by
+ * reference; a mapping is unmapped only after the kernel has said it is
+ * done with every send from it (the socket's error queue; io_uring's
+ * notification completion). What the kernel copied after all (always over
+ * loopback and to sockets on the same machine) is counted in
+ * zc_stats.zc_copied_bytes. io-uring-zc needs IORING_OP_SEND_ZC (Linux
+ * 6.0; usage reports 6.2) and fails with -EOPNOTSUPP or -ENOSYS before
+ * moving a byte where io_uring lacks it. AUTO picks neither: measured on
+ * loopback and veth, both lose to sendfile (docs/benchmarks.md).
+ */
+
 /* Sentinel for "until the end of the input". */
 #define ZC_TO_EOF SIZE_MAX
 
@@ -299,7 +312,8 @@ struct zc_pair;
  * them. Files may grow or shrink meanwhile.
  *
  * Returns the pair, or NULL with errno set (the one exception to the
- * -errno convention): the errors of zc_method_check, ENOMEM.
+ * -errno convention): the errors of zc_method_check, EINVAL for non-zero
+ * reserved words in opts, ENOMEM.
  */
 ZC_API struct zc_pair *zc_pair_open(int out_fd, int in_fd,
 				    const struct zc_options *opts);

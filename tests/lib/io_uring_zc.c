@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -25,6 +26,18 @@
 #define SIZE ((9u << 20) + 4321)
 
 static int in_fd;
+
+/* IORING_SEND_ZC_REPORT_USAGE came with Linux 6.2; before, the kernel
+ * does not say what it copied and the engine counts nothing. */
+static int reports_usage(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 1;
+	return major > 6 || (major == 6 && minor >= 2);
+}
 
 struct opt {
 	off_t off;
@@ -93,7 +106,10 @@ static void complete(const char *what, struct opt p)
 	CHECK_EQ(r, want);
 	CHECK_EQ(st.method, ZC_IO_URING_ZC);
 	/* Loopback: the kernel copied every byte after all. */
-	CHECK_EQ(st.zc_copied_bytes, want);
+	if (reports_usage())
+		CHECK_EQ(st.zc_copied_bytes, want);
+	else
+		CHECK_EQ(st.zc_copied_bytes, 0);
 	CHECK_EQ(st.user_copy_bytes, 0);
 	if (p.nonblock)
 		CHECK(st.waits > 0);
