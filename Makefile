@@ -9,6 +9,8 @@
 #                     manual pages, bash completions
 #   make format       clang-format every C file in place
 #   make fuzz         libFuzzer targets (clang) into build/fuzz/; see tests/fuzz/
+#   make abi-check    compare libzcio.so's ABI with abi/libzcio.abi (abidiff)
+#   make abi-baseline rewrite abi/libzcio.abi from the current build, on purpose
 #
 # Knobs: BUILD=dir (output folder), SANITIZE=1 (ASan+UBSan), CC, CFLAGS, V=1.
 # Sources are picked up by wildcard: a new lib/*.c joins libzcio, a new
@@ -18,7 +20,7 @@ BUILD    ?= build
 CC       ?= cc
 PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
-VERSION  := 0.1.0
+VERSION  := 1.0.0
 SOMAJOR  := 0
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -77,7 +79,8 @@ PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) 
             $(if $(BROKER_SRC),$(BUILD)/zcbroker)
 
 .PHONY: all lib tools broker tests bench-bin run test test-sanitize check \
-        setup setup-run install uninstall format format-check clean fuzz fuzz-bin
+        setup setup-run install uninstall format format-check clean fuzz fuzz-bin \
+        abi-check abi-baseline
 .DEFAULT_GOAL := all
 
 all: lib $(PROGRAMS) tests
@@ -114,10 +117,12 @@ $(STATIC_LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(SHARED_LIB): $(LIB_OBJ)
+# Symbols are versioned by lib/libzcio.map (see "ABI" in zcio.h).
+$(SHARED_LIB): $(LIB_OBJ) lib/libzcio.map
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libzcio.so.$(SOMAJOR) -Wl,-z,defs \
-		-o $@ $^ $(ALL_LDFLAGS)
+		-Wl,--version-script=lib/libzcio.map \
+		-o $@ $(LIB_OBJ) $(ALL_LDFLAGS)
 
 $(BUILD)/zcp: $(ZCP_OBJ) $(COMMON_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)
@@ -212,6 +217,18 @@ test-sanitize: setup
 	@tests/run-tests.sh --build build/san --only-san
 
 check: test
+
+# ---- ABI -------------------------------------------------------------------
+# The baseline is what released programs were built against: only
+# `make abi-baseline` changes it, after a deliberate, compatible change.
+ABI_BASELINE := abi/libzcio.abi
+
+abi-check: $(SHARED_LIB)
+	@scripts/abi-check.sh $(SHARED_LIB) $(ABI_BASELINE)
+
+abi-baseline: $(SHARED_LIB)
+	@mkdir -p $(dir $(ABI_BASELINE))
+	abidw --headers-dir include --no-corpus-path --out-file $(ABI_BASELINE) $(SHARED_LIB)
 
 # ---- install ---------------------------------------------------------------
 install: lib

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_util.h — what the bench programs share: a fatal-error exit and a
- * monotonic clock in seconds. Header-only, because the Makefile builds
- * every bench/X.c as its own program. A program that calls die() defines
+ * bench_util.h — what the bench programs share: a fatal-error exit, CPU
+ * pinning and a monotonic clock in seconds. Header-only, because the Makefile
+ * builds every bench/X.c as its own program. A program that calls die() defines
  * PROG (its name, for the message) before including this.
  */
 #ifndef ZC_BENCH_UTIL_H
 #define ZC_BENCH_UTIL_H
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,18 @@ die(const char *fmt, ...)
 	exit(1);
 }
 #endif
+
+/* Keep the calling thread on one CPU (-1: anywhere). */
+static inline void pin_cpu(int cpu)
+{
+	cpu_set_t s;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
 
 static inline double now_s(void)
 {

@@ -17,6 +17,11 @@
  *    through those offsets for SECONDS. Each response's header is read and
  *    checked (correlation id, error 0, same size as in the walk); the rest
  *    is dropped unread.
+ * With --raw PORT, the load goes instead to a plain server on that port of
+ * the same host (bench/sendfile-serve.c): each request is the 4-byte size
+ * of one response of the walk, answered with that many bytes of the
+ * segment files by a bare sendfile(2) loop; the same discarding receiver,
+ * no protocol, the peer the broker is measured against.
  * With --pid, the broker's CPU time (utime + stime from /proc/PID/stat)
  * over the load phase is reported too, beside this client's own CPU time,
  * the CPU time of the ksoftirqd threads and how busy the whole machine was
@@ -63,6 +68,7 @@ struct opts {
 	double secs;
 	int32_t max_bytes;
 	int pid;
+	const char *raw; /* --raw PORT */
 };
 
 /* One fetch position of the cycle and the response size it gets. */
@@ -334,9 +340,16 @@ static void *load(void *arg)
 
 	for (;;) {
 		while (!stop && inflight < o.depth) {
-			send_all(w->fd, req,
-				 fetch_req(req, corr++,
-					   steps[next % nsteps].offset));
+			if (o.raw) {
+				put32(req,
+				      (int32_t)steps[next % nsteps].size + 4);
+				send_all(w->fd, req, 4);
+			} else {
+				send_all(
+				    w->fd, req,
+				    fetch_req(req, corr++,
+					      steps[next % nsteps].offset));
+			}
 			next++;
 			inflight++;
 		}
@@ -347,14 +360,18 @@ static void *load(void *arg)
 			uint8_t sz[4];
 			int64_t hw;
 
-			recv_all(w->fd, sz, 4);
-			if (get32(sz) != s->size)
-				die("offset %" PRId64 ": %u-byte response, "
-				    "%u in the walk",
-				    s->offset, get32(sz), s->size);
-			recv_all(w->fd, head, hl);
-			check_head(head, want++, &hw);
-			recv_all(w->fd, NULL, s->size - hl);
+			if (o.raw) {
+				recv_all(w->fd, NULL, 4 + s->size);
+			} else {
+				recv_all(w->fd, sz, 4);
+				if (get32(sz) != s->size)
+					die("offset %" PRId64 ": %u-byte "
+					    "response, %u in the walk",
+					    s->offset, get32(sz), s->size);
+				recv_all(w->fd, head, hl);
+				check_head(head, want++, &hw);
+				recv_all(w->fd, NULL, s->size - hl);
+			}
 			w->responses++;
 			w->bytes += 4 + s->size;
 			inflight--;
@@ -462,7 +479,7 @@ static void usage(void)
 	fprintf(stderr, "usage: " PROG " -b HOST:PORT -t TOPIC [-p PARTITION] "
 			"[-s SECONDS]\n"
 			"       [-c CONNECTIONS] [-d DEPTH] [-m MAX_BYTES] "
-			"[--pid BROKER_PID] [--label NAME]\n");
+			"[--pid BROKER_PID] [--label NAME] [--raw PORT]\n");
 	exit(2);
 }
 
@@ -471,6 +488,7 @@ static void parse(int argc, char **argv)
 	static const struct option lo[] = {
 	    {"pid", required_argument, NULL, 'P'},
 	    {"label", required_argument, NULL, 'L'},
+	    {"raw", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -519,6 +537,9 @@ static void parse(int argc, char **argv)
 		case 'L':
 			o.label = optarg;
 			break;
+		case 'R':
+			o.raw = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -537,6 +558,8 @@ int main(int argc, char **argv)
 
 	parse(argc, argv);
 	walk();
+	if (o.raw)
+		o.port = o.raw;
 	for (int i = 0; i < o.conns; i++) {
 		w[i].fd = dial();
 		w[i].start = nsteps * i / o.conns;

@@ -18,6 +18,12 @@
 # CPU 0, client on CPU 1; needs 2 CPUs). "none" leaves placement to the
 # scheduler.
 #
+# Each placement also runs the bare peer (label "bare"): the same segment
+# files served by bench/sendfile-serve (a blocking sendfile loop, 256 KiB
+# pieces, nothing else) with the same response sizes, to the same
+# discarding client (kafka-fetch-zc --raw) with the same CPU placement.
+# The broker's throughput is printed as a ratio of it (goal: >= 0.9x).
+#
 # --veth (root) runs the client in its own network namespace, joined to
 # the broker by a veth pair, instead of over loopback: the same machine,
 # but traffic crosses a device pair as it would a NIC (TCP segmentation
@@ -56,11 +62,13 @@ ZC_TMP=$(mktemp -d /var/tmp/kafka-fetch-zc.XXXXXX)
 export ZC_TMP
 . "$here/tests/broker/_lib.sh"
 ns=zcfz$$
-trap 'zb_cleanup; rm -rf "$ZC_TMP"; [ -z "$veth" ] || ip netns del $ns 2>/dev/null' EXIT
+spid=
+trap '[ -z "$spid" ] || kill $spid 2>/dev/null; zb_cleanup; rm -rf "$ZC_TMP"; [ -z "$veth" ] || ip netns del $ns 2>/dev/null' EXIT
 zb_need_broker
 fz=$build/bench/kafka-fetch-zc
 load=$build/bench/kafka-load
-[ -x "$fz" ] && [ -x "$load" ] ||
+serve=$build/bench/sendfile-serve
+[ -x "$fz" ] && [ -x "$load" ] && [ -x "$serve" ] ||
 	zb_skip "no $fz or $load: run make BUILD=$build bench-bin"
 
 command -v taskset >/dev/null || placements=none
@@ -109,6 +117,26 @@ for ((r = 1; r <= rounds; r++)); do
 				zb_fail "kafka-fetch-zc ($m, $pl)"
 			zb_stop
 		done
+		# The bare peer; the broker only answers the client's walk.
+		zb_start "$data"
+		sv=()
+		[ -z "$bcpu" ] || sv=(taskset -c "$bcpu")
+		"${sv[@]}" "$serve" --host "$host" "$data"/zc-0/*.log >"$ZC_TMP/serve.out" &
+		spid=$!
+		sport=
+		for ((i = 0; i < 100; i++)); do
+			sport=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$ZC_TMP/serve.out")
+			[ -z "$sport" ] || break
+			sleep 0.05
+		done
+		[ -n "$sport" ] || zb_fail "sendfile-serve did not start"
+		"${nsexec[@]}" "${cl[@]}" "$fz" -b "$host:$ZB_PORT" -t zc --raw "$sport" \
+			--pid "$spid" --label "$pl/bare" -s "$secs" "$@" | tee -a "$out" ||
+			zb_fail "kafka-fetch-zc (bare, $pl)"
+		kill $spid
+		wait $spid 2>/dev/null
+		spid=
+		zb_stop
 	done
 done
 echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -146,5 +174,12 @@ END {
 		if ((s in mb) && (r in mb) && mb[r] > 0 && mc[r] > 0 && mk[r] > 0)
 			printf "%s: sendfile / read-write: throughput %.2fx, broker CPU per GiB %.2fx (with ksoftirqd %.2fx)\n",
 				pls[i], mb[s] / mb[r], mc[s] / mc[r], mk[s] / mk[r]
+		bk = pls[i] "/bare"
+		if (!(bk in mb) || mb[bk] <= 0 || mc[bk] <= 0)
+			continue
+		for (k in mb)
+			if (index(k, pls[i] "/") == 1 && k != bk)
+				printf "%s: broker (%s) / bare sendfile loop: throughput %.2fx (goal >= 0.9x), CPU per GiB %.2fx\n",
+					pls[i], substr(k, length(pls[i]) + 2), mb[k] / mb[bk], mc[k] / mc[bk]
 	}
 }' "$out"

@@ -181,15 +181,29 @@ static int write_mem(struct conn *c)
 	return 0;
 }
 
-/* Send the slice at the head through libzcio without blocking. */
+/*
+ * Send the slice at the head without blocking, through the connection's
+ * prepared pair (socket, segment file): the descriptors are described and
+ * the method chosen once per segment, not for every piece. The pair holds
+ * a reference to its segment, so its descriptor stays that segment's file
+ * (retention cannot close it under the pair) until a slice of another
+ * segment comes, or the connection goes.
+ */
 static int write_file(struct conn *c)
 {
 	struct obuf *o = c->out;
-	struct zc_options opts = {.method = c->b->cfg.fetch_method,
-				  .flags = ZC_F_NO_WAIT};
 	size_t want = o->left < FILE_CHUNK ? o->left : FILE_CHUNK;
-	ssize_t n =
-	    zc_transfer_opts(c->fd, o->slice.fd, &o->pos, want, &opts, NULL);
+	if (!c->pair || c->pair_seg.ref != o->slice.ref) {
+		struct zc_options opts = {.method = c->b->cfg.fetch_method,
+					  .flags = ZC_F_NO_WAIT};
+		zc_pair_close(c->pair);
+		plog_slice_release(&c->pair_seg);
+		c->pair = zc_pair_open(c->fd, o->slice.fd, &opts);
+		if (!c->pair)
+			return -errno;
+		plog_slice_dup(&c->pair_seg, &o->slice);
+	}
+	ssize_t n = zc_pair_transfer(c->pair, &o->pos, want, NULL);
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -516,6 +530,8 @@ static void conn_free(struct conn *c)
 {
 	while (c->out)
 		pop_out(c);
+	zc_pair_close(c->pair);
+	plog_slice_release(&c->pair_seg);
 	close(c->fd);
 	free(c->rbuf);
 	free(c);

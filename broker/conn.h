@@ -28,6 +28,7 @@
 
 struct broker;
 struct obuf;
+struct zc_pair;
 
 /* A response being built: memory written through `w`, with segment slices
  * spliced in between. The 4-byte size prefix is patched by conn_send. */
@@ -56,6 +57,10 @@ struct conn {
 	struct conn *next, *prev;
 	struct conn *ready_next;
 	uint64_t requests;
+	/* The prepared pair for file slices and the segment it serves (its
+	 * reference held; see write_file in conn.c). */
+	struct zc_pair *pair;
+	struct plog_slice pair_seg;
 };
 
 /* Start a response to correlation id `corr`; flex adds the v1 header's

@@ -20,12 +20,38 @@
  *    the kernel, so a file truncated under a transfer ends it early instead
  *    of raising SIGBUS (zc_view_read: -EFAULT).
  *  - Everything is thread-safe; per-transfer state lives on the caller's
- *    stack, process-wide caches are atomic.
+ *    stack, process-wide caches are atomic. A prepared pair (section 3)
+ *    is used by one thread at a time.
+ *
+ * ABI (how this interface grows without breaking programs built against
+ * an older zcio.h; the library is libzcio.so.0 since 0.1):
+ *  - struct zc_stats and struct zc_options end in reserved words. New
+ *    fields take the place of reserved words, so the size of these
+ *    structures never changes within a symbol version. The library zeroes
+ *    the reserved words of zc_stats; callers leave those of zc_options zero
+ *    (zero-initialise it), and a non-zero one is refused with -EINVAL, so
+ *    a field this library does not know is an error, never ignored.
+ *  - Fields are never moved, removed or retyped, and enumerators keep their
+ *    values. New methods are added before ZC_METHOD_COUNT, whose value
+ *    grows: size tables by it only when built together with the library.
+ *  - Symbols are versioned (lib/libzcio.map) and never change meaning.
+ *    When a structure has to grow, every function taking it gets a new
+ *    symbol, which this header names for the compiler (ZC_SYMBOL); the old
+ *    symbol stays, for the programs built against it. So zc_transfer,
+ *    zc_transfer_opts and zc_read_file (ZCIO_0.1) keep serving programs
+ *    built against zcio 0.1, whose zc_stats (104 bytes) and zc_options
+ *    (40 bytes) had no reserved words: they touch only that much. Programs
+ *    built against this header call zc_transfer_v1 and co. (ZCIO_1.0),
+ *    which have the structures below. (A compiler without GNU asm labels
+ *    calls the 0.1 symbols: safe, but the reserved words are then neither
+ *    zeroed nor checked.)
+ *  - Structures the library allocates and the caller only reads
+ *    (struct zc_method_info) may grow at their end.
  *
  * Sections:
  *   1. methods and their names
  *   2. accounting (struct zc_stats)
- *   3. transfers (zc_transfer, zc_transfer_opts)
+ *   3. transfers (zc_transfer, zc_transfer_opts, prepared pairs)
  *   4. probing what the kernel offers
  *   5. copy-on-write: clones and private views
  *   6. disk read mechanisms (interrupt, polled, DMA to user space)
@@ -41,14 +67,16 @@
 extern "C" {
 #endif
 
-#define ZCIO_VERSION_MAJOR 0
-#define ZCIO_VERSION_MINOR 1
+#define ZCIO_VERSION_MAJOR 1
+#define ZCIO_VERSION_MINOR 0
 #define ZCIO_VERSION_PATCH 0
 
 #if defined(__GNUC__)
-#define ZC_API __attribute__((visibility("default")))
+#define ZC_API		__attribute__((visibility("default")))
+#define ZC_SYMBOL(name) __asm__(#name)
 #else
 #define ZC_API
+#define ZC_SYMBOL(name)
 #endif
 
 /* ------------------------------------------------------------------------
@@ -67,8 +95,24 @@ enum zc_method {
 	ZC_DIRECT_IO,	    /* O_DIRECT reads into the user buffer [4,1,2] */
 	ZC_IO_URING,	    /* io_uring splice pairs, 1 enter a chunk [2,0,2] */
 	ZC_MSG_ZEROCOPY,    /* send(MSG_ZEROCOPY) of mapped pages [2,0,2] */
+	/* since 1.0: */
+	ZC_IO_URING_ZC, /* io_uring IORING_OP_SEND_ZC of mapped pages [2,0,2];
+			   explicit only, AUTO never picks it */
 	ZC_METHOD_COUNT
 };
+
+/*
+ * msg-zerocopy and io-uring-zc send a regular file to a TCP socket from
+ * read-only mappings of the file, the kernel taking the pages by
+ * reference; a mapping is unmapped only after the kernel has said it is
+ * done with every send from it (the socket's error queue; io_uring's
+ * notification completion). What the kernel copied after all (always over
+ * loopback and to sockets on the same machine) is counted in
+ * zc_stats.zc_copied_bytes. io-uring-zc needs IORING_OP_SEND_ZC (Linux
+ * 6.0; usage reports 6.2) and fails with -EOPNOTSUPP or -ENOSYS before
+ * moving a byte where io_uring lacks it. AUTO picks neither: measured on
+ * loopback and veth, both lose to sendfile (docs/benchmarks.md).
+ */
 
 /* Sentinel for "until the end of the input". */
 #define ZC_TO_EOF SIZE_MAX
@@ -76,7 +120,8 @@ enum zc_method {
 /*
  * Names, as used on command lines and in JSON: "auto", "read-write",
  * "mmap", "sendfile", "splice", "copy-file-range", "direct", "io-uring",
- * "msg-zerocopy". Returns "unknown" for a value out of range.
+ * "msg-zerocopy", "io-uring-zc". Returns "unknown" for a value out of
+ * range.
  */
 ZC_API const char *zc_method_name(enum zc_method m);
 
@@ -127,8 +172,11 @@ struct zc_stats {
 	uint64_t invol_ctxsw;	  /* involuntary context switches (preempted) */
 	uint64_t minor_faults;	  /* page faults served without I/O */
 	uint64_t major_faults;	  /* page faults that waited for I/O */
-	uint64_t zc_copied_bytes; /* MSG_ZEROCOPY: bytes the kernel copied
-				     after all (loopback always copies) */
+	uint64_t zc_copied_bytes; /* msg-zerocopy, io-uring-zc: bytes the
+				     kernel copied after all (loopback
+				     always copies) */
+	/* since 1.0: room for fields to come (zeroed; see "ABI" above) */
+	uint64_t reserved[19];
 };
 
 /* ------------------------------------------------------------------------
@@ -186,7 +234,8 @@ struct zc_stats {
  * callback asked to stop).
  */
 ZC_API ssize_t zc_transfer(int out_fd, int in_fd, off_t *in_off, size_t count,
-			   enum zc_method method, struct zc_stats *stats);
+			   enum zc_method method, struct zc_stats *stats)
+    ZC_SYMBOL(zc_transfer_v1);
 
 /* Flags for struct zc_options. */
 enum {
@@ -220,12 +269,70 @@ struct zc_options {
 	 * the bytes already moved (stats->bytes tells how many). */
 	int (*progress)(uint64_t moved, void *arg);
 	void *progress_arg;
+	/* since 1.0: must be zero (see "ABI" above); -EINVAL otherwise */
+	uint64_t reserved[8];
 };
 
 /* zc_transfer with options; opts may be NULL (same as zc_transfer AUTO). */
 ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 				size_t count, const struct zc_options *opts,
-				struct zc_stats *stats);
+				struct zc_stats *stats)
+    ZC_SYMBOL(zc_transfer_opts_v1);
+
+/*
+ * Prepared pairs, for servers that move many pieces between the same two
+ * descriptors (a socket and a file, say): zc_transfer describes both
+ * descriptors again on every call (fstat, fcntl, getsockopt) and blocks
+ * SIGPIPE/SIGXFSZ around it (two sigprocmask calls); a pair does all that
+ * once, in zc_pair_open, so a piece costs only the calls that move it. One
+ * 64 KiB piece of a prepared sendfile pair is one sendfile(2) call when
+ * the piece fits, in_off is given and stats is NULL.
+ */
+struct zc_pair;
+
+/*
+ * zc_pair_open — describe out_fd and in_fd once and settle how pieces move.
+ *
+ * @opts: as for zc_transfer_opts (NULL: AUTO); copied, so it need not
+ *        outlive the call. The progress callback is called as there.
+ *
+ * An explicit method that cannot serve the pair fails here. For ZC_AUTO,
+ * the candidates are settled here in AUTO's order (see zc_transfer); a
+ * candidate that declines on a call (before moving a byte) hands over to
+ * the next, as in zc_transfer, and is not tried again by this pair.
+ *
+ * Signals: SIGPIPE (socket or pipe outputs) and SIGXFSZ (file outputs)
+ * are blocked around each call only when the process does not already
+ * ignore them at zc_pair_open: a server that sets SIGPIPE to SIG_IGN pays
+ * no mask changes. Either way a closed peer is -EPIPE, never a signal. A
+ * process that stops ignoring them later must reopen its pairs.
+ *
+ * The pair assumes both descriptors stay open and keep their type and
+ * status flags (O_APPEND, O_DIRECT...) until zc_pair_close; it never closes
+ * them. Files may grow or shrink meanwhile.
+ *
+ * Returns the pair, or NULL with errno set (the one exception to the
+ * -errno convention): the errors of zc_method_check, EINVAL for non-zero
+ * reserved words in opts, ENOMEM.
+ */
+ZC_API struct zc_pair *zc_pair_open(int out_fd, int in_fd,
+				    const struct zc_options *opts);
+
+/*
+ * zc_pair_transfer — move `count` bytes through a prepared pair, with the
+ * guarantees of zc_transfer: in_off as there (NULL: in_fd's file position,
+ * which costs two lseek calls for a file), returns bytes moved or -errno,
+ * stats->bytes after an error says what arrived, nothing lost or doubled,
+ * -EPIPE instead of SIGPIPE, AUTO falls back only while nothing moved.
+ * With ZC_F_NO_WAIT in the pair's options it returns what moved before a
+ * descriptor would block (-EAGAIN if nothing). Filling stats costs two
+ * getrusage calls: pass NULL where every call counts.
+ */
+ZC_API ssize_t zc_pair_transfer(struct zc_pair *p, off_t *in_off, size_t count,
+				struct zc_stats *st);
+
+/* Free the pair (not its descriptors). NULL is a no-op. */
+ZC_API void zc_pair_close(struct zc_pair *p);
 
 /* ------------------------------------------------------------------------
  * 4. Probing
@@ -237,8 +344,8 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
  * Returns the method (>= 0) that would be used, or -errno saying why not
  * (-EINVAL wrong descriptor types, -EBADF O_APPEND output or a descriptor
  * not open for its direction, -EISDIR a directory, -EOPNOTSUPP
- * msg-zerocopy to a socket that is not TCP, -ENOSYS kernel lacks the
- * call). A positive answer is a prediction: the kernel may still
+ * msg-zerocopy or io-uring-zc to a socket that is not TCP, -ENOSYS kernel
+ * lacks the call). A positive answer is a prediction: the kernel may still
  * refuse at run time (cross-filesystem copy_file_range, say), which AUTO
  * handles and an explicit method reports.
  */
@@ -325,7 +432,7 @@ enum zc_read_mode {
  */
 ZC_API ssize_t zc_read_file(const char *path, enum zc_read_mode mode,
 			    size_t count, size_t buf_size,
-			    struct zc_stats *stats);
+			    struct zc_stats *stats) ZC_SYMBOL(zc_read_file_v1);
 
 /* The library's version as "MAJOR.MINOR.PATCH". */
 ZC_API const char *zc_version(void);

@@ -28,7 +28,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -246,9 +245,8 @@ static int enable(const struct zc_xfer *x)
 int zc__engine_msg_zerocopy(struct zc_xfer *x)
 {
 	struct zcw w = {.x = x};
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), win, len, lead;
-	struct stat st;
-	void *map;
+	struct zc_window wd;
+	size_t win;
 	int ret, r = 0;
 
 	ret = enable(x);
@@ -256,29 +254,15 @@ int zc__engine_msg_zerocopy(struct zc_xfer *x)
 		return ret;
 	win = x->opts->chunk_size ? x->opts->chunk_size : WINDOW;
 	while (zc__left(x)) {
-		ret = zc__sys_fstat(x->in_fd, &st);
-		if (ret || *x->in_off >= st.st_size)
-			break;
-		len = zc__chunk(x, win);
-		if ((uint64_t)len > (uint64_t)(st.st_size - *x->in_off))
-			len = (size_t)(st.st_size - *x->in_off);
-		lead = (size_t)*x->in_off & (pg - 1);
-		map = NULL;
-		ret = zc__sys_mmap(&map, lead + len, PROT_READ, MAP_SHARED,
-				   x->in_fd, *x->in_off - (off_t)lead);
-		if (ret)
+		ret = zc__window_map(x, win, &wd);
+		if (ret <= 0)
 			break;
 		w.nsent = w.ncomp = 0;
-		ret = send_window(&w, (const char *)map + lead, len);
-		/* The file shrank under the mapping: the input ended there
-		 * (as the mmap engine reports it), no I/O error. */
-		if (ret == -EFAULT && zc__sys_fstat(x->in_fd, &st) == 0 &&
-		    st.st_size <= *x->in_off)
-			ret = 0;
+		ret = zc__window_sent(x, send_window(&w, wd.data, wd.len));
 		/* With ZC_F_NO_WAIT the data is on its way: its completions
 		 * come without the caller's help. */
 		r = wait_all(&w, ret == 0 || ret == -EAGAIN);
-		zc__sys_munmap(map, lead + len);
+		zc__sys_munmap(wd.map, wd.map_len);
 		if (ret || r)
 			break;
 	}

@@ -84,6 +84,10 @@ struct zc_xfer {
 	const struct zc_options *opts; /* never NULL inside the library */
 	struct zc_stats *st;	       /* never NULL inside the library */
 	off_t pos;		       /* see in_off */
+	/* A prepared pair's AUTO candidates (pair.c), pruned as they
+	 * decline; NULL: computed per call by zc__auto_list. */
+	enum zc_method *plist;
+	int *pn;
 };
 
 static inline uint64_t zc__left(const struct zc_xfer *x)
@@ -151,6 +155,25 @@ int zc__first_zero(struct zc_xfer *x);
 int zc__kernel_loop(struct zc_xfer *x, size_t limit,
 		    ssize_t (*call)(struct zc_xfer *x, size_t n));
 
+/*
+ * For the engines that send from mapped file pages (msg-zerocopy,
+ * io-uring-zc): a read-only shared mapping of the input's next window, up
+ * to `win` bytes from *x->in_off, clamped to the file's size read now (so a
+ * file that shrinks ends the transfer). zc__window_map returns 1 with *w
+ * mapped (zc__sys_munmap(w->map, w->map_len) when done), 0 at the end of
+ * the input, or -errno. zc__window_sent turns the -EFAULT of a send from a
+ * window whose file shrank under it into 0, the input's end, as the mmap
+ * engine reports it.
+ */
+struct zc_window {
+	void *map;
+	size_t map_len;
+	const char *data; /* the bytes at *x->in_off */
+	size_t len;
+};
+int zc__window_map(struct zc_xfer *x, size_t win, struct zc_window *w);
+int zc__window_sent(struct zc_xfer *x, int ret);
+
 /* Whether err, from a method that moved nothing, says "not for this pair
  * or kernel" (so AUTO may try the next method) rather than a real error. */
 bool zc__declines(int err);
@@ -183,10 +206,26 @@ void zc__pipe_pool_drain(void);
  * thread for the transfer; after a failed transfer (`failed`), those it
  * raised are consumed before the caller's mask comes back. */
 struct zc_sigguard {
-	sigset_t old; /* the caller's mask */
+	sigset_t old;	/* the caller's mask */
+	unsigned which; /* ZC_SIG_* blocked; 0: nothing was done */
 };
-void zc__sig_block(struct zc_sigguard *g);
+enum { ZC_SIG_PIPE = 1u << 0, ZC_SIG_XFSZ = 1u << 1 };
+#define ZC_SIG_ALL (ZC_SIG_PIPE | ZC_SIG_XFSZ)
+void zc__sig_block(struct zc_sigguard *g, unsigned which);
 void zc__sig_restore(struct zc_sigguard *g, bool failed);
+
+/* ---- the steps of a transfer (transfer.c), shared with pair.c --------- */
+
+/* Checks and the input position for descriptors described in x->in and
+ * x->out; `check`: whether the method must still be checked for them. */
+int zc__xfer_prepare(struct zc_xfer *x, off_t *in_off, bool check);
+/* Move the bytes (signals in `sigs` blocked) and store the input position.
+ * Returns 0 or -errno. */
+int zc__xfer_move(struct zc_xfer *x, off_t *in_off, unsigned sigs);
+/* Whether ZC_F_SPARSE applies to the pair (it needs fresh sizes). */
+bool zc__sparse_applies(const struct zc_xfer *x);
+/* Whether the options' reserved words are all zero. */
+bool zc__opts_valid(const struct zc_options *o);
 
 /* The engines (one file each). */
 int zc__engine_read_write(struct zc_xfer *x);
@@ -197,6 +236,7 @@ int zc__engine_copy_file_range(struct zc_xfer *x);
 int zc__engine_direct(struct zc_xfer *x);
 int zc__engine_io_uring(struct zc_xfer *x);
 int zc__engine_msg_zerocopy(struct zc_xfer *x);
+int zc__engine_io_uring_zc(struct zc_xfer *x);
 
 /* AUTO's candidates for the pair, in order, those zc__engine_check
  * accepts (read-write last). Returns how many (0: none). */

@@ -5,6 +5,7 @@
  * the output, run the one-call kernel methods, and tell a real EOF from a
  * kernel method that cannot see a pseudo file's content.
  */
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -87,6 +88,39 @@ int zc__first_zero(struct zc_xfer *x)
 		r = zc__sys_pread(x->in_fd, &c, 1, *x->in_off);
 	} while (r == -EINTR);
 	return r > 0 ? ZC_ENOTHERE : 0;
+}
+
+int zc__window_map(struct zc_xfer *x, size_t win, struct zc_window *w)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), lead;
+	struct stat st;
+	int r;
+
+	r = zc__sys_fstat(x->in_fd, &st);
+	if (r || *x->in_off >= st.st_size)
+		return r;
+	w->len = zc__chunk(x, win);
+	if ((uint64_t)w->len > (uint64_t)(st.st_size - *x->in_off))
+		w->len = (size_t)(st.st_size - *x->in_off);
+	lead = (size_t)*x->in_off & (pg - 1);
+	w->map = NULL;
+	w->map_len = lead + w->len;
+	r = zc__sys_mmap(&w->map, w->map_len, PROT_READ, MAP_SHARED, x->in_fd,
+			 *x->in_off - (off_t)lead);
+	if (r)
+		return r;
+	w->data = (const char *)w->map + lead;
+	return 1;
+}
+
+int zc__window_sent(struct zc_xfer *x, int ret)
+{
+	struct stat st;
+
+	if (ret == -EFAULT && zc__sys_fstat(x->in_fd, &st) == 0 &&
+	    st.st_size <= *x->in_off)
+		return 0;
+	return ret;
 }
 
 int zc__kernel_loop(struct zc_xfer *x, size_t limit,

@@ -32,6 +32,8 @@ static const struct zc_method_info infos[ZC_METHOD_COUNT] = {
      "io_uring IORING_OP_SPLICE pairs, one io_uring_enter per chunk"},
     {ZC_MSG_ZEROCOPY, "msg-zerocopy", 2, 0, 2, 2, "4.14",
      "send(MSG_ZEROCOPY) from mapped pages; completions on the error queue"},
+    {ZC_IO_URING_ZC, "io-uring-zc", 2, 0, 2, 1, "6.0",
+     "io_uring IORING_OP_SEND_ZC from mapped pages; a notification per send"},
 };
 
 ZC_API const char *zc_method_name(enum zc_method m)
@@ -89,6 +91,7 @@ static bool probe_refused(enum zc_method m)
 		r = zc__sys_splice(-1, NULL, -1, NULL, 1, 0);
 		break;
 	case ZC_IO_URING:
+	case ZC_IO_URING_ZC:
 		r = zc__sys_io_uring_setup(1, NULL);
 		break;
 	default:
@@ -169,6 +172,7 @@ int zc__engine_check(enum zc_method m, const struct zc_xfer *x)
 			return -EINVAL;
 		return appends(out) ? -EBADF : 0;
 	case ZC_MSG_ZEROCOPY:
+	case ZC_IO_URING_ZC:
 		return is_file(in) && out->kind == ZC_FD_SOCK_STREAM
 			   ? inet_socket(x->out_fd)
 			   : -EINVAL;

@@ -21,15 +21,19 @@
 
 #include "internal.h"
 
-static const int guarded[] = {SIGPIPE, SIGXFSZ};
+static const int guarded[] = {SIGPIPE, SIGXFSZ}; /* by ZC_SIG_* bit */
 
-void zc__sig_block(struct zc_sigguard *g)
+void zc__sig_block(struct zc_sigguard *g, unsigned which)
 {
 	sigset_t s;
 
+	g->which = which;
+	if (!which)
+		return;
 	sigemptyset(&s);
 	for (unsigned i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
-		sigaddset(&s, guarded[i]);
+		if (which & (1u << i))
+			sigaddset(&s, guarded[i]);
 	pthread_sigmask(SIG_BLOCK, &s, &g->old);
 }
 
@@ -38,10 +42,13 @@ void zc__sig_restore(struct zc_sigguard *g, bool failed)
 	const struct timespec zero = {0, 0};
 	sigset_t now, one;
 
+	if (!g->which)
+		return;
 	if (failed && sigpending(&now) == 0) {
 		for (unsigned i = 0; i < sizeof(guarded) / sizeof(guarded[0]);
 		     i++) {
-			if (!sigismember(&now, guarded[i]) ||
+			if (!(g->which & (1u << i)) ||
+			    !sigismember(&now, guarded[i]) ||
 			    sigismember(&g->old, guarded[i]))
 				continue;
 			sigemptyset(&one);

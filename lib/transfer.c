@@ -29,6 +29,7 @@ static int (*const engines[ZC_METHOD_COUNT])(struct zc_xfer *) = {
     [ZC_DIRECT_IO] = zc__engine_direct,
     [ZC_IO_URING] = zc__engine_io_uring,
     [ZC_MSG_ZEROCOPY] = zc__engine_msg_zerocopy,
+    [ZC_IO_URING_ZC] = zc__engine_io_uring_zc,
 };
 
 int zc__advance(struct zc_xfer *x, uint64_t n)
@@ -105,9 +106,10 @@ static int run(struct zc_xfer *x, enum zc_method m)
 /* One pass over [done, want) with the method asked for. */
 static int attempt(struct zc_xfer *x)
 {
-	enum zc_method list[ZC_METHOD_COUNT], m = x->opts->method;
+	enum zc_method own[ZC_METHOD_COUNT], *list = own, m = x->opts->method;
 	uint64_t before;
-	int r, n;
+	bool declined;
+	int r, n, *np = &n;
 
 	if (m != ZC_AUTO) {
 		before = x->done;
@@ -116,19 +118,35 @@ static int attempt(struct zc_xfer *x)
 			zc__method_note_error(m, r);
 		return r;
 	}
-	n = zc__auto_list(x, list);
-	if (n == 0)
+	if (x->plist) {
+		list = x->plist;
+		np = x->pn;
+	} else {
+		n = zc__auto_list(x, own);
+	}
+	if (*np == 0)
 		return -EINVAL;
-	for (int i = 0;; i++) {
+	for (int i = 0;;) {
 		before = x->done;
 		r = run(x, list[i]);
-		if (r == 0 || i == n - 1)
+		if (r == 0 || i == *np - 1)
 			return r;
-		if (x->done == before && zc__declines(r))
-			zc__method_note_error(list[i], r);
-		else if (r != -EOVERFLOW)
+		declined = x->done == before && zc__declines(r);
+		if (!declined && r != -EOVERFLOW)
 			return r;
 		x->st->fallbacks++;
+		if (declined) {
+			zc__method_note_error(list[i], r);
+			/* A pair settles its choice: a method that declined
+			 * is not tried again. */
+			if (list == x->plist) {
+				memmove(&list[i], &list[i + 1],
+					(size_t)(*np - i - 1) * sizeof(*list));
+				(*np)--;
+				continue;
+			}
+		}
+		i++;
 	}
 }
 
@@ -226,7 +244,7 @@ static int sparse(struct zc_xfer *x)
 	return r;
 }
 
-static bool sparse_applies(const struct zc_xfer *x)
+bool zc__sparse_applies(const struct zc_xfer *x)
 {
 	return (x->opts->flags & ZC_F_SPARSE) && x->in.kind == ZC_FD_FILE &&
 	       !x->in.size_lies &&
@@ -261,16 +279,10 @@ static int same_inode(struct zc_xfer *x)
 	return 0;
 }
 
-static int setup(struct zc_xfer *x, off_t *in_off)
+int zc__xfer_prepare(struct zc_xfer *x, off_t *in_off, bool check)
 {
 	int r;
 
-	r = zc__fdinfo(x->in_fd, &x->in);
-	if (r < 0)
-		return r;
-	r = zc__fdinfo(x->out_fd, &x->out);
-	if (r < 0)
-		return r;
 	if (in_off && !x->in.seekable)
 		return -ESPIPE;
 	if (in_off && *in_off < 0)
@@ -288,11 +300,68 @@ static int setup(struct zc_xfer *x, off_t *in_off)
 	}
 	/* AUTO: read-write serves every pair it can read and write, so its
 	 * refusal (-EBADF wrong open mode, -EISDIR) is AUTO's too. */
-	r = zc__engine_check(
-	    x->opts->method == ZC_AUTO ? ZC_READ_WRITE : x->opts->method, x);
+	r = check
+		? zc__engine_check(x->opts->method == ZC_AUTO ? ZC_READ_WRITE
+							      : x->opts->method,
+				   x)
+		: 0;
 	if (r < 0)
 		return r;
 	return same_inode(x);
+}
+
+bool zc__opts_valid(const struct zc_options *o)
+{
+	for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]);
+	     i++)
+		if (o->reserved[i])
+			return false;
+	return (unsigned)o->method < ZC_METHOD_COUNT;
+}
+
+int zc__xfer_move(struct zc_xfer *x, off_t *in_off, unsigned sigs)
+{
+	struct zc_sigguard g;
+	off_t start = x->pos;
+	bool odirect = false;
+	int r;
+
+	if (x->want == 0) {
+		enum zc_method list[ZC_METHOD_COUNT];
+
+		if (x->opts->method != ZC_AUTO)
+			return 0;
+		if (x->plist && *x->pn > 0)
+			x->st->method = x->plist[0];
+		else if (!x->plist && zc__auto_list(x, list) > 0)
+			x->st->method = list[0];
+		return 0;
+	}
+	/* An O_DIRECT output takes only aligned buffers, offsets and
+	 * lengths, which no engine can promise (a file's tail is rarely
+	 * aligned): write it buffered for this call, restore after. */
+	if (x->out.flags & O_DIRECT)
+		odirect = zc__sys_fcntl(x->out_fd, F_SETFL,
+					x->out.flags & ~O_DIRECT) == 0;
+	zc__sig_block(&g, sigs);
+	r = zc__sparse_applies(x) ? sparse(x) : attempt(x);
+	zc__sig_restore(&g, r < 0);
+	if (odirect)
+		zc__sys_fcntl(x->out_fd, F_SETFL, x->out.flags);
+	if (x->in_off && in_off) {
+		*in_off = start + (off_t)x->done;
+	} else if (x->in_off && x->done) {
+		off_t o =
+		    zc__sys_lseek(x->in_fd, start + (off_t)x->done, SEEK_SET);
+
+		if (o < 0 && r == 0)
+			r = (int)o;
+	}
+	if (r == -EAGAIN && (x->opts->flags & ZC_F_NO_WAIT) && x->done)
+		r = 0;
+	if (r == ZC_ENOTHERE)
+		r = -EOPNOTSUPP;
+	return r;
 }
 
 ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
@@ -302,10 +371,7 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 	static const struct zc_options auto_opts = {.method = ZC_AUTO};
 	struct zc_stats scratch;
 	struct zc_xfer x = {.out_fd = out_fd, .in_fd = in_fd};
-	struct zc_sigguard g;
 	struct zc_stats_clock clk;
-	off_t start;
-	bool odirect = false;
 	int r;
 
 	x.opts = opts ? opts : &auto_opts;
@@ -316,44 +382,17 @@ ZC_API ssize_t zc_transfer_opts(int out_fd, int in_fd, off_t *in_off,
 	/* getrusage only when someone reads the figures. */
 	if (stats)
 		zc__stats_begin(&clk);
-	if ((unsigned)x.opts->method >= ZC_METHOD_COUNT) {
+	if (!zc__opts_valid(x.opts)) {
 		r = -EINVAL;
 		goto out_stats;
 	}
-	r = setup(&x, in_off);
-	if (r < 0)
-		goto out_stats;
-	start = x.pos;
-	if (x.want == 0) {
-		enum zc_method list[ZC_METHOD_COUNT];
-
-		if (x.opts->method == ZC_AUTO && zc__auto_list(&x, list) > 0)
-			x.st->method = list[0];
-		goto out_stats;
-	}
-	/* An O_DIRECT output takes only aligned buffers, offsets and
-	 * lengths, which no engine can promise (a file's tail is rarely
-	 * aligned): write it buffered for this call, restore after. */
-	if (x.out.flags & O_DIRECT)
-		odirect = zc__sys_fcntl(out_fd, F_SETFL,
-					x.out.flags & ~O_DIRECT) == 0;
-	zc__sig_block(&g);
-	r = sparse_applies(&x) ? sparse(&x) : attempt(&x);
-	zc__sig_restore(&g, r < 0);
-	if (odirect)
-		zc__sys_fcntl(out_fd, F_SETFL, x.out.flags);
-	if (x.in_off && in_off) {
-		*in_off = start + (off_t)x.done;
-	} else if (x.in_off && x.done) {
-		off_t o = zc__sys_lseek(in_fd, start + (off_t)x.done, SEEK_SET);
-
-		if (o < 0 && r == 0)
-			r = (int)o;
-	}
-	if (r == -EAGAIN && (x.opts->flags & ZC_F_NO_WAIT) && x.done)
-		r = 0;
-	if (r == ZC_ENOTHERE)
-		r = -EOPNOTSUPP;
+	r = zc__fdinfo(in_fd, &x.in);
+	if (r == 0)
+		r = zc__fdinfo(out_fd, &x.out);
+	if (r == 0)
+		r = zc__xfer_prepare(&x, in_off, true);
+	if (r == 0)
+		r = zc__xfer_move(&x, in_off, ZC_SIG_ALL);
 out_stats:
 	x.st->bytes = x.done;
 	if (stats)

@@ -4,7 +4,8 @@
 #   scripts/setup.sh run    what `make run` needs (compiler, make)
 #   scripts/setup.sh test   what `make test` needs (adds the Kafka clients,
 #                           xfsprogs for the reflink tests, iperf3/pv for bench,
-#                           mandoc and bash-completion for the manual's tests)
+#                           mandoc and bash-completion for the manual's tests,
+#                           abigail-tools for make abi-check)
 #   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs_run="gcc make libc6-dev libssl-dev openssl"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
 xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace \
-mandoc bash-completion"
+mandoc bash-completion abigail-tools"
 pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
 case "$want" in
 run) pkgs=$pkgs_run ;;

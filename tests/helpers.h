@@ -203,6 +203,9 @@ struct t_run {
 	int use_off;	/* pass an explicit in_off */
 	unsigned flags; /* zc_options.flags */
 	size_t chunk;	/* zc_options.chunk_size */
+	size_t piece;	/* > 0: through a prepared pair (zc_pair_open), in
+			   calls of at most `piece` bytes (ZC_TO_EOF: one
+			   call) until one moves less or fails */
 	/* results */
 	ssize_t ret;
 	struct zc_stats st;
@@ -212,6 +215,10 @@ struct t_run {
 	int rest_ok;	   /* stream source: unread rest intact (-1: n/a) */
 	uint64_t rest_len; /* stream source: bytes left unread */
 };
+/* A TCP peer that reads 128 KiB then closes: in_fd (t_fill(seed) content)
+ * sent whole with method m, again and again, must end in -EPIPE or
+ * -ECONNRESET, never SIGPIPE, the peer's bytes an exact prefix. */
+void t_peer_closed(int in_fd, uint64_t seed, enum zc_method m);
 /* Whether the pair's input is a pipe or socket (no position). */
 int t_pair_stream_in(enum t_pair p);
 void t_run_init(struct t_run *r, enum t_pair p, enum zc_method m, int variant);

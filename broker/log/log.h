@@ -129,6 +129,8 @@ uint64_t plog_size_bytes(const struct plog *l);
 int plog_read(struct plog *l, int64_t offset, size_t max_bytes,
 	      struct plog_slice *s);
 void plog_slice_release(struct plog_slice *s);
+/* A second reference to the slice's segment (released on its own). */
+void plog_slice_dup(struct plog_slice *copy, const struct plog_slice *s);
 
 /* ListOffsets: -1 latest (end), -2 earliest (start), else the first offset
  * whose batch max timestamp >= ts (via the time index), or -1 if none.

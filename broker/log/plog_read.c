@@ -85,6 +85,13 @@ int plog_read(struct plog *l, int64_t offset, size_t max_bytes,
 	return 0;
 }
 
+void plog_slice_dup(struct plog_slice *copy, const struct plog_slice *s)
+{
+	*copy = *s;
+	if (s->ref)
+		seg_get(s->ref);
+}
+
 void plog_slice_release(struct plog_slice *s)
 {
 	if (s->ref)

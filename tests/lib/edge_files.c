@@ -24,7 +24,7 @@
 /* Methods that must serve a regular file -> regular file pair. */
 static int file_pair_must_work(enum zc_method m)
 {
-	return m != ZC_IO_URING && m != ZC_MSG_ZEROCOPY;
+	return m != ZC_IO_URING && m != ZC_MSG_ZEROCOPY && m != ZC_IO_URING_ZC;
 }
 
 static const char *mname(enum zc_method m)

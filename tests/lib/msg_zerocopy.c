@@ -118,35 +118,6 @@ static void refused(void)
 	close(p[1]);
 }
 
-static void peer_closed(void)
-{
-	struct t_sink s = {.stop_after = 128 << 10};
-	struct zc_stats st;
-	int sk[2];
-	ssize_t r;
-
-	if (t_tcp_pair(sk))
-		t_fatal("tcp pair");
-	s.fd = sk[1];
-	t_sink_start(&s);
-	lseek(in_fd, 0, SEEK_SET);
-	/* Again and again until the reset is seen: the file is shorter than
-	 * what the socket buffers can swallow before the reader stops. */
-	for (int i = 0; i < 64; i++) {
-		r = zc_transfer(sk[0], in_fd, NULL, ZC_TO_EOF, ZC_MSG_ZEROCOPY,
-				&st);
-		if (r < 0)
-			break;
-		lseek(in_fd, 0, SEEK_SET);
-	}
-	t_sink_join(&s);
-	CHECK(r == -EPIPE || r == -ECONNRESET);
-	CHECK(t_check_buf(s.buf, s.len, SEED, 0));
-	printf("peer closed: %s\n", strerror((int)-r));
-	free(s.buf);
-	close(sk[0]);
-}
-
 int main(void)
 {
 	const char *path = t_path("in");
@@ -163,7 +134,7 @@ int main(void)
 	enobufs(20, 0);
 	enobufs(0, 1);
 	refused();
-	peer_closed();
+	t_peer_closed(in_fd, SEED, ZC_MSG_ZEROCOPY);
 	close(in_fd);
 	return t_result();
 }

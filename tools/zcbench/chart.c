@@ -22,15 +22,11 @@
 #define TOP	70
 
 static const char *const colours[ZC_METHOD_COUNT] = {
-    [ZC_READ_WRITE] = "#d62728",
-    [ZC_MMAP_WRITE] = "#ff7f0e",
-    [ZC_SENDFILE] = "#2ca02c",
-    [ZC_SPLICE] = "#1f77b4",
-    [ZC_COPY_FILE_RANGE] = "#9467bd",
-    [ZC_DIRECT_IO] = "#8c564b",
-    [ZC_IO_URING] = "#e377c2",
-    [ZC_MSG_ZEROCOPY] = "#17becf",
-    [ZC_AUTO] = "#7f7f7f",
+    [ZC_READ_WRITE] = "#d62728",      [ZC_MMAP_WRITE] = "#ff7f0e",
+    [ZC_SENDFILE] = "#2ca02c",	      [ZC_SPLICE] = "#1f77b4",
+    [ZC_COPY_FILE_RANGE] = "#9467bd", [ZC_DIRECT_IO] = "#8c564b",
+    [ZC_IO_URING] = "#e377c2",	      [ZC_MSG_ZEROCOPY] = "#17becf",
+    [ZC_IO_URING_ZC] = "#bcbd22",     [ZC_AUTO] = "#7f7f7f",
 };
 
 /* A bar: label, colour, value split in two stacked parts, whisker. */

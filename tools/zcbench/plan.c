@@ -48,6 +48,7 @@ static bool likely(enum zb_scenario s, enum zc_method m)
 	case ZC_COPY_FILE_RANGE:
 		return s == ZB_FILE_FILE;
 	case ZC_MSG_ZEROCOPY:
+	case ZC_IO_URING_ZC:
 		return s == ZB_FILE_TCP;
 	case ZC_MMAP_WRITE:
 	case ZC_SENDFILE:

@@ -75,6 +75,7 @@ static int one(const char *dir, enum zc_method m)
 		out = fds[1], peer = fds[0];
 		break;
 	case ZC_MSG_ZEROCOPY: /* file -> TCP over loopback */
+	case ZC_IO_URING_ZC:
 		if (tcp_pair(fds))
 			return -1;
 		out = fds[0], peer = fds[1];
