@@ -126,6 +126,32 @@ static void fill(const struct ks_field *f, int type, int ver, int depth,
 
 static int checked_versions, checked_messages, checked_prefixes;
 
+/* With ZC_SCHEMA_SEEDS=DIR, the first message of a few versions of each
+ * schema is saved there as an input of tests/fuzz/fuzz_schema.c (selector
+ * byte, version byte, message): how its seed corpus was made. */
+static void save_seed(const struct ks_msg *m, int ver, const struct kw *w)
+{
+	const char *dir = getenv("ZC_SCHEMA_SEEDS");
+	char path[512];
+	uint8_t sel;
+	FILE *f;
+
+	if (!dir || !*dir ||
+	    (ver != m->valid.lo && ver != m->valid.hi && ver != m->flex.lo))
+		return;
+	sel = m->key < 0 ? (m->resp ? 0xfe : 0xff)
+			 : (uint8_t)(m->key | (m->resp ? 0x80 : 0));
+	snprintf(path, sizeof(path), "%s/seed-%s-%s-v%d", dir, m->name,
+		 m->resp ? "resp" : "req", ver);
+	if (!(f = fopen(path, "wb")))
+		t_fatal("%s: cannot create it", path);
+	fputc(sel, f);
+	fputc(ver, f);
+	fwrite(w->buf, 1, w->len, f);
+	if (fclose(f))
+		t_fatal("%s: cannot write it", path);
+}
+
 static void round_trip(const struct ks_msg *m, int ver, int trial)
 {
 	struct ks_arena a;
@@ -179,6 +205,8 @@ static void round_trip(const struct ks_msg *m, int ver, int trial)
 			checked_prefixes++;
 		}
 	}
+	if (trial == 0)
+		save_seed(m, ver, &w1);
 	checked_messages++;
 out:
 	kw_free(&w1);
@@ -294,7 +322,7 @@ static void hand_apiversions(void)
 	CHECK_EQ(dec(m, 4, req, sizeof(req), &a, &v), 0);
 	/* v0-2 requests are empty. */
 	CHECK_EQ(dec(m, 2, req, 0, &a, &v), 0);
-	CHECK_EQ(dec(m, 5, req, sizeof(req), &a, &v), -ENOTSUP);
+	CHECK_EQ(dec(m, 6, req, sizeof(req), &a, &v), -ENOTSUP);
 
 	/* ApiVersions v3 response: error 0, one key (Metadata 0..12),
 	 * throttle 0, tags: FinalizedFeaturesEpoch (tag 1) = 5. */
