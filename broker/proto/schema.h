@@ -148,6 +148,10 @@ int ks_resp_header_ver(const struct ks_msg *resp, int ver);
  * (over the arena's budget). */
 int ks_decode(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
 	      struct kv *out);
+/* The same, for a message followed by more (a header before its body):
+ * r is left after it. */
+int ks_read(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
+	    struct kv *out);
 /* Encode v as version ver. 0, or -EINVAL (a value that version cannot
  * carry: null where not nullable, a string over 32767 bytes in a
  * non-compact version), -ENOTSUP, -ENOMEM (the writer's error). */

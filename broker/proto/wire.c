@@ -405,8 +405,8 @@ static int dec_struct(struct dec *d, const struct ks_struct *s, bool flex,
 	return d->err;
 }
 
-int ks_decode(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
-	      struct kv *out)
+int ks_read(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
+	    struct kv *out)
 {
 	struct dec d = {r, a, ver, 0};
 
@@ -416,9 +416,16 @@ int ks_decode(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
 	if (!kr_ok(r))
 		return -EINVAL;
 	dec_struct(&d, &m->root, ks_in(m->flex, ver), out);
-	if (!d.err && (!kr_ok(r) || kr_left(r)))
+	if (!d.err && !kr_ok(r))
 		d.err = -EINVAL;
 	return d.err;
+}
+
+int ks_decode(const struct ks_msg *m, int ver, struct kr *r, struct ks_arena *a,
+	      struct kv *out)
+{
+	int rc = ks_read(m, ver, r, a, out);
+	return !rc && kr_left(r) ? -EINVAL : rc;
 }
 
 /* ---- encoder ----------------------------------------------------------- */
