@@ -5,7 +5,12 @@ A tiny listener on 127.0.0.1 answers ApiVersions with the ranges below (the
 highest versions of the codec's tables), so each client then sends its
 Metadata request at the highest version both sides know; every request
 frame (header and body, without the size prefix) is saved as
-OUTDIR/CLIENT-API-vN.bin, and the connection is closed after Metadata.
+OUTDIR/CLIENT-API-vN.bin (the first of each API and version). Flexible
+Metadata (v9+) and FindCoordinator (v4+) are answered too, naming this
+listener as the only broker, the leader of every partition and the
+coordinator of every group, so that admin, producer and consumer calls
+reach their own requests; every other request is saved and its connection
+closed.
 tests/unit/proto_vectors.c decodes and re-encodes each file byte for byte.
 
     capture.py OUTDIR CLIENT -- COMMAND...   (COMMAND gets {port})
@@ -25,7 +30,18 @@ APIS = [(0, 3, 13), (1, 4, 18), (2, 1, 10), (3, 0, 13), (8, 2, 10),
         (29, 1, 3), (30, 1, 3), (31, 1, 3), (32, 1, 4), (36, 0, 2),
         (37, 0, 3), (42, 0, 2), (44, 0, 1), (47, 0, 0), (50, 0, 0),
         (51, 0, 0), (60, 0, 2)]
-NAMES = {0: "Produce", 1: "Fetch", 3: "Metadata", 18: "ApiVersions"}
+NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata",
+         8: "OffsetCommit", 9: "OffsetFetch", 10: "FindCoordinator",
+         11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
+         15: "DescribeGroups", 16: "ListGroups", 17: "SaslHandshake",
+         18: "ApiVersions", 19: "CreateTopics", 20: "DeleteTopics",
+         21: "DeleteRecords", 22: "InitProducerId",
+         23: "OffsetForLeaderEpoch", 29: "DescribeAcls", 30: "CreateAcls",
+         31: "DeleteAcls", 32: "DescribeConfigs", 36: "SaslAuthenticate",
+         37: "CreatePartitions", 42: "DeleteGroups",
+         44: "IncrementalAlterConfigs", 47: "OffsetDelete",
+         50: "DescribeUserScramCredentials",
+         51: "AlterUserScramCredentials", 60: "DescribeCluster"}
 
 
 def uvarint(n):
@@ -55,6 +71,80 @@ def apiversions_answer(corr, ver):
     return struct.pack(">i", len(msg)) + msg
 
 
+def cstr(s):
+    if s is None:
+        return b"\0"
+    b = s.encode()
+    return uvarint(len(b) + 1) + b
+
+
+def frame(corr, body, flexible_header):
+    msg = struct.pack(">i", corr) + (b"\0" if flexible_header else b"")
+    msg += body
+    return struct.pack(">i", len(msg)) + msg
+
+
+def metadata_answer(corr, ver, req, port):
+    """Metadata v9+: one broker (this listener), each topic asked for (or
+    "t1") with one partition led by it."""
+    # Request body after header v2: compact array of (id, name, tags).
+    names, off = [], 0
+    n = req[off] - 1 if req else 0
+    off += 1
+    for _ in range(max(n, 0)):
+        off += 16 if ver >= 10 else 0
+        ln = req[off] - 1
+        off += 1
+        names.append(req[off:off + ln].decode() if ln >= 0 else "t1")
+        off += max(ln, 0) + 1
+    names = names or ["t1"]
+    body = struct.pack(">i", 0)
+    body += uvarint(2) + struct.pack(">i", 1) + cstr("127.0.0.1")
+    body += struct.pack(">i", port) + cstr(None) + b"\0"
+    body += cstr("zcio-capture") + struct.pack(">i", 1)
+    body += uvarint(len(names) + 1)
+    for i, t in enumerate(names):
+        body += struct.pack(">h", 0) + cstr(t)
+        if ver >= 10:
+            body += bytes([i + 1] * 16)
+        body += b"\0"  # not internal
+        body += uvarint(2) + struct.pack(">hiii", 0, 0, 1, 0)
+        body += uvarint(2) + struct.pack(">i", 1)
+        body += uvarint(2) + struct.pack(">i", 1) + uvarint(1) + b"\0"
+        body += struct.pack(">i", -2147483648) + b"\0"
+    if ver <= 10:
+        body += struct.pack(">i", -2147483648)
+    if ver >= 13:
+        body += struct.pack(">h", 0)
+    body += b"\0"
+    return frame(corr, body, True)
+
+
+def coordinator_answer(corr, req, port):
+    """FindCoordinator v4+: this listener for every key asked."""
+    off = 1  # KeyType int8 first
+    keys = []
+    n = req[off] - 1
+    off += 1
+    for _ in range(max(n, 0)):
+        ln = req[off] - 1
+        off += 1
+        keys.append(req[off:off + ln].decode())
+        off += ln
+    body = struct.pack(">i", 0) + uvarint(len(keys) + 1)
+    for k in keys:
+        body += cstr(k) + struct.pack(">i", 1) + cstr("127.0.0.1")
+        body += struct.pack(">ih", port, 0) + cstr(None) + b"\0"
+    return frame(corr, body + b"\0", True)
+
+
+def header_len(frame_, flexible):
+    """Bytes of a request header v1/v2 (a plain tag section in v2)."""
+    n = struct.unpack(">h", frame_[8:10])[0]
+    off = 10 + max(n, 0)
+    return off + (1 if flexible else 0)
+
+
 def read_exact(conn, n):
     buf = b""
     while len(buf) < n:
@@ -65,7 +155,7 @@ def read_exact(conn, n):
     return buf
 
 
-def serve(sock, outdir, client, saved):
+def serve(sock, outdir, client, saved, port):
     while True:
         try:
             conn, _ = sock.accept()
@@ -89,6 +179,12 @@ def serve(sock, outdir, client, saved):
                     saved.append(name)
                 if key == 18 and ver <= 4:
                     conn.sendall(apiversions_answer(corr, ver))
+                elif key == 3 and ver >= 9:
+                    body = frame[header_len(frame, True):]
+                    conn.sendall(metadata_answer(corr, ver, body, port))
+                elif key == 10 and ver >= 4:
+                    body = frame[header_len(frame, True):]
+                    conn.sendall(coordinator_answer(corr, body, port))
                 elif key == 18:
                     # Unknown version: answer v0 with UNSUPPORTED_VERSION
                     # (35) so the client retries at what we list.
@@ -110,13 +206,15 @@ def main():
     sock.listen(8)
     port = sock.getsockname()[1]
     saved = []
-    t = threading.Thread(target=serve, args=(sock, outdir, client, saved),
+    t = threading.Thread(target=serve,
+                         args=(sock, outdir, client, saved, port),
                          daemon=True)
     t.start()
     cmd = [c.replace("{port}", str(port)) for c in cmd]
     try:
-        subprocess.run(cmd, timeout=20, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, timeout=int(os.environ.get("CAPTURE_TIMEOUT", "90")),
+                       stdout=subprocess.DEVNULL,
+                       stderr=None if os.environ.get("CAPTURE_DEBUG") else subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         pass
     sock.close()
