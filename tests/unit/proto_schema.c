@@ -126,6 +126,63 @@ static void fill(const struct ks_field *f, int type, int ver, int depth,
 
 static int checked_versions, checked_messages, checked_prefixes;
 
+/* Error codes set to 0, records left null and tagged fields at their
+ * default: what another client's response parser accepts (it stops at
+ * errors, parses record batches and skips only empty tag sections). Used
+ * for ZC_SCHEMA_RESPONSES below. */
+static void quiet(const struct ks_struct *s, struct ks_arena *a, struct kv *v)
+{
+	for (int i = 0; i < s->nf; i++) {
+		const struct ks_field *f = &s->f[i];
+		struct kv *x = &v->a.v[i];
+		size_t n = strlen(f->name);
+		if (f->tag >= 0) {
+			if (ks_default(f, a, x) < 0)
+				t_fatal("out of memory");
+		} else if (f->type == KS_I16 && n >= 9 &&
+			   !strcmp(f->name + n - 9, "ErrorCode"))
+			x->i = 0;
+		else if (f->type == KS_STR && f->null.lo <= f->null.hi &&
+			 n >= 12 && !strcmp(f->name + n - 12, "ErrorMessage"))
+			x->s.p = NULL, x->s.len = -1;
+		else if (f->type == KS_RECORDS)
+			x->s.p = NULL, x->s.len = -1;
+		else if (f->type == KS_STRUCT && x->a.n >= 0)
+			quiet(f->sub, a, x);
+		else if (f->type == KS_ARRAY && f->elem == KS_STRUCT)
+			for (int32_t k = 0; k < x->a.n; k++)
+				quiet(f->sub, a, &x->a.v[k]);
+	}
+}
+
+/* With ZC_SCHEMA_RESPONSES=DIR, one response of every API and version is
+ * saved as DIR/resp-KEY-vVER.bin (body only) for tests/unit/vectors/
+ * check_responses.mjs, which parses them with @platformatic/kafka. */
+static void save_response(const struct ks_msg *m, int ver)
+{
+	const char *dir = getenv("ZC_SCHEMA_RESPONSES");
+	struct ks_arena a;
+	char path[512];
+	struct kv root;
+	struct kw w;
+	FILE *f;
+
+	if (!dir || !*dir || !m->resp || m->key < 0)
+		return;
+	ks_arena_init(&a, 64 << 20);
+	kw_init(&w);
+	fill_struct(&m->root, ver, 0, &a, &root);
+	quiet(&m->root, &a, &root);
+	if (ks_encode(m, ver, &root, &w))
+		t_fatal("%s v%d: cannot encode", m->name, ver);
+	snprintf(path, sizeof(path), "%s/resp-%d-v%d.bin", dir, m->key, ver);
+	if (!(f = fopen(path, "wb")) || fwrite(w.buf, 1, w.len, f) != w.len ||
+	    fclose(f))
+		t_fatal("%s: cannot write it", path);
+	kw_free(&w);
+	ks_arena_free(&a);
+}
+
 /* With ZC_SCHEMA_SEEDS=DIR, the first message of a few versions of each
  * schema is saved there as an input of tests/fuzz/fuzz_schema.c (selector
  * byte, version byte, message): how its seed corpus was made. */
@@ -225,6 +282,7 @@ static void all_round_trips(void)
 		for (int v = m->valid.lo; v <= m->valid.hi; v++) {
 			for (int t = 0; t < 24; t++)
 				round_trip(m, v, t);
+			save_response(m, v);
 			checked_versions++;
 		}
 	}
