@@ -7,8 +7,9 @@
 #   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
-# names exactly what is missing and exits 1. the Node clients (tests/broker/package.json) come from the npm
-# registry into tests/broker/node_modules (pinned by package-lock.json).
+# names exactly what is missing and exits 1. The Node clients of
+# tests/broker/package.json come from the npm registry into
+# tests/broker/node_modules (pinned by package-lock.json).
 set -eu
 want=${1:-test}
 here=$(cd "$(dirname "$0")/.." && pwd)
