@@ -6,7 +6,8 @@ highest versions of the codec's tables), so each client then sends its
 Metadata request at the highest version both sides know; every request
 frame (header and body, without the size prefix) is saved as
 OUTDIR/CLIENT-API-vN.bin (the first of each API and version). Flexible
-Metadata (v9+) and FindCoordinator (v4+) are answered too, naming this
+Metadata (v9+), FindCoordinator (v4+), InitProducerId (v2+) and ListOffsets
+(v6+) are answered too, naming this
 listener as the only broker, the leader of every partition and the
 coordinator of every group, so that admin, producer and consumer calls
 reach their own requests; every other request is saved and its connection
@@ -138,6 +139,24 @@ def coordinator_answer(corr, req, port):
     return frame(corr, body + b"\0", True)
 
 
+def producer_id_answer(corr, ver):
+    """InitProducerId v2+: producer id 1000, epoch 0."""
+    body = struct.pack(">ihqh", 0, 0, 1000, 0)
+    if ver >= 6:
+        body += struct.pack(">qh", -1, -1)
+    return frame(corr, body + b"\0", True)
+
+
+def list_offsets_answer(corr, ver):
+    """ListOffsets v6+: topic "t1" partition 0 at offset 0."""
+    part = struct.pack(">ihqq", 0, 0, -1, 0)
+    if ver >= 4:
+        part += struct.pack(">i", 0)
+    body = struct.pack(">i", 0) + uvarint(2) + cstr("t1")
+    body += uvarint(2) + part + b"\0" + b"\0"
+    return frame(corr, body + b"\0", True)
+
+
 def header_len(frame_, flexible):
     """Bytes of a request header v1/v2 (a plain tag section in v2)."""
     n = struct.unpack(">h", frame_[8:10])[0]
@@ -156,45 +175,56 @@ def read_exact(conn, n):
 
 
 def serve(sock, outdir, client, saved, port):
+    """Accept connections, one thread each (clients keep some open)."""
     while True:
         try:
             conn, _ = sock.accept()
         except OSError:
             return
-        conn.settimeout(10)
-        try:
-            while True:
-                size = read_exact(conn, 4)
-                if size is None:
-                    break
-                frame = read_exact(conn, struct.unpack(">i", size)[0])
-                if frame is None:
-                    break
-                key, ver, corr = struct.unpack(">hhi", frame[:8])
-                name = "%s-%s-v%d.bin" % (client, NAMES.get(key, str(key)),
-                                          ver)
-                if name not in saved:
-                    with open(os.path.join(outdir, name), "wb") as f:
-                        f.write(frame)
-                    saved.append(name)
-                if key == 18 and ver <= 4:
-                    conn.sendall(apiversions_answer(corr, ver))
-                elif key == 3 and ver >= 9:
-                    body = frame[header_len(frame, True):]
-                    conn.sendall(metadata_answer(corr, ver, body, port))
-                elif key == 10 and ver >= 4:
-                    body = frame[header_len(frame, True):]
-                    conn.sendall(coordinator_answer(corr, body, port))
-                elif key == 18:
-                    # Unknown version: answer v0 with UNSUPPORTED_VERSION
-                    # (35) so the client retries at what we list.
-                    a = apiversions_answer(corr, 0)
-                    conn.sendall(a[:8] + struct.pack(">h", 35) + a[10:])
-                else:
-                    break
-        except OSError:
-            pass
-        conn.close()
+        threading.Thread(target=serve_one,
+                         args=(conn, outdir, client, saved, port),
+                         daemon=True).start()
+
+
+def serve_one(conn, outdir, client, saved, port):
+    conn.settimeout(10)
+    try:
+        while True:
+            size = read_exact(conn, 4)
+            if size is None:
+                break
+            frame = read_exact(conn, struct.unpack(">i", size)[0])
+            if frame is None:
+                break
+            key, ver, corr = struct.unpack(">hhi", frame[:8])
+            name = "%s-%s-v%d.bin" % (client, NAMES.get(key, str(key)),
+                                      ver)
+            if name not in saved:
+                with open(os.path.join(outdir, name), "wb") as f:
+                    f.write(frame)
+                saved.append(name)
+            if key == 18 and ver <= 4:
+                conn.sendall(apiversions_answer(corr, ver))
+            elif key == 3 and ver >= 9:
+                body = frame[header_len(frame, True):]
+                conn.sendall(metadata_answer(corr, ver, body, port))
+            elif key == 10 and ver >= 4:
+                body = frame[header_len(frame, True):]
+                conn.sendall(coordinator_answer(corr, body, port))
+            elif key == 22 and ver >= 2:
+                conn.sendall(producer_id_answer(corr, ver))
+            elif key == 2 and ver >= 6:
+                conn.sendall(list_offsets_answer(corr, ver))
+            elif key == 18:
+                # Unknown version: answer v0 with UNSUPPORTED_VERSION
+                # (35) so the client retries at what we list.
+                a = apiversions_answer(corr, 0)
+                conn.sendall(a[:8] + struct.pack(">h", 35) + a[10:])
+            else:
+                break
+    except OSError:
+        pass
+    conn.close()
 
 
 def main():

@@ -51,17 +51,18 @@ await t(() => c.close(true))
 process.exit(0)
 JS
 	cat >"$npmdir/kts.mjs" <<'JS'
-import { createKafkaClient, API } from 'kafka-ts'
-const c = createKafkaClient({ clientId: 'kafka-ts', requestTimeout: 3000,
-  bootstrapServers: [{ host: '127.0.0.1', port: +process.argv[2] }] })
-const cl = c.createCluster()
-try {
-  await cl.connect()
-  await cl.sendRequest(API.METADATA, { topics: [{ id: null, name: 't1' }],
-    allowTopicAutoCreation: false, includeTopicAuthorizedOperations: false })
-} catch (e) {}
+import { createKafkaClient } from 'kafka-ts'
+process.on('uncaughtException', (e) => console.error('uncaught', String(e).slice(0, 100)))
+process.on('unhandledRejection', (e) => console.error('unhandled', String(e).slice(0, 100)))
+const port = +process.argv[2]
+const c = createKafkaClient({ clientId: 'kafka-ts', requestTimeout: 1500, bootstrapServers: [{ host: '127.0.0.1', port }] })
+const t = async (f) => { try { await Promise.race([f(), new Promise(r => setTimeout(r, 3000))]) } catch (e) { console.error(String(e).slice(0, 200)) } }
+await t(async () => { const p = c.createProducer({ allowTopicAutoCreation: false }); await p.send([{ topic: 't1', partition: 0, key: 'k', value: 'v', headers: { h: 'x' } }]) })
+await t(async () => { await c.startConsumer({ topics: ['t1'], groupId: null, fromBeginning: true, onBatch: () => {} }) })
+await t(async () => { await c.startConsumer({ topics: ['t1'], groupId: 'g1', onBatch: () => {} }) })
 process.exit(0)
 JS
 	(cd "$npmdir" && "$cap" "$here" platformatic -- node plat.mjs '{port}')
 	(cd "$npmdir" && "$cap" "$here" kafka-ts -- node kts.mjs '{port}')
+	# Both scripts print why each call failed with CAPTURE_DEBUG=1.
 fi
