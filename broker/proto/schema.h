@@ -47,6 +47,9 @@ enum ks_type {
 	KS_I32,
 	KS_U32,
 	KS_I64,
+	KS_VARINT,  /* zig-zag varint, an int32 (record fields, KIP-98) */
+	KS_VARLONG, /* zig-zag varint, an int64 */
+	KS_UVARINT, /* unsigned varint, a uint32 */
 	KS_F64,
 	KS_UUID,
 	KS_STR,

@@ -13,7 +13,8 @@
  *
  * header:  NAME KEY req|resp VALID-VERSIONS FLEXIBLE-VERSIONS
  * field:   NAME TYPE VERSIONS [nNULLABLE] [tTAG] [=DEFAULT] [fFLEXIBLE]
- * types:   bool i8 i16 u16 i32 u32 i64 f64 uuid str bytes rec {} and []T
+ * types:   bool i8 i16 u16 i32 u32 i64 varint varlong uvarint f64 uuid str
+ *          bytes rec {} and []T
  * ranges:  N+  N-M  N  none
  * A struct's fields are the lines below it indented deeper. A tagged field
  * is tagged in every version it exists in (as in every Kafka schema of the
@@ -84,10 +85,11 @@ static bool parse_range(const char *s, struct ks_range *r)
 }
 
 static const char *const type_names[] = {
-    [KS_BOOL] = "bool", [KS_I8] = "i8",	      [KS_I16] = "i16",
-    [KS_U16] = "u16",	[KS_I32] = "i32",     [KS_U32] = "u32",
-    [KS_I64] = "i64",	[KS_F64] = "f64",     [KS_UUID] = "uuid",
-    [KS_STR] = "str",	[KS_BYTES] = "bytes", [KS_RECORDS] = "rec",
+    [KS_BOOL] = "bool",	      [KS_I8] = "i8",	      [KS_I16] = "i16",
+    [KS_U16] = "u16",	      [KS_I32] = "i32",	      [KS_U32] = "u32",
+    [KS_I64] = "i64",	      [KS_VARINT] = "varint", [KS_VARLONG] = "varlong",
+    [KS_UVARINT] = "uvarint", [KS_F64] = "f64",	      [KS_UUID] = "uuid",
+    [KS_STR] = "str",	      [KS_BYTES] = "bytes",   [KS_RECORDS] = "rec",
     [KS_STRUCT] = "{}",
 };
 

@@ -10,6 +10,8 @@ extern const char ks_src_core[];
 extern const char ks_src_groups[];
 extern const char ks_src_admin[];
 extern const char ks_src_security[];
+/* Not a table: every type of the language, for tests and fuzzing. */
+extern const char ks_src_selftest[];
 
 /* Every table, NULL-terminated. */
 extern const char *const ks_tables[];

@@ -186,6 +186,9 @@ static size_t min_size(const struct ks_field *f, int type, int ver)
 	switch (type) {
 	case KS_BOOL:
 	case KS_I8:
+	case KS_VARINT:
+	case KS_VARLONG:
+	case KS_UVARINT:
 		return 1;
 	case KS_I16:
 	case KS_U16:
@@ -283,6 +286,21 @@ static void dec_value(struct dec *d, const struct ks_field *f, int type,
 	case KS_I64:
 		v->i = kr_i64(r);
 		break;
+	case KS_VARINT:
+		v->i = kr_varint(r);
+		if (v->i < INT32_MIN || v->i > INT32_MAX)
+			dfail(d, -EINVAL);
+		break;
+	case KS_VARLONG:
+		v->i = kr_varint(r);
+		break;
+	case KS_UVARINT: {
+		uint64_t u = kr_uvarint(r);
+		if (u > UINT32_MAX)
+			dfail(d, -EINVAL);
+		v->i = (int64_t)u;
+		break;
+	}
 	case KS_F64: {
 		uint64_t u = (uint64_t)kr_i64(r);
 		memcpy(&v->d, &u, sizeof(u));
@@ -467,6 +485,13 @@ static void enc_value(struct enc *e, const struct ks_field *f, int type,
 		break;
 	case KS_I64:
 		kw_i64(w, v->i);
+		break;
+	case KS_VARINT:
+	case KS_VARLONG:
+		kw_varint(w, v->i);
+		break;
+	case KS_UVARINT:
+		kw_uvarint(w, (uint32_t)v->i);
 		break;
 	case KS_F64: {
 		uint64_t u;

@@ -4,8 +4,9 @@
  * bytes, for any message of the schema tables at any version.
  *
  * Input: byte 0 picks the message (0xff the request header, 0xfe the
- * response header, else an API key in the low 7 bits with bit 7 set for a
- * response), byte 1 the version; the rest is the message.
+ * response header, 0xfd a message of every type of the schema language,
+ * else an API key in the low 7 bits with bit 7 set for a response), byte 1
+ * the version; the rest is the message.
  *
  * Properties: no read outside the input, no crash, no leak; a refusal is
  * -EINVAL or -ENOMEM (over the arena's budget); the arena never exceeds its
@@ -17,9 +18,20 @@
 
 #include "common.h"
 #include "proto/schema.h"
+#include "proto/schema_src.h"
 
 static const struct ks_msg *pick(uint8_t sel)
 {
+	static const struct ks_msg *selftest;
+	char err[128];
+
+	if (sel == 0xfd) {
+		if (!selftest)
+			selftest =
+			    ks_compile(ks_src_selftest, err, sizeof(err));
+		FZ_ASSERT(selftest);
+		return selftest;
+	}
 	if (sel == 0xff)
 		return ks_req_header();
 	if (sel == 0xfe)
