@@ -185,5 +185,7 @@ static inline struct kv *kv_at(struct kv *v, int i)
 /* The language's compiler (schema_load.c): one message from its text, or
  * NULL with a message in err. Used for the built-in tables. */
 struct ks_msg *ks_compile(const char *text, char *err, size_t errlen);
+/* Free what ks_compile returned (the built-in tables live forever). */
+void ks_free_msg(struct ks_msg *m);
 
 #endif /* BROKER_PROTO_SCHEMA_H */

@@ -230,13 +230,34 @@ static bool build(struct cc *c, int *i, int indent, int depth,
 			struct ks_struct *s = calloc(1, sizeof(*s));
 			if (!s)
 				return fail(c, ln, "out of memory");
+			f[k].sub = s; /* first, so a failure frees it too */
 			if (!build(c, i, c->l[*i].indent, depth + 1, flex, s,
 				   f[k].name))
 				return false;
-			f[k].sub = s;
 		}
 	}
 	return true;
+}
+
+static void free_struct(const struct ks_struct *s)
+{
+	for (int i = 0; s->f && i < s->nf; i++) {
+		free((char *)s->f[i].name);
+		if (s->f[i].sub) {
+			free_struct(s->f[i].sub);
+			free((struct ks_struct *)s->f[i].sub);
+		}
+	}
+	free((struct ks_field *)s->f);
+}
+
+void ks_free_msg(struct ks_msg *m)
+{
+	if (!m)
+		return;
+	free_struct(&m->root);
+	free((char *)m->name);
+	free(m);
 }
 
 struct ks_msg *ks_compile(const char *text, char *err, size_t errlen)
@@ -297,7 +318,7 @@ struct ks_msg *ks_compile(const char *text, char *err, size_t errlen)
 	}
 	goto out;
 fail_free:
-	/* Compile errors are fatal to the caller; what was built leaks. */
+	ks_free_msg(m);
 	m = NULL;
 out:
 	free(c.l);

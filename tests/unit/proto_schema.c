@@ -590,11 +590,13 @@ static void bad_tables(void)
 		if (m) {
 			fprintf(stderr, "bad table %zu compiled\n", i);
 			t_failures++;
+			ks_free_msg(m);
 		}
 	}
 	struct ks_msg *ok =
 	    ks_compile("X 1 req 0-3 none\n  A i32 0+\n", err, sizeof(err));
 	CHECK(ok && ok->root.nf == 1);
+	ks_free_msg(ok);
 }
 
 /* Every type and attribute of the language, including what no Kafka
@@ -626,8 +628,10 @@ static void every_type(void)
 	struct ks_arena a;
 	struct kv *v, back;
 	CHECK(sm != NULL);
-	if (!sm)
+	if (!sm) {
+		ks_free_msg(m);
 		return;
+	}
 	ks_arena_init(&a, 1 << 20);
 	v = ks_new(sm, &a);
 	v->a.v[0].i = -1;
@@ -649,6 +653,8 @@ static void every_type(void)
 	CHECK_EQ(back.a.v[1].i, 5);
 	CHECK_EQ(back.a.v[2].a.v[0].i, 127);
 	ks_arena_free(&a);
+	ks_free_msg(sm);
+	ks_free_msg(m);
 }
 
 int main(void)
