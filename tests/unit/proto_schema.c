@@ -138,13 +138,14 @@ static int checked_versions, checked_messages, checked_prefixes;
  * default: what another client's response parser accepts (it stops at
  * errors, parses record batches and skips only empty tag sections). Used
  * for ZC_SCHEMA_RESPONSES below. */
-static void quiet(const struct ks_struct *s, struct ks_arena *a, struct kv *v)
+static void quiet(const struct ks_struct *s, struct ks_arena *a, bool tags,
+		  struct kv *v)
 {
 	for (int i = 0; i < s->nf; i++) {
 		const struct ks_field *f = &s->f[i];
 		struct kv *x = &v->a.v[i];
 		size_t n = strlen(f->name);
-		if (f->tag >= 0) {
+		if (f->tag >= 0 && !tags) {
 			if (ks_default(f, a, x) < 0)
 				t_fatal("out of memory");
 		} else if (f->type == KS_I16 && n >= 9 &&
@@ -156,17 +157,20 @@ static void quiet(const struct ks_struct *s, struct ks_arena *a, struct kv *v)
 		else if (f->type == KS_RECORDS)
 			x->s.p = NULL, x->s.len = -1;
 		else if (f->type == KS_STRUCT && x->a.n >= 0)
-			quiet(f->sub, a, x);
+			quiet(f->sub, a, tags, x);
 		else if (f->type == KS_ARRAY && f->elem == KS_STRUCT)
 			for (int32_t k = 0; k < x->a.n; k++)
-				quiet(f->sub, a, &x->a.v[k]);
+				quiet(f->sub, a, tags, &x->a.v[k]);
 	}
 }
 
 /* With ZC_SCHEMA_RESPONSES=DIR, one response of every API and version is
- * saved as DIR/resp-KEY-vVER.bin (body only) for tests/unit/vectors/
- * check_responses.mjs, which parses them with @platformatic/kafka. */
-static void save_response(const struct ks_msg *m, int ver)
+ * saved as DIR/resp-KEY-vVER-sN.bin (body only, tagged fields at their
+ * default) and DIR/resp-KEY-vVER-tags-sN.bin (tagged fields set) for
+ * tests/unit/vectors/check_responses.mjs, which parses them with the
+ * Node clients' own parsers. */
+static void save_response_as(const struct ks_msg *m, int ver, bool tags,
+			     int sample)
 {
 	const char *dir = getenv("ZC_SCHEMA_RESPONSES");
 	struct ks_arena a;
@@ -180,10 +184,11 @@ static void save_response(const struct ks_msg *m, int ver)
 	ks_arena_init(&a, 64 << 20);
 	kw_init(&w);
 	fill_struct(&m->root, ver, 0, &a, &root);
-	quiet(&m->root, &a, &root);
+	quiet(&m->root, &a, tags, &root);
 	if (ks_encode(m, ver, &root, &w))
 		t_fatal("%s v%d: cannot encode", m->name, ver);
-	snprintf(path, sizeof(path), "%s/resp-%d-v%d.bin", dir, m->key, ver);
+	snprintf(path, sizeof(path), "%s/resp-%d-v%d%s-s%d.bin", dir, m->key,
+		 ver, tags ? "-tags" : "", sample);
 	if (!(f = fopen(path, "wb")) || fwrite(w.buf, 1, w.len, f) != w.len ||
 	    fclose(f))
 		t_fatal("%s: cannot write it", path);
@@ -279,6 +284,16 @@ out:
 	kw_free(&w1);
 	kw_free(&w2);
 	ks_arena_free(&a);
+}
+
+static void save_response(const struct ks_msg *m, int ver)
+{
+	/* A few samples each: an array left empty in one is filled in
+	 * another. */
+	for (int i = 0; i < 3; i++) {
+		save_response_as(m, ver, false, i);
+		save_response_as(m, ver, true, i);
+	}
 }
 
 static void all_round_trips(void)
