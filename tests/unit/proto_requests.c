@@ -91,8 +91,8 @@ static void t_apiversions(void)
 			kr_init(&r, p, len);
 			int16_t err = kr_i16(&r);
 			/* v5 is past the range: answered in the v0 form. */
-			int32_t n = v == 3 || v == 4 ? kr_carray(&r)
-						     : kr_array(&r);
+			int32_t n =
+			    v == 3 || v == 4 ? kr_carray(&r) : kr_array(&r);
 			CHECK_EQ(err, v == 5 ? KERR_UNSUPPORTED_VERSION : 0);
 			CHECK_EQ(n, broker_napis);
 		}

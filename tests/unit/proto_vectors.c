@@ -21,23 +21,6 @@
 #include "helpers.h"
 #include "proto/schema.h"
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET))
-		t_fatal("%s: cannot read it", path);
-	buf = malloc(n ? (size_t)n : 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		t_fatal("%s: cannot read it", path);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void check_vector(const char *dir, const char *name)
 {
 	char path[2048], client[64], api[64];
@@ -67,7 +50,7 @@ static void check_vector(const char *dir, const char *name)
 	api[dash - api0 - 1] = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	buf = slurp(path, &len);
+	buf = t_read_path(path, &len);
 	ks_arena_init(&a, 1 << 20);
 	kw_init(&w);
 	if (len < 4)
@@ -124,7 +107,7 @@ static int check_body(const char *dir, const char *name)
 	if (!m || !ks_in(m->valid, ver))
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	buf = slurp(path, &len);
+	buf = t_read_path(path, &len);
 	ks_arena_init(&a, 1 << 20);
 	kw_init(&w);
 	kr_init(&r, buf, len);
