@@ -548,9 +548,6 @@ static void enc_value(struct enc *e, const struct ks_field *f, int type,
 	}
 }
 
-bool ks_equal(const struct ks_field *f, int ver, const struct kv *x,
-	      const struct kv *y);
-
 static bool value_equal(const struct ks_field *f, int type, int ver,
 			const struct kv *x, const struct kv *y)
 {
