@@ -604,22 +604,39 @@ bool ks_msg_equal(const struct ks_msg *m, int ver, const struct kv *x,
 	return ks_equal(&root, ver, x, y);
 }
 
-/* Whether a tagged field holds its default (then it is not written). */
-static bool is_default(const struct ks_field *f, int ver, const struct kv *v)
+/* Whether a value of field f holds the field's default (a tagged field
+ * is then not written). No allocation: structs compare field by field. */
+static bool is_default(const struct ks_field *f, int type, int ver,
+		       const struct kv *v)
 {
-	struct ks_arena a;
-	struct kv d;
-	bool eq;
-
-	if (f->type != KS_STRUCT) {
-		memset(&d, 0, sizeof(d));
-		ks_default(f, NULL, &d);
-		return value_equal(f, f->type, ver, v, &d);
+	switch (type) {
+	case KS_F64:
+		return v->d == (double)f->def;
+	case KS_UUID:
+		for (int i = 0; i < 16; i++)
+			if (v->u[i])
+				return false;
+		return true;
+	case KS_STR:
+	case KS_BYTES:
+	case KS_RECORDS:
+		return f->def_null ? !v->s.p || v->s.len < 0
+				   : v->s.p && v->s.len == 0;
+	case KS_ARRAY:
+		return v->a.n == (f->def_null ? -1 : 0);
+	case KS_STRUCT:
+		if (v->a.n < 0)
+			return false;
+		for (int i = 0; i < f->sub->nf; i++) {
+			const struct ks_field *g = &f->sub->f[i];
+			if (ks_in(g->ver, ver) &&
+			    !is_default(g, g->type, ver, &v->a.v[i]))
+				return false;
+		}
+		return true;
+	default:
+		return v->i == f->def;
 	}
-	ks_arena_init(&a, SIZE_MAX);
-	eq = ks_default(f, &a, &d) == 0 && value_equal(f, f->type, ver, v, &d);
-	ks_arena_free(&a);
-	return eq;
 }
 
 static void enc_tags(struct enc *e, const struct ks_struct *s,
@@ -631,7 +648,7 @@ static void enc_tags(struct enc *e, const struct ks_struct *s,
 	for (int i = 0; i < s->nf; i++) {
 		const struct ks_field *f = &s->f[i];
 		if (!tagged(f) || !ks_in(f->ver, e->ver) ||
-		    is_default(f, e->ver, &v->a.v[i]))
+		    is_default(f, f->type, e->ver, &v->a.v[i]))
 			continue;
 		if (n == 64) {
 			e->err = -EINVAL;
