@@ -35,7 +35,7 @@ const struct api broker_apis[] = {
     {14, 0, 3, -1, "SyncGroup", api_syncgroup},
     {15, 0, 2, -1, "DescribeGroups", api_describegroups},
     {16, 0, 2, -1, "ListGroups", api_listgroups},
-    {18, 0, 3, 3, "ApiVersions", api_apiversions},
+    {18, 0, 4, 3, "ApiVersions", api_apiversions},
     {19, 0, 4, -1, "CreateTopics", api_createtopics},
     {20, 0, 3, -1, "DeleteTopics", api_deletetopics},
     {22, 0, 1, -1, "InitProducerId", api_initproducerid},

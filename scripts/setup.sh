@@ -9,8 +9,9 @@
 #   scripts/setup.sh fuzz   what `make fuzz` needs (clang and its fuzzer runtime)
 #
 # As root it installs the missing Debian packages with apt-get; otherwise it
-# names exactly what is missing and exits 1. kafkajs comes from the npm
-# registry into tests/broker/node_modules (pinned by package-lock.json).
+# names exactly what is missing and exits 1. The Node clients of
+# tests/broker/package.json come from the npm registry into
+# tests/broker/node_modules (pinned by package-lock.json).
 set -eu
 want=${1:-test}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,8 +57,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$want" = test ] && [ -f "$here/tests/broker/package.json" ]; then
-	if [ ! -d "$here/tests/broker/node_modules/kafkajs" ]; then
-		echo "setup: installing kafkajs (npm)"
+	# Again whenever the lock file changed since the last install.
+	nm="$here/tests/broker/node_modules/.package-lock.json"
+	if [ ! -f "$nm" ] || [ "$here/tests/broker/package-lock.json" -nt "$nm" ]; then
+		echo "setup: installing the Node clients (npm ci)"
 		(cd "$here/tests/broker" && npm ci --silent --no-audit --no-fund) ||
 			{ echo "setup: npm ci in tests/broker failed" >&2; exit 1; }
 	fi

@@ -188,6 +188,25 @@ int t_is_root(void)
 	return geteuid() == 0;
 }
 
+uint8_t *t_read_path(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		t_fatal("%s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET))
+		t_fatal("%s: cannot size it", path);
+	buf = malloc(n ? (size_t)n : 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		t_fatal("%s: cannot read it", path);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
 /* ---- added for the fault_* and edge_* tests of libzcio ---------------- */
 
 #include <poll.h>

@@ -66,6 +66,9 @@ int t_listen_tcp(int *port);
 int t_tcp_pair(int fds[2]);
 /* Whether the process runs as root. */
 int t_is_root(void);
+/* A whole file in an exact-size heap buffer (so ASan sees any read past
+ * its end), its size in *len; exits T_FAIL when it cannot be read. */
+uint8_t *t_read_path(const char *path, size_t *len);
 
 /* ---- added for the fault_* and edge_* tests of libzcio ---------------- */
 /* Not thread-safe (static buffers): t_create_file, t_check_file,

@@ -21,21 +21,10 @@
 
 static int replay_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long len;
+	size_t len;
+	uint8_t *buf = t_read_path(path, &len);
 
-	if (!f)
-		t_fatal("%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET))
-		t_fatal("%s: cannot size it", path);
-	/* An exact-size heap copy, so ASan sees any read past the input. */
-	buf = malloc(len ? (size_t)len : 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-		t_fatal("%s: cannot read it", path);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)len);
+	LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	return 1;
 }
