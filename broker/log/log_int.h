@@ -87,16 +87,20 @@ void idx_close(struct idx *x);
 bool oidx_sane(const struct idx *x, uint64_t seg_size);
 bool tidx_sane(const struct idx *x);
 
-void oidx_append(struct idx *x, uint32_t rel, uint32_t pos);
+/* Write one entry (pwrite): 0, or -errno with the index unchanged. */
+int oidx_append(struct idx *x, uint32_t rel, uint32_t pos);
 /* Position of the largest entry with relative offset <= rel, else 0. */
 uint32_t oidx_lookup(const struct idx *x, uint32_t rel);
 /* Position of the largest entry with position <= pos, else 0. */
 uint32_t oidx_floor_pos(const struct idx *x, uint32_t pos);
 uint32_t oidx_last_pos(const struct idx *x);
+/* Entry i < n: relative offset and position. */
+void oidx_entry(const struct idx *x, size_t i, uint32_t *rel, uint32_t *pos);
 uint32_t oidx_last_rel(const struct idx *x);
 
-/* Append (ts, rel) if ts is above the last entry's; returns whether it did. */
-bool tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel);
+/* Append (ts, rel) if ts is above the last entry's: 1 if it did, 0 if not,
+ * -errno when the write failed (the index is unchanged). */
+int tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel);
 int64_t tidx_last_ts(const struct idx *x); /* -1 when empty */
 uint32_t tidx_last_rel(const struct idx *x);
 /* Relative offset of the largest entry with timestamp <= ts, else 0. */
@@ -115,6 +119,7 @@ struct seg {
 	int fd;		      /* the .log, O_RDWR */
 	int refs;	      /* the plog's + one per live plog_slice */
 	bool active;
+	bool index_suspect; /* a lookup found an entry that disagrees */
 	struct idx oi, ti;
 	char *path; /* DIR/<20-digit base>, no suffix */
 };
@@ -140,8 +145,13 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 bool seg_index_full(const struct seg *s);
 int seg_sync(struct seg *s);
 /* Position of the batch holding offset (its header in *bi), or -ENOENT
- * when offset is past the segment's last batch. */
+ * when offset is past the segment's last batch. Index entries are only
+ * trusted when the batch they lead to holds the offset; otherwise the
+ * segment is scanned and index_suspect set. */
 int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi);
+/* Whether every offset-index entry names a batch start whose last offset
+ * is the entry's offset (one header read per entry). */
+bool seg_index_agrees(struct seg *s);
 int64_t seg_largest_ts(const struct seg *s); /* max_ts, else mtime */
 void seg_unlink(struct seg *s);
 void seg_get(struct seg *s);
@@ -192,6 +202,8 @@ size_t pl_seg_floor(const struct plog *l, int64_t offset);
 int pl_roll(struct plog *l);
 /* fdatasync the segments from the one holding rp up to base limit. */
 int pl_sync_below(struct plog *l, int64_t limit);
+/* Rebuild the indexes of segments whose lookups found damage. */
+int pl_reindex(struct plog *l);
 
 /* ---- recovery.c ------------------------------------------------------- */
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 static int push_seg(struct plog *l, struct seg *s)
 {
@@ -51,6 +52,7 @@ int log_mkdir_p(const char *dir)
 {
 	char p[4096];
 	size_t len = strlen(dir);
+	int ret;
 
 	if (len == 0 || len >= sizeof(p))
 		return -ENAMETOOLONG;
@@ -59,13 +61,13 @@ int log_mkdir_p(const char *dir)
 		if (*c != '/')
 			continue;
 		*c = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		ret = lsys_mkdir(p, 0755);
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
 		*c = '/';
 	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	ret = lsys_mkdir(p, 0755);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 /* Base offset from "<20 digits><suffix>", or -1. */
@@ -98,13 +100,14 @@ static int cmp_i64(const void *a, const void *b)
  * without a .log are removed. */
 static int list_bases(const char *dir, int64_t **out, size_t *count)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *e;
 	int64_t *v = NULL;
 	size_t n = 0, cap = 0;
+	int ret = lsys_opendir(dir, &d);
 
-	if (!d)
-		return -errno;
+	if (ret < 0)
+		return ret;
 	while ((e = readdir(d))) {
 		int64_t b = parse_base(e->d_name, ".log");
 
@@ -117,10 +120,10 @@ static int list_bases(const char *dir, int64_t **out, size_t *count)
 				/* Orphans of a deleted segment. */
 				snprintf(p, sizeof(p), "%s/%.20s.log", dir,
 					 e->d_name);
-				if (stat(p, &st) < 0 && errno == ENOENT) {
+				if (lsys_stat(p, &st) == -ENOENT) {
 					snprintf(p, sizeof(p), "%s/%s", dir,
 						 e->d_name);
-					unlink(p);
+					(void)lsys_unlink(p);
 				}
 			}
 			continue;
@@ -155,7 +158,7 @@ static void unlink_base(const char *dir, int64_t base)
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/%020" PRId64 "%s", dir, base,
 			 sfx[i]);
-		unlink(p);
+		(void)lsys_unlink(p);
 	}
 }
 
@@ -171,7 +174,9 @@ static int64_t load_seg(struct plog *l, int64_t base, bool recover)
 	ret = seg_open(&s, l->dir, base, false, recover, &bad);
 	if (ret < 0)
 		return ret;
-	if (!recover && !bad && seg_load_stats(s) < 0)
+	/* Entries that disagree with the log (a damaged index that still
+	 * looks ordered) are found here and the indexes rebuilt. */
+	if (!recover && !bad && (seg_load_stats(s) < 0 || !seg_index_agrees(s)))
 		bad = true;
 	if (recover || bad) {
 		cut = seg_recover(s, &l->cfg);
@@ -365,8 +370,9 @@ int pl_roll(struct plog *l)
 	struct seg *old = pl_active(l);
 	int ret;
 
-	/* Start the old segment's writeback now; maintain syncs it later. */
-	sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	/* Start the old segment's writeback now; maintain syncs it later
+	 * (only a hint: nothing depends on it succeeding). */
+	(void)lsys_sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	ret = seg_deactivate(old);
 	if (ret < 0)
 		return ret;
@@ -452,8 +458,10 @@ uint64_t plog_size_bytes(const struct plog *l)
 
 int plog_flush(struct plog *l)
 {
-	if (fdatasync(pl_active(l)->fd) < 0)
-		return -errno;
+	int ret = lsys_fdatasync(pl_active(l)->fd);
+
+	if (ret < 0)
+		return ret;
 	l->unflushed = 0;
 	l->unflushed_ms = -1;
 	return 0;
@@ -469,11 +477,10 @@ int plog_destroy(struct plog *l)
 		seg_put(l->segs[i]);
 	}
 	snprintf(p, sizeof(p), "%s/%s", l->dir, CLEAN_MARKER);
-	unlink(p);
+	(void)lsys_unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
-	unlink(p);
-	if (rmdir(l->dir) < 0)
-		ret = -errno;
+	(void)lsys_unlink(p);
+	ret = lsys_rmdir(l->dir);
 	free(l->segs);
 	free(l->dir);
 	free(l);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 /* End of the last whole batch of s that ends at or before limit, scanning
  * from from (a batch start); the offset index skips most of the walk. */
@@ -30,8 +31,15 @@ static int64_t whole_batches_end(struct seg *s, uint64_t from, uint64_t limit)
 	int ret;
 
 	e = oidx_floor_pos(&s->oi, (uint32_t)limit);
-	if (e > q)
-		q = e;
+	if (e > q) {
+		/* Only a hint: a damaged position is not a batch start. */
+		bscan_init(&b, s->fd, e, s->size);
+		if (bscan_next(&b, &bi, NULL) > 0 && bi.base_offset >= s->base)
+			q = e;
+		else
+			s->index_suspect = true;
+		bscan_free(&b);
+	}
 	bscan_init(&b, s->fd, q, s->size);
 	while ((ret = bscan_next(&b, &bi, NULL)) > 0 && b.pos <= limit)
 		q = b.pos;
@@ -123,7 +131,7 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 	if (bi->attributes & 0x0f) /* compressed or LogAppendTime */
 		return found;
 	buf = malloc(bi->size);
-	if (!buf || pread(s->fd, buf, bi->size, (off_t)pos) != bi->size) {
+	if (!buf || lsys_pread_all(s->fd, buf, bi->size, (off_t)pos) < 0) {
 		free(buf);
 		return found;
 	}

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 #define SCAN_HEADER_READ 8192
 #define SCAN_MIN_BUF	 (256 * 1024)
@@ -95,18 +96,22 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	ret = seg_file(s, ".log", p, sizeof(p));
 	if (ret < 0)
 		goto err;
-	s->fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0),
-		     0644);
-	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
-		ret = -errno;
+	ret = lsys_open(
+	    p, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+	if (ret < 0)
 		goto err;
-	}
+	s->fd = ret;
+	ret = lsys_fstat(s->fd, &st);
+	if (ret < 0)
+		goto err;
 	s->size = (uint64_t)st.st_size;
 	s->roll_ts = wall_ms();
 
 	*bad_index = false;
 	ret = open_indexes(s, reset || create);
-	if (ret == -ENOENT) {
+	/* Missing, or (on a full disk) not backed by blocks: rebuilt. */
+	if (ret < 0 && !reset && !create && ret != -ENOMEM && ret != -EMFILE &&
+	    ret != -ENFILE) {
 		*bad_index = true;
 		ret = open_indexes(s, true);
 	}
@@ -126,7 +131,7 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	return 0;
 err:
 	if (s->fd >= 0)
-		close(s->fd);
+		lsys_close(s->fd);
 	free(s->path);
 	free(s);
 	return ret;
@@ -204,8 +209,8 @@ int seg_deactivate(struct seg *s)
 	int r1, r2;
 
 	if (s->max_ts >= 0)
-		tidx_maybe_append(&s->ti, s->max_ts,
-				  (uint32_t)(s->max_ts_off - s->base));
+		(void)tidx_maybe_append(&s->ti, s->max_ts,
+					(uint32_t)(s->max_ts_off - s->base));
 	s->active = false;
 	r1 = idx_seal(&s->oi);
 	r2 = idx_seal(&s->ti);
@@ -229,12 +234,15 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 		s->max_ts_off = last;
 	}
 	if (s->since_index > index_interval) {
+		/* The indexes are hints: an entry that cannot be written
+		 * (ENOSPC) is left out, and lookups scan a little further. */
 		if (s->oi.n < s->oi.cap)
-			oidx_append(&s->oi, (uint32_t)(last - s->base),
-				    (uint32_t)pos);
+			(void)oidx_append(&s->oi, (uint32_t)(last - s->base),
+					  (uint32_t)pos);
 		if (s->ti.n + 1 < s->ti.cap)
-			tidx_maybe_append(&s->ti, s->max_ts,
-					  (uint32_t)(s->max_ts_off - s->base));
+			(void)tidx_maybe_append(
+			    &s->ti, s->max_ts,
+			    (uint32_t)(s->max_ts_off - s->base));
 		s->since_index = 0;
 	}
 	s->since_index += bi->size;
@@ -248,24 +256,16 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 	       const struct batch_info *bi, uint32_t index_interval)
 {
 	uint64_t pos = s->size;
-	size_t done = 0;
+	int ret;
 
 	assert(s->active && len == bi->size);
-	while (done < len) {
-		ssize_t n =
-		    pwrite(s->fd, buf + done, len - done, (off_t)(pos + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? -errno : -EIO;
-
-			/* Invariant 5: no partial batch stays behind. */
-			if (ftruncate(s->fd, (off_t)pos) < 0)
-				return -errno;
-			return err;
-		}
-		done += (size_t)n;
+	ret = lsys_pwrite_all(s->fd, buf, len, (off_t)pos);
+	if (ret < 0) {
+		/* Invariant 5: no partial batch stays behind. Should even the
+		 * truncate fail, the bytes past `size` are never read and the
+		 * next append overwrites them. */
+		(void)lsys_ftruncate(s->fd, (off_t)pos);
+		return ret;
 	}
 	seg_note_batch(s, pos, bi, index_interval);
 	return 0;
@@ -273,10 +273,8 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 
 int seg_sync(struct seg *s)
 {
-	int ret = 0;
+	int ret = lsys_fdatasync(s->fd);
 
-	if (fdatasync(s->fd) < 0)
-		ret = -errno;
 	if (!ret)
 		ret = idx_sync(&s->oi);
 	if (!ret)
@@ -284,17 +282,14 @@ int seg_sync(struct seg *s)
 	return ret;
 }
 
-int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
+/* The batch holding offset, scanning from position `from`. */
+static int64_t find_from(struct seg *s, uint64_t from, int64_t offset,
+			 struct batch_info *bi)
 {
-	int64_t rel = offset - s->base;
 	struct bscan b;
 	int ret;
 
-	if (rel < 0)
-		rel = 0;
-	if (rel > INT32_MAX)
-		rel = INT32_MAX;
-	bscan_init(&b, s->fd, oidx_lookup(&s->oi, (uint32_t)rel), s->size);
+	bscan_init(&b, s->fd, from, s->size);
 	while ((ret = bscan_next(&b, bi, NULL)) > 0) {
 		int64_t last, lod = bi->last_offset_delta;
 
@@ -311,13 +306,52 @@ int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
 	return ret < 0 ? ret : -ENOENT;
 }
 
+int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
+{
+	int64_t rel = offset - s->base, pos;
+	uint32_t from;
+
+	if (rel < 0)
+		rel = 0;
+	if (rel > INT32_MAX)
+		rel = INT32_MAX;
+	from = oidx_lookup(&s->oi, (uint32_t)rel);
+	pos = find_from(s, from, offset, bi);
+	/* The index is a hint: the batch it leads to must hold the offset.
+	 * A damaged entry (an offset that still keeps the index increasing,
+	 * a position inside a batch) leads past it or into garbage: scan
+	 * from the segment's start and have the index rebuilt. */
+	if (from > 0 && (pos < 0 || bi->base_offset > offset)) {
+		s->index_suspect = true;
+		pos = find_from(s, 0, offset, bi);
+	}
+	return pos;
+}
+
+bool seg_index_agrees(struct seg *s)
+{
+	for (size_t i = 0; i < s->oi.n; i++) {
+		uint8_t h[BATCH_HEADER_SIZE];
+		struct batch_info bi;
+		uint32_t rel, pos;
+
+		oidx_entry(&s->oi, i, &rel, &pos);
+		if (pos + (uint64_t)BATCH_HEADER_SIZE > s->size ||
+		    lsys_pread_all(s->fd, h, sizeof(h), pos) < 0 ||
+		    batch_header(h, sizeof(h), &bi) < 0 ||
+		    bi.base_offset + bi.last_offset_delta != s->base + rel)
+			return false;
+	}
+	return true;
+}
+
 int64_t seg_largest_ts(const struct seg *s)
 {
 	struct stat st;
 
 	if (s->max_ts >= 0)
 		return s->max_ts;
-	if (fstat(s->fd, &st) < 0)
+	if (lsys_fstat(s->fd, &st) < 0)
 		return INT64_MAX; /* unknown age: never old enough */
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
@@ -329,7 +363,7 @@ void seg_unlink(struct seg *s)
 
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
 		if (!seg_file(s, sfx[i], p, sizeof(p)))
-			unlink(p);
+			(void)lsys_unlink(p);
 }
 
 void seg_get(struct seg *s)
@@ -341,7 +375,7 @@ void seg_put(struct seg *s)
 {
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	close(s->fd);
+	lsys_close(s->fd);
 	idx_close(&s->oi);
 	idx_close(&s->ti);
 	free(s->path);
@@ -385,13 +419,13 @@ static int bscan_fill(struct bscan *b, size_t need, size_t want)
 		b->cap = cap;
 	}
 	while (got < need) {
-		ssize_t n = pread(b->fd, b->buf + got, want - got,
-				  (off_t)(b->pos + got));
+		ssize_t n = lsys_pread(b->fd, b->buf + got, want - got,
+				       (off_t)(b->pos + got));
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			return -EBADMSG; /* the file is shorter than we thought
 					  */

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 #define TOPIC_NAME_MAX 249
 #define PARTITIONS_MAX 100000
@@ -157,12 +158,12 @@ static int32_t parse_dir(const char *d, char *buf, size_t n)
 
 static int load(struct topics *t)
 {
-	DIR *d = opendir(t->dir);
 	struct dirent *e;
-	int ret = 0;
+	DIR *d;
+	int ret = lsys_opendir(t->dir, &d);
 
-	if (!d)
-		return -errno;
+	if (ret < 0)
+		return ret;
 	/* First pass: the partition count of each topic, kept in v[] with
 	 * no logs open yet; second pass opens them. */
 	while ((e = readdir(d))) {
@@ -175,7 +176,7 @@ static int load(struct topics *t)
 		if (part < 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (lsys_stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		pos = find(t, name, &found);
 		if (found) {
