@@ -13,7 +13,7 @@ set -eu
 want=${1:-test}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs_run="gcc make libc6-dev"
+pkgs_run="gcc make libc6-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
 xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace"
 pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
