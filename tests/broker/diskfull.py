@@ -1,78 +1,58 @@
 # SPDX-License-Identifier: MIT
 """diskfull.py — produce into a broker whose data directory is a small
-file system until it is full, on a raw socket (acks=1, one partition):
+file system until it is full, on a raw socket (acks=1, one partition,
+an index entry for every batch):
 
-  fill   produce batches until KAFKA_STORAGE_ERROR (56) came back several
-         times in a row (no other error is allowed); every acknowledged
+  fill   produce 342 small batches, so that the next time-index entry is
+         the first to need a new page of its file (entry 341 of 12 bytes
+         crosses 4096), fill the file system with a ballast file, then
+         produce until KAFKA_STORAGE_ERROR (56) came back several times in
+         a row (no other error is allowed; a broker writing its indexes
+         through a shared mapping died of SIGBUS here); every acknowledged
          batch is remembered; then fetch from offset 0 and check that
          exactly the acknowledged batches come back, byte for byte, while
          the disk is still full (consumers are served);
   again  (after the test made room) produce more, which must now be
          acknowledged, and fetch everything again.
 
-  diskfull.py ADDR STATE fill|again
+  diskfull.py ADDR STATE fill BALLAST | again
 """
 import json
 import struct
 import sys
 import time
 
-from _kraw import (batch, connect, fetch_v4, metadata_v1, produce_v3,
-                   read_frame, request)
+from _kraw import (batch, batches, call, connect, fetch_one, metadata_v1,
+                   produce_one)
 from _kt import fail, log
 
 ADDR, STATE, STEP = sys.argv[1], sys.argv[2], sys.argv[3]
 TOPIC = "full"
 NOW = int(time.time() * 1000)
-corr = [0]
-
-
-def call(s, api, ver, body):
-    corr[0] += 1
-    s.sendall(request(api, ver, corr[0], body))
-    r = read_frame(s, timeout=30)
-    if not isinstance(r, tuple) or r[0] != corr[0]:
-        fail("no answer to request %d: %r" % (corr[0], r))
-    return r[1]
 
 
 def make(i):
-    vals = [(b"%06d-%02d-" % (i, k)) * 250 for k in range(4)]  # ~11 KiB
-    return batch(vals, ts=NOW)
+    return batch([b"%06d-" % i + b"v" * 20], ts=NOW + i)  # 100 bytes
 
 
 def produce(s, b):
-    r = call(s, 0, 3, produce_v3(TOPIC, 0, b))
-    off = 4 + 2 + len(TOPIC) + 4 + 4
-    return struct.unpack(">hq", r[off:off + 10])
+    return produce_one(s, TOPIC, b)
 
 
 def fetch_all(s, acked):
     """Fetch from 0 to the end; compare with acked {base: batch bytes}."""
     got, off = {}, 0
     while True:
-        r = call(s, 1, 4, fetch_v4(TOPIC, 0, off, max_bytes=1 << 20,
-                                   wait_ms=0))
-        pos = 4 + 4 + 2 + len(TOPIC) + 4
-        part, err, hw, lso = struct.unpack(">ihqq", r[pos:pos + 22])
-        pos += 22
-        (na,) = struct.unpack(">i", r[pos:pos + 4])
-        pos += 4 + max(na, 0) * 16
-        (rl,) = struct.unpack(">i", r[pos:pos + 4])
-        recs = r[pos + 4:pos + 4 + rl]
+        err, hw, recs = fetch_one(s, TOPIC, off)
         if err != 0:
             fail("fetch at %d: error %d" % (off, err))
-        p = 0
-        while p + 12 <= len(recs):
-            base, blen = struct.unpack(">qi", recs[p:p + 12])
-            if p + 12 + blen > len(recs):
-                break
-            got[base] = recs[p:p + 12 + blen]
-            off = base + struct.unpack(">i", recs[p + 23:p + 27])[0] + 1
-            p += 12 + blen
+        bs = batches(recs)
+        for base, last, b in bs:
+            got[base] = b
+            off = last + 1
         if off >= hw:
             break
-        if p == 0:
+        if not bs:
             fail("fetch at %d returned no whole batch (hw %d)" % (off, hw))
     for base, want in acked.items():
         w = bytearray(bytes.fromhex(want))
@@ -111,8 +91,20 @@ def main():
         time.sleep(0.1)
     else:
         fail("topic never became writable")
+    for i in range(1, 342):
+        err, base = produce(s, make(i))
+        if err != 0:
+            fail("produce %d before the disk is full: error %d" % (i, err))
+        acked[base] = make(i).hex()
+    with open(sys.argv[4], "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(bytes(4096))
+        except OSError:
+            pass
+    log("file system filled with a ballast file")
     errors = 0
-    for i in range(1, 100000):
+    for i in range(342, 100000):
         b = make(i)
         err, base = produce(s, b)
         if err == 0:

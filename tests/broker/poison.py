@@ -15,13 +15,12 @@ import sys
 import time
 import zlib
 
-from _kraw import (connect, crc32c, fetch_v4, metadata_v1, produce_v3,
-                   read_frame, request, varint)
+from _kraw import (call, connect, crc32c, fetch_one, metadata_v1,
+                   produce_one, varint)
 from _kt import check_consumed, check_produced, fail, log, messages
 
 ADDR = sys.argv[1]
 TOPIC = "poison"
-corr = [100]
 
 
 NOW = int(time.time() * 1000)  # older batches would go by retention
@@ -46,25 +45,14 @@ def records(values, deltas=None):
     return out
 
 
-def call(s, body, api=0, ver=3):
-    corr[0] += 1
-    s.sendall(request(api, ver, corr[0], body))
-    r = read_frame(s, timeout=30)
-    if not isinstance(r, tuple) or r[0] != corr[0]:
-        fail("no answer to request %d: %r" % (corr[0], r))
-    return r[1]
-
-
 def produce(s, b):
-    r = call(s, produce_v3(TOPIC, 0, b))
-    off = 4 + 2 + len(TOPIC) + 4 + 4
-    return struct.unpack(">hq", r[off:off + 10])
+    return produce_one(s, TOPIC, b)
 
 
 def main():
     s = connect(ADDR)
     for _ in range(50):  # auto-create, wait until it is there
-        call(s, metadata_v1([TOPIC]), api=3, ver=1)
+        call(s, 3, 1, metadata_v1([TOPIC]))
         err, base = produce(s, raw_batch(records([b"a0", b"a1"]), 2))
         if err == 0:
             break
@@ -98,14 +86,7 @@ def main():
     if err != 0 or base != 2:
         fail("good batch after the poison: error %d base %d (want 2)" %
              (err, base))
-    r = call(s, fetch_v4(TOPIC, 0, 0), api=1, ver=4)
-    pos = 4 + 4 + 2 + len(TOPIC) + 4
-    part, err, hw, lso = struct.unpack(">ihqq", r[pos:pos + 22])
-    pos += 22
-    (na,) = struct.unpack(">i", r[pos:pos + 4])
-    pos += 4 + max(na, 0) * 16
-    (rl,) = struct.unpack(">i", r[pos:pos + 4])
-    got = r[pos + 4:pos + 4 + rl]
+    err, hw, got = fetch_one(s, TOPIC, 0)
     want = bytearray(good_a) + bytearray(
         raw_batch(records([b"b0", b"b1", b"b2"]), 3))
     want[len(good_a):len(good_a) + 8] = struct.pack(">q", 2)
