@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdcache.h"
 #include "log_int.h"
 #include "sys.h"
 
@@ -49,12 +50,15 @@ static uint8_t *ent(const struct idx *x, size_t i)
 static int idx_map(struct idx *x)
 {
 	size_t len = x->cap * x->esize;
+	int fd;
 
 	x->map = NULL;
 	if (!len)
 		return 0;
-	return lsys_mmap((void **)&x->map, len, PROT_READ, MAP_SHARED, x->fd,
-			 0);
+	fd = lfd_get(&x->lf);
+	if (fd < 0)
+		return fd;
+	return lsys_mmap((void **)&x->map, len, PROT_READ, MAP_SHARED, fd, 0);
 }
 
 static void idx_unmap(struct idx *x)
@@ -66,65 +70,56 @@ static void idx_unmap(struct idx *x)
 
 int idx_open(struct idx *x, const char *path, uint32_t esize, bool reset)
 {
-	int flags = O_RDWR | O_CLOEXEC | (reset ? O_CREAT | O_TRUNC : 0);
+	int flags = O_RDWR | (reset ? O_CREAT | O_TRUNC : 0);
 	struct stat st;
-	int ret;
+	int fd, ret;
 
 	memset(x, 0, sizeof(*x));
 	x->esize = esize;
-	ret = lsys_open(path, flags, 0644);
-	if (ret < 0) {
-		x->fd = -1;
-		return ret;
-	}
-	x->fd = ret;
-	ret = lsys_fstat(x->fd, &st);
+	ret = lfd_init(&x->lf, path, O_RDWR);
 	if (ret < 0)
-		goto err;
-	ret = -ENOMEM;
-	x->path = strdup(path);
-	if (!x->path)
+		return ret;
+	fd = ret = lfd_open(&x->lf, flags, 0644);
+	if (ret >= 0)
+		ret = lsys_fstat(fd, &st);
+	if (ret < 0)
 		goto err;
 	/* A partial trailing entry (torn write) is not an entry. */
 	x->cap = x->n = (size_t)st.st_size / esize;
 	x->ragged = st.st_size % esize != 0;
 	/* Blocks behind every page the mapping may read (see above). */
 	if (x->cap) {
-		ret = lsys_fallocate(x->fd, 0, 0, (off_t)(x->cap * esize));
+		ret = lsys_fallocate(fd, 0, 0, (off_t)(x->cap * esize));
 		if (ret < 0 && ret != -EOPNOTSUPP)
 			goto err;
 	}
 	ret = idx_map(x);
 	if (ret < 0)
 		goto err;
+	x->open = true;
 	return 0;
 err:
-	lsys_close(x->fd);
-	free(x->path);
-	x->fd = -1;
-	x->path = NULL;
+	lfd_free(&x->lf);
 	return ret;
 }
 
 int idx_resize(struct idx *x, size_t cap)
 {
 	struct stat st;
-	int ret;
+	int fd, ret;
 
-	if (x->fd < 0) {
-		ret = lsys_open(x->path, O_RDWR | O_CLOEXEC, 0);
-		if (ret < 0)
-			return ret;
-		x->fd = ret;
-	}
-	ret = lsys_fstat(x->fd, &st);
+	fd = lfd_get(&x->lf);
+	if (fd < 0)
+		return fd;
+	ret = lsys_fstat(fd, &st);
 	if (ret < 0)
 		return ret;
+	x->open = true;
 	if (cap == x->cap && (off_t)(cap * x->esize) == st.st_size)
 		return 0;
 	/* Resize first: when that fails, nothing changed. Only entries
 	 * below n are ever read, so a shrink under the old mapping is safe. */
-	ret = lsys_ftruncate(x->fd, (off_t)(cap * x->esize));
+	ret = lsys_ftruncate(fd, (off_t)(cap * x->esize));
 	if (ret < 0)
 		return ret;
 	idx_unmap(x);
@@ -139,39 +134,30 @@ int idx_resize(struct idx *x, size_t cap)
 
 int idx_sync(struct idx *x)
 {
-	int fd = x->fd, ret = 0;
+	int fd;
 
-	/* Entries are written with pwrite: fdatasync covers them. A sealed
-	 * index has no fd: its trimmed size must reach the disk too, so open
-	 * it just for the fdatasync. */
-	if (fd < 0 && x->path)
-		fd = lsys_open(x->path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return fd;
-	ret = lsys_fdatasync(fd);
-	if (fd != x->fd)
-		lsys_close(fd);
-	return ret;
+	/* Entries are written with pwrite: fdatasync covers them, and the
+	 * trimmed size of a sealed index too. */
+	if (!x->lf.path)
+		return 0;
+	fd = lfd_get(&x->lf);
+	return fd < 0 ? fd : lsys_fdatasync(fd);
 }
 
 int idx_seal(struct idx *x)
 {
 	int ret = idx_resize(x, x->n);
 
-	if (x->fd >= 0)
-		lsys_close(x->fd);
-	x->fd = -1;
+	x->open = false;
+	lfd_close(&x->lf);
 	return ret;
 }
 
 void idx_close(struct idx *x)
 {
 	idx_unmap(x);
-	if (x->fd >= 0)
-		lsys_close(x->fd);
-	x->fd = -1;
-	free(x->path);
-	x->path = NULL;
+	x->open = false;
+	lfd_free(&x->lf);
 }
 
 /* ---- offset index ------------------------------------------------------ */
@@ -203,9 +189,12 @@ static int put_entry(struct idx *x, const uint8_t *e)
 {
 	int ret;
 
-	if (x->fd < 0 || x->n >= x->cap)
+	if (!x->open || x->n >= x->cap)
 		return -ENOSPC;
-	ret = lsys_pwrite_all(x->fd, e, x->esize, (off_t)(x->n * x->esize));
+	ret = lfd_get(&x->lf);
+	if (ret >= 0)
+		ret =
+		    lsys_pwrite_all(ret, e, x->esize, (off_t)(x->n * x->esize));
 	if (ret < 0)
 		return ret;
 	x->n++;

@@ -44,6 +44,11 @@ struct log_config {
 	/* zc.message.max.decompressed.bytes, 64 MiB: how far a compressed
 	 * batch may expand while produce checks its records. */
 	uint64_t max_decompressed_bytes;
+	int32_t max_partitions;		    /* max.partitions, 10000 */
+	int32_t max_partitions_per_request; /* max.partitions.per.request,
+					       5000 */
+	uint32_t max_open_files; /* log.max.open.files, 1000 (at most half
+				    of RLIMIT_NOFILE) */
 	/* Told of notable events for the broker's log lines (a segment
 	 * rolled, one deleted by retention); NULL for silence. `dir` is the
 	 * partition's directory, `base` the segment's base offset. */
@@ -192,7 +197,10 @@ void topics_close(struct topics *t);
  * Names starting with "__" are reserved for the broker. */
 bool topics_valid_name(const char *name);
 
-/* -EEXIST if present, -EINVAL bad name or partitions < 1. */
+/* -EEXIST if present, -EINVAL bad name or partitions < 1, -EDQUOT when
+ * the broker would hold more than max.partitions. Creation makes the
+ * directories only (segment files come with the first batch); a failed
+ * creation leaves nothing behind. */
 int topics_create(struct topics *t, const char *name, int32_t partitions);
 int topics_delete(struct topics *t, const char *name); /* -ENOENT */
 

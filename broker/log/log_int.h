@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fdcache.h"
 #include "log.h"
 
 /* ---- byte order: Kafka's files and batches are big-endian ------------ */
@@ -69,9 +70,9 @@ struct idx {
 	size_t cap;   /* entries the file (and mapping) can hold */
 	size_t n;     /* valid entries, n <= cap */
 	uint32_t esize;
-	int fd;	     /* open only while the segment is active */
-	bool ragged; /* file length was not a multiple of esize */
-	char *path;
+	struct lfd lf; /* the file (its descriptor comes and goes) */
+	bool open;     /* takes entries: its segment is active */
+	bool ragged;   /* file length was not a multiple of esize */
 };
 
 /* Open (or create, or empty when `reset`) the index at path; an existing
@@ -79,7 +80,7 @@ struct idx {
 int idx_open(struct idx *x, const char *path, uint32_t esize, bool reset);
 /* Grow or shrink the file and the mapping to hold cap entries. */
 int idx_resize(struct idx *x, size_t cap);
-/* Trim the file to its n entries and close the fd (mapping stays). */
+/* Trim the file to its n entries; no more entries (mapping stays). */
 int idx_seal(struct idx *x);
 int idx_sync(struct idx *x);
 void idx_close(struct idx *x);
@@ -116,13 +117,20 @@ struct seg {
 	int64_t max_ts_off;   /* last offset of the batch holding max_ts */
 	int64_t roll_ts;      /* first batch's MaxTimestamp, or creation time */
 	uint64_t since_index; /* bytes appended since the last index entry */
-	int fd;		      /* the .log, O_RDWR */
+	struct lfd lf;	      /* the .log, O_RDWR, opened on demand */
 	int refs;	      /* the plog's + one per live plog_slice */
 	bool active;
 	bool index_suspect; /* a lookup found an entry that disagrees */
+	bool lazy;	    /* empty, and no file made yet */
 	struct idx oi, ti;
 	char *path; /* DIR/<20-digit base>, no suffix */
 };
+
+/* The .log's descriptor (reopened if the cache closed it), or -errno. */
+static inline int seg_fd(struct seg *s)
+{
+	return lfd_get(&s->lf);
+}
 
 /* Path of one of the segment's files: suffix ".log", ".index", ... */
 int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n);
@@ -130,6 +138,10 @@ int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n);
  * (*bad_index set if missing or not sane) or emptied when `reset`. */
 int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	     bool reset, bool *bad_index);
+/* An empty active segment whose files are made by seg_materialize at
+ * the first append: creating thousands of partitions costs no files. */
+int seg_new_lazy(struct seg **out, const char *dir, int64_t base);
+int seg_materialize(struct seg *s, const struct log_config *cfg);
 /* Fill next/max_ts/roll_ts of a segment whose indexes are trusted. */
 int seg_load_stats(struct seg *s);
 /* Make it the active segment: indexes grown to their maximum. */
@@ -152,7 +164,7 @@ int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi);
 /* Whether every offset-index entry names a batch start whose last offset
  * is the entry's offset (one header read per entry). */
 bool seg_index_agrees(struct seg *s);
-int64_t seg_largest_ts(const struct seg *s); /* max_ts, else mtime */
+int64_t seg_largest_ts(struct seg *s); /* max_ts, else mtime */
 void seg_unlink(struct seg *s);
 void seg_get(struct seg *s);
 void seg_put(struct seg *s);
@@ -200,6 +212,9 @@ static inline struct seg *pl_active(const struct plog *l)
 size_t pl_seg_floor(const struct plog *l, int64_t offset);
 /* Close the active segment and start a new one at the end offset. */
 int pl_roll(struct plog *l);
+/* Make the active segment's files (and their directory entries durable)
+ * if it has none yet. */
+int pl_materialize(struct plog *l);
 /* fdatasync the segments from the one holding rp up to base limit. */
 int pl_sync_below(struct plog *l, int64_t limit);
 /* Rebuild the indexes of segments whose lookups found damage. */

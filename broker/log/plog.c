@@ -239,24 +239,35 @@ static int load_all(struct plog *l, bool clean)
 	return 0;
 }
 
+/* A new, empty active segment at the end offset; its files are made by
+ * the first append (seg_materialize). */
 static int new_active(struct plog *l)
 {
 	struct seg *s;
-	bool bad;
 	int ret;
 
-	ret = seg_open(&s, l->dir, l->end, true, true, &bad);
+	ret = seg_new_lazy(&s, l->dir, l->end);
 	if (ret < 0)
 		return ret;
 	ret = seg_activate(s, &l->cfg);
 	if (!ret)
 		ret = push_seg(l, s);
-	if (ret < 0) {
-		seg_unlink(s);
+	if (ret < 0)
 		seg_put(s);
-		return ret;
-	}
-	return log_dir_sync(l->dir);
+	return ret;
+}
+
+int pl_materialize(struct plog *l)
+{
+	struct seg *a = pl_active(l);
+	int ret;
+
+	if (!a->lazy)
+		return 0;
+	ret = seg_materialize(a, &l->cfg);
+	if (!ret)
+		ret = log_dir_sync(l->dir);
+	return ret;
 }
 
 int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
@@ -349,11 +360,12 @@ void plog_close(struct plog *l)
 	struct seg *a = pl_active(l);
 	int ret;
 
-	/* Final time entry and trimmed indexes first, then all to disk. */
+	/* Final time entry and trimmed indexes first, then all to disk. A
+	 * partition that never got a file has nothing to mark. */
 	ret = seg_deactivate(a);
 	if (!ret)
 		ret = pl_sync_below(l, INT64_MAX);
-	if (!ret)
+	if (!ret && !(l->nseg == 1 && a->lazy))
 		ret = recovery_put_marker(l->dir);
 	if (ret < 0)
 		fprintf(stderr, "zcbroker: %s: close: %s\n", l->dir,
@@ -372,11 +384,19 @@ int pl_roll(struct plog *l)
 
 	/* Start the old segment's writeback now; maintain syncs it later
 	 * (only a hint: nothing depends on it succeeding). */
-	(void)lsys_sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (!old->lazy && seg_fd(old) >= 0)
+		(void)lsys_sync_file_range(seg_fd(old), 0, 0,
+					   SYNC_FILE_RANGE_WRITE);
 	ret = seg_deactivate(old);
 	if (ret < 0)
 		return ret;
 	ret = new_active(l);
+	if (!ret) {
+		ret = pl_materialize(l);
+		if (ret < 0) { /* back to the old segment */
+			seg_put(l->segs[--l->nseg]);
+		}
+	}
 	if (ret < 0) {
 		seg_activate(old, &l->cfg);
 		return ret;
@@ -415,6 +435,9 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	 * near that from damaged or foreign files). */
 	if (bi->last_offset_delta > INT64_MAX - 1 - base)
 		return -EOVERFLOW;
+	ret = pl_materialize(l);
+	if (ret < 0)
+		return ret;
 	if (should_roll(l, len, base + bi->last_offset_delta, now_ms)) {
 		ret = pl_roll(l);
 		if (ret < 0)
@@ -458,8 +481,10 @@ uint64_t plog_size_bytes(const struct plog *l)
 
 int plog_flush(struct plog *l)
 {
-	int ret = lsys_fdatasync(pl_active(l)->fd);
+	int ret = pl_active(l)->lazy ? 0 : seg_fd(pl_active(l));
 
+	if (ret > 0)
+		ret = lsys_fdatasync(ret);
 	if (ret < 0)
 		return ret;
 	l->unflushed = 0;

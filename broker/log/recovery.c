@@ -44,9 +44,11 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	struct bscan b;
 	struct stat st;
 	uint64_t pos = 0;
-	int ret;
+	int fd, ret;
 
-	ret = lsys_fstat(s->fd, &st);
+	fd = ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_fstat(fd, &st);
 	if (ret < 0)
 		return ret;
 	s->oi.n = s->ti.n = 0;
@@ -58,7 +60,7 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	s->max_ts = -1;
 	s->max_ts_off = s->base;
 	s->since_index = 0;
-	bscan_init(&b, s->fd, 0, (uint64_t)st.st_size);
+	bscan_init(&b, fd, 0, (uint64_t)st.st_size);
 	while ((ret = bscan_next(&b, &bi, &whole)) > 0) {
 		if (batch_validate(whole, bi.size, UINT32_MAX, &vi) < 0)
 			break;
@@ -76,9 +78,9 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	if (ret < 0 && ret != -EBADMSG)
 		return ret;
 	if (pos < (uint64_t)st.st_size) {
-		ret = lsys_ftruncate(s->fd, (off_t)pos);
+		ret = lsys_ftruncate(fd, (off_t)pos);
 		if (!ret)
-			ret = lsys_fdatasync(s->fd);
+			ret = lsys_fdatasync(fd);
 		if (ret < 0)
 			return ret;
 	}

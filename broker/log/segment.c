@@ -73,12 +73,11 @@ static int open_indexes(struct seg *s, bool reset)
 	return ret;
 }
 
-int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
-	     bool reset, bool *bad_index)
+/* A segment struct with its paths and no open file. */
+static int seg_alloc(struct seg **out, const char *dir, int64_t base)
 {
 	struct seg *s = calloc(1, sizeof(*s));
 	char p[4096];
-	struct stat st;
 	int ret = -ENOMEM;
 
 	if (!s)
@@ -87,25 +86,76 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	s->max_ts = -1;
 	s->max_ts_off = base;
 	s->refs = 1;
-	s->fd = -1;
-	s->oi.fd = s->ti.fd = -1;
+	s->roll_ts = wall_ms();
+	s->lf.fd = s->oi.lf.fd = s->ti.lf.fd = -1;
 	if (asprintf(&s->path, "%s/%020" PRId64, dir, base) < 0) {
 		s->path = NULL;
 		goto err;
 	}
 	ret = seg_file(s, ".log", p, sizeof(p));
+	if (!ret)
+		ret = lfd_init(&s->lf, p, O_RDWR);
 	if (ret < 0)
 		goto err;
-	ret = lsys_open(
-	    p, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+	*out = s;
+	return 0;
+err:
+	free(s->path);
+	free(s);
+	return ret;
+}
+
+int seg_new_lazy(struct seg **out, const char *dir, int64_t base)
+{
+	int ret = seg_alloc(out, dir, base);
+
+	if (!ret)
+		(*out)->lazy = true;
+	return ret;
+}
+
+int seg_materialize(struct seg *s, const struct log_config *cfg)
+{
+	int ret;
+
+	if (!s->lazy)
+		return 0;
+	ret = lfd_open(&s->lf, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (ret >= 0)
+		ret = open_indexes(s, true);
+	if (!ret) {
+		s->lazy = false;
+		ret = seg_activate(s, cfg);
+		if (ret < 0) {
+			idx_close(&s->oi);
+			idx_close(&s->ti);
+			s->lazy = true;
+		}
+	}
+	if (ret < 0) {
+		lfd_close(&s->lf);
+		seg_unlink(s);
+		return ret;
+	}
+	return 0;
+}
+
+int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
+	     bool reset, bool *bad_index)
+{
+	struct seg *s;
+	struct stat st;
+	int ret;
+
+	ret = seg_alloc(&s, dir, base);
 	if (ret < 0)
-		goto err;
-	s->fd = ret;
-	ret = lsys_fstat(s->fd, &st);
+		return ret;
+	ret = lfd_open(&s->lf, O_RDWR | (create ? O_CREAT | O_TRUNC : 0), 0644);
+	if (ret >= 0)
+		ret = lsys_fstat(ret, &st);
 	if (ret < 0)
 		goto err;
 	s->size = (uint64_t)st.st_size;
-	s->roll_ts = wall_ms();
 
 	*bad_index = false;
 	ret = open_indexes(s, reset || create);
@@ -130,8 +180,7 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	*out = s;
 	return 0;
 err:
-	if (s->fd >= 0)
-		lsys_close(s->fd);
+	lfd_free(&s->lf);
 	free(s->path);
 	free(s);
 	return ret;
@@ -165,7 +214,7 @@ int seg_load_stats(struct seg *s)
 	s->next = s->base;
 	/* As if appends had never stopped: bytes since the indexed batch. */
 	s->since_index = s->size - oidx_last_pos(&s->oi);
-	bscan_init(&b, s->fd, 0, s->size);
+	bscan_init(&b, seg_fd(s), 0, s->size);
 	ret = bscan_next(&b, &bi, NULL);
 	if (ret > 0) {
 		if (bi.max_timestamp >= 0)
@@ -195,6 +244,10 @@ int seg_activate(struct seg *s, const struct log_config *cfg)
 {
 	int ret;
 
+	if (s->lazy) { /* files come with the first append */
+		s->active = true;
+		return 0;
+	}
 	ret = idx_resize(&s->oi, idx_cap(cfg->index_max_bytes, OIDX_ENTRY, 1));
 	if (!ret)
 		ret = idx_resize(&s->ti,
@@ -208,10 +261,12 @@ int seg_deactivate(struct seg *s)
 {
 	int r1, r2;
 
+	s->active = false;
+	if (s->lazy)
+		return 0;
 	if (s->max_ts >= 0)
 		(void)tidx_maybe_append(&s->ti, s->max_ts,
 					(uint32_t)(s->max_ts_off - s->base));
-	s->active = false;
 	r1 = idx_seal(&s->oi);
 	r2 = idx_seal(&s->ti);
 	return r1 < 0 ? r1 : r2;
@@ -256,15 +311,18 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 	       const struct batch_info *bi, uint32_t index_interval)
 {
 	uint64_t pos = s->size;
-	int ret;
+	int fd, ret;
 
-	assert(s->active && len == bi->size);
-	ret = lsys_pwrite_all(s->fd, buf, len, (off_t)pos);
+	assert(s->active && !s->lazy && len == bi->size);
+	fd = ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_pwrite_all(fd, buf, len, (off_t)pos);
 	if (ret < 0) {
 		/* Invariant 5: no partial batch stays behind. Should even the
 		 * truncate fail, the bytes past `size` are never read and the
 		 * next append overwrites them. */
-		(void)lsys_ftruncate(s->fd, (off_t)pos);
+		if (fd >= 0)
+			(void)lsys_ftruncate(fd, (off_t)pos);
 		return ret;
 	}
 	seg_note_batch(s, pos, bi, index_interval);
@@ -273,8 +331,13 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 
 int seg_sync(struct seg *s)
 {
-	int ret = lsys_fdatasync(s->fd);
+	int ret;
 
+	if (s->lazy)
+		return 0;
+	ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_fdatasync(ret);
 	if (!ret)
 		ret = idx_sync(&s->oi);
 	if (!ret)
@@ -289,7 +352,7 @@ static int64_t find_from(struct seg *s, uint64_t from, int64_t offset,
 	struct bscan b;
 	int ret;
 
-	bscan_init(&b, s->fd, from, s->size);
+	bscan_init(&b, seg_fd(s), from, s->size);
 	while ((ret = bscan_next(&b, bi, NULL)) > 0) {
 		int64_t last, lod = bi->last_offset_delta;
 
@@ -337,7 +400,7 @@ bool seg_index_agrees(struct seg *s)
 
 		oidx_entry(&s->oi, i, &rel, &pos);
 		if (pos + (uint64_t)BATCH_HEADER_SIZE > s->size ||
-		    lsys_pread_all(s->fd, h, sizeof(h), pos) < 0 ||
+		    lsys_pread_all(seg_fd(s), h, sizeof(h), pos) < 0 ||
 		    batch_header(h, sizeof(h), &bi) < 0 ||
 		    bi.base_offset + bi.last_offset_delta != s->base + rel)
 			return false;
@@ -345,13 +408,13 @@ bool seg_index_agrees(struct seg *s)
 	return true;
 }
 
-int64_t seg_largest_ts(const struct seg *s)
+int64_t seg_largest_ts(struct seg *s)
 {
 	struct stat st;
 
 	if (s->max_ts >= 0)
 		return s->max_ts;
-	if (lsys_fstat(s->fd, &st) < 0)
+	if (s->lazy || lsys_fstat(seg_fd(s), &st) < 0)
 		return INT64_MAX; /* unknown age: never old enough */
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
@@ -375,7 +438,7 @@ void seg_put(struct seg *s)
 {
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	lsys_close(s->fd);
+	lfd_free(&s->lf);
 	idx_close(&s->oi);
 	idx_close(&s->ti);
 	free(s->path);

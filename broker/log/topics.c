@@ -36,6 +36,7 @@ struct topics {
 	struct log_config cfg;
 	struct topic *v;
 	size_t n, cap;
+	int64_t nparts; /* over all topics */
 };
 
 bool topics_valid_name(const char *name)
@@ -91,11 +92,13 @@ static void topic_close(struct topic *tp, bool destroy)
 	free(tp->name);
 }
 
-/* Open (creating) partitions 0..nparts-1 of name and insert it at pos. */
+/* Open (creating) partitions 0..nparts-1 of name and insert it at pos.
+ * On failure every partition made so far is removed again. */
 static int add_topic(struct topics *t, size_t pos, const char *name,
 		     int32_t nparts)
 {
 	struct topic tp = {.nparts = nparts};
+	int32_t made = 0;
 	int ret = -ENOMEM;
 
 	if (t->n == t->cap) {
@@ -111,30 +114,36 @@ static int add_topic(struct topics *t, size_t pos, const char *name,
 	tp.logs = calloc((size_t)nparts, sizeof(*tp.logs));
 	if (!tp.name || !tp.logs)
 		goto err;
-	for (int32_t i = 0; i < nparts; i++) {
+	for (; made < nparts; made++) {
 		char p[4096];
 
-		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name, i) >=
-		    (int)sizeof(p)) {
+		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name,
+			     made) >= (int)sizeof(p)) {
 			ret = -ENAMETOOLONG;
 			goto err;
 		}
-		ret = plog_open(&tp.logs[i], p, &t->cfg);
+		ret = plog_open(&tp.logs[made], p, &t->cfg);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
+			(void)lsys_rmdir(p); /* if it got made */
 			goto err;
 		}
 	}
+	/* The new directories' names reach the disk with the parent's. */
+	ret = log_dir_sync(t->dir);
+	if (ret < 0)
+		goto err;
 	memmove(t->v + pos + 1, t->v + pos, (t->n - pos) * sizeof(*t->v));
 	t->v[pos] = tp;
 	t->n++;
+	t->nparts += nparts;
 	return 0;
 err:
-	if (tp.logs)
-		topic_close(&tp, false);
-	else
-		free(tp.name);
+	for (int32_t i = 0; tp.logs && i < made; i++)
+		plog_destroy(tp.logs[i]);
+	free(tp.logs);
+	free(tp.name);
 	return ret;
 }
 
@@ -224,6 +233,7 @@ static int load(struct topics *t)
 				fprintf(stderr, "zcbroker: %s: %s\n", p,
 					strerror(-ret));
 		}
+		t->nparts += tp->nparts;
 	}
 	return ret;
 }
@@ -237,6 +247,7 @@ int topics_open(struct topics **out, const char *dir,
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
+	fdcache_set_max(cfg->max_open_files);
 	t->dir = strdup(dir);
 	ret = t->dir ? log_mkdir_p(dir) : -ENOMEM;
 	if (!ret)
@@ -272,6 +283,8 @@ int topics_create(struct topics *t, const char *name, int32_t partitions)
 	pos = find(t, name, &found);
 	if (found)
 		return -EEXIST;
+	if (t->nparts + partitions > t->cfg.max_partitions)
+		return -EDQUOT;
 	return add_topic(t, pos, name, partitions);
 }
 
@@ -282,6 +295,7 @@ int topics_delete(struct topics *t, const char *name)
 
 	if (!found)
 		return -ENOENT;
+	t->nparts -= t->v[pos].nparts;
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
 	t->n--;
