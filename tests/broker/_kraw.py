@@ -159,16 +159,17 @@ def call(s, api_key, version, body, timeout=30):
     return r[1]
 
 
-def produce_one(s, topic, records, acks=1):
-    """Produce v3 of one batch to partition 0: (error, base offset)."""
-    r = call(s, 0, 3, produce_v3(topic, 0, records, acks=acks))
+def produce_one(s, topic, records, acks=1, partition=0):
+    """Produce v3 of one batch: (error, base offset)."""
+    r = call(s, 0, 3, produce_v3(topic, partition, records, acks=acks))
     off = 4 + 2 + len(topic) + 4 + 4
     return struct.unpack(">hq", r[off:off + 10])
 
 
-def fetch_one(s, topic, offset, max_bytes=1 << 20):
-    """Fetch v4 of partition 0: (error, high watermark, record bytes)."""
-    r = call(s, 1, 4, fetch_v4(topic, 0, offset, max_bytes, wait_ms=0))
+def fetch_one(s, topic, offset, max_bytes=1 << 20, partition=0):
+    """Fetch v4 of one partition: (error, high watermark, record bytes)."""
+    r = call(s, 1, 4, fetch_v4(topic, partition, offset, max_bytes,
+                               wait_ms=0))
     pos = 4 + 4 + 2 + len(topic) + 4
     part, err, hw, lso = struct.unpack(">ihqq", r[pos:pos + 22])
     pos += 22
