@@ -13,8 +13,9 @@
                 to one partition with tiny segments (thousands of segment
                 files)
   check ADDR    every batch written by `create` is fetched back intact
+  stall ADDR    (bench/kafka-create.sh) only the timed 5000-partition create
 
-  partitions.py create|check ADDR DATA_DIR
+  partitions.py create|check|stall ADDR DATA_DIR
 """
 import os
 import struct
@@ -81,7 +82,7 @@ def value(p, i):
     return b"p%05d-i%05d-" % (p, i) + b"z" * (600 if p == 0 else 40)
 
 
-def do_create(s):
+def timed_create(s):
     stop, worst = threading.Event(), [0.0]
     th = threading.Thread(target=pinger, args=(stop, worst), daemon=True)
     th.start()
@@ -96,6 +97,10 @@ def do_create(s):
     expect(res, [0])
     log("5000 partitions created in %.2f s; longest ApiVersions wait on "
         "another connection meanwhile %.0f ms" % (took, worst[0] * 1000))
+
+
+def do_create(s):
+    timed_create(s)
     expect(create(s, [("toomany", 5001)]), [37])
     expect(create(s, [("half1", 3000), ("half2", 3000)]), [0, 37])
     # The broker now holds 8000 of its max.partitions=10000.
@@ -144,6 +149,9 @@ def do_check(s):
 
 
 s = connect(ADDR)
+if STEP == "stall":
+    timed_create(s)
+    sys.exit(0)
 for _ in range(50):  # auto-create "deep" and wait until it takes data
     call(s, 3, 1, metadata_v1(["deep"]))
     if STEP == "check" or produce_one(s, "deep", batch([value(0, 0)],

@@ -15,7 +15,17 @@ zb_need_broker
 zb_need_cmd prlimit
 zb_need_py json
 
-fds() { ls "/proc/$ZB_PID/fd" | wc -l; }
+# The broker's open descriptors must stay under its limit.
+check_fds()
+{
+	local n
+	n=$(ls "/proc/$ZB_PID/fd" | wc -l)
+	if [ "$n" -lt 1024 ]; then
+		echo "ok: $n descriptors open $1"
+	else
+		zb_fail "$n descriptors open $1"
+	fi
+}
 d=$ZC_TMP/data
 mkdir -p "$d"
 # Thousands of fsyncs on a disk would take minutes: tmpfs when there is one.
@@ -33,20 +43,10 @@ chmod +x "$ZC_TMP/zcbroker-1024"
 ZB_BIN=$ZC_TMP/zcbroker-1024
 zb_start "$d" "${opts[@]}"
 zb_py partitions.py create "$ZB_ADDR" "$d" || zb_fail "create"
-n=$(fds)
-if [ "$n" -lt 1024 ]; then
-	echo "ok: $n descriptors open with 8000 partitions"
-else
-	zb_fail "$n descriptors open"
-fi
+check_fds "with 8000 partitions"
 zb_stop
 zb_start "$d" "${opts[@]}"
 zb_py partitions.py check "$ZB_ADDR" "$d" || zb_fail "check after a restart"
-n=$(fds)
-if [ "$n" -lt 1024 ]; then
-	echo "ok: $n descriptors open after the restart"
-else
-	zb_fail "$n descriptors open after the restart"
-fi
+check_fds "after the restart"
 zb_stop
 echo "PASS: thousands of partitions and segments under 1024 descriptors"

@@ -80,15 +80,30 @@ static int reads_right(const struct model *m, struct plog *l)
 	return bad == 0;
 }
 
+/* Whether the file holds exactly these n entries (the damage undone). */
+static int same_index(const char *path, const uint32_t *rel,
+		      const uint32_t *pos, size_t n)
+{
+	uint32_t rel2[4096], pos2[4096];
+	size_t n2 = read_index(path, rel2, pos2, 4096);
+
+	for (size_t i = 0; i < n && i < n2; i++)
+		if (rel[i] != rel2[i] || pos[i] != pos2[i])
+			fprintf(stderr, "entry %zu: %u@%u, rebuilt %u@%u\n", i,
+				rel[i], pos[i], rel2[i], pos2[i]);
+	return n2 == n && !memcmp(rel, rel2, n * 4) &&
+	       !memcmp(pos, pos2, n * 4);
+}
+
 int main(void)
 {
 	const char *dir = t_path("p-0");
 	struct log_config c = cfg();
-	uint32_t rel[4096], pos[4096], rel2[4096], pos2[4096];
+	uint32_t rel[4096], pos[4096];
 	struct model m = {0};
 	struct plog *l;
 	char ipath[4096];
-	size_t n, n2, k;
+	size_t n, k;
 
 	snprintf(ipath, sizeof(ipath), "%s/%020d.index", dir, 0);
 	CHECK_EQ(plog_open(&l, dir, &c), 0);
@@ -104,13 +119,7 @@ int main(void)
 	       rel[k - 1] + 1);
 	CHECK(reads_right(&m, l));
 	CHECK(plog_maintain(l, 0) >= 0); /* rebuilds the suspect index */
-	n2 = read_index(ipath, rel2, pos2, 4096);
-	for (size_t i = 0; i < n && i < n2; i++)
-		if (rel[i] != rel2[i] || pos[i] != pos2[i])
-			fprintf(stderr, "entry %zu: %u@%u, rebuilt %u@%u\n", i,
-				rel[i], pos[i], rel2[i], pos2[i]);
-	CHECK_EQ(n2, n);
-	CHECK(!memcmp(rel, rel2, n * 4) && !memcmp(pos, pos2, n * 4));
+	CHECK(same_index(ipath, rel, pos, n));
 	CHECK(reads_right(&m, l));
 	plog_close(l);
 	model_closed(&m);
@@ -120,13 +129,7 @@ int main(void)
 	k = damage(ipath, rel, n);
 	CHECK_EQ(plog_open(&l, dir, &c), 0);
 	CHECK(reads_right(&m, l));
-	n2 = read_index(ipath, rel2, pos2, 4096);
-	for (size_t i = 0; i < n && i < n2; i++)
-		if (rel[i] != rel2[i] || pos[i] != pos2[i])
-			fprintf(stderr, "entry %zu: %u@%u, rebuilt %u@%u\n", i,
-				rel[i], pos[i], rel2[i], pos2[i]);
-	CHECK_EQ(n2, n);
-	CHECK(!memcmp(rel, rel2, n * 4) && !memcmp(pos, pos2, n * 4));
+	CHECK(same_index(ipath, rel, pos, n));
 	plog_close(l);
 	model_free(&m);
 	return t_result();

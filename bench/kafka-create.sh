@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# kafka-create.sh — how long one CreateTopics of 5000 partitions holds the
+# event loop: a second connection sends ApiVersions every 2 ms meanwhile
+# and the longest wait is printed (tests/broker/partitions.py stall), for
+# this broker ("after") and the broker of git revision REV built into a
+# scratch directory ("before"), three rounds each, data on /var/tmp.
+#
+#   bench/kafka-create.sh [--build DIR] REV
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+if [ "${1:-}" = --build ]; then build=$(cd "$2" && pwd); shift 2; fi
+rev=${1:?usage: bench/kafka-create.sh [--build DIR] REV}
+export ZC_SRC=$here ZC_BUILD=$build
+ZC_TMP=$(mktemp -d /var/tmp/kafka-create.XXXXXX)
+export ZC_TMP
+. "$here/tests/broker/_lib.sh"
+trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
+zb_need_broker
+after=$ZB_BIN
+before=$ZC_TMP/before/build/zcbroker
+mkdir -p "$ZC_TMP/before/src"
+git -C "$here" archive "$rev" | tar -x -C "$ZC_TMP/before/src" ||
+	zb_fail "git archive $rev"
+make -C "$ZC_TMP/before/src" -j2 BUILD="$ZC_TMP/before/build" "$before" \
+	>/dev/null || zb_fail "building the broker of $rev"
+echo "machine: $(nproc) cores, $(uname -r); before: $rev, after: $after"
+for round in 1 2 3; do
+	for which in before after; do
+		if [ "$which" = before ]; then ZB_BIN=$before; else ZB_BIN=$after; fi
+		d=$ZC_TMP/d-$which-$round
+		zb_start "$d" --set num.partitions=1
+		printf 'round %s %-6s ' "$round" "$which"
+		zb_py partitions.py stall "$ZB_ADDR" "$d" | grep created ||
+			zb_fail "create ($which)"
+		zb_stop
+		rm -rf "$d"
+	done
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
