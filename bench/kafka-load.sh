@@ -14,7 +14,9 @@
 # zstd- and lz4-compressed, against this broker ("after") and the broker
 # of git revision REV built into a scratch directory ("before"), three
 # rounds alternating the two, and print medians and after/before ratios
-# (what checking every record of every batch costs produce).
+# of the produce rate and of the broker's CPU time per record (utime +
+# stime from /proc/PID/stat; steadier than rates on a busy machine):
+# what checking every record of every batch costs produce.
 #
 # Needs `make bench-bin` (BUILD/bench/kafka-load) and BUILD/zcbroker.
 set -u
@@ -67,18 +69,24 @@ if [ -n "$rev" ]; then
 					-p "$parts" --produce-only \
 					-X "compression.codec=$codec" >"$ZC_TMP/r" ||
 					zb_fail "kafka-load ($which, $codec)"
+				# Broker CPU (clock ticks) before it flushes at exit.
+				ticks=$(awk '{ print $14 + $15 }' "/proc/$ZB_PID/stat")
 				zb_stop
 				rate=$(awk '/^produce:/ { print $10 }' "$ZC_TMP/r")
-				echo "round $round $which $codec $rate rec/s"
-				echo "$which $codec $rate" >>"$ZC_TMP/cmp"
+				us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$ncmp" \
+					'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
+				echo "round $round $which $codec $rate rec/s, broker $us us/record"
+				echo "$which $codec $rate $us" >>"$ZC_TMP/cmp"
 			done
 		done
 	done
+	med() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c { print $f }' \
+		"$ZC_TMP/cmp" | sort -g | sed -n 2p; }
 	for codec in none lz4 zstd; do
-		b=$(awk -v c="$codec" '$1 == "before" && $2 == c { print $3 }' "$ZC_TMP/cmp" | sort -n | sed -n 2p)
-		a=$(awk -v c="$codec" '$1 == "after" && $2 == c { print $3 }' "$ZC_TMP/cmp" | sort -n | sed -n 2p)
-		awk -v c="$codec" -v a="$a" -v b="$b" 'BEGIN {
-			printf "produce %-4s median of 3: before %.0f rec/s, after %.0f rec/s, after/before %.3f\n", c, b, a, a / b }'
+		awk -v c="$codec" -v b="$(med before "$codec" 3)" \
+			-v a="$(med after "$codec" 3)" -v cb="$(med before "$codec" 4)" \
+			-v ca="$(med after "$codec" 4)" 'BEGIN {
+			printf "produce %-4s medians of 3: %.0f -> %.0f rec/s (after/before %.3f); broker %.3f -> %.3f us/record (after/before %.3f)\n", c, b, a, a / b, cb, ca, ca / cb }'
 	done
 	echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 	exit 0
