@@ -51,6 +51,11 @@ static size_t get_varint(const uint8_t *p, const uint8_t *end, int max_bytes,
 {
 	uint64_t u = 0;
 
+	/* Most fields of most records fit one byte: no loop for them. */
+	if (p < end && !(*p & 0x80)) {
+		*v = (int64_t)(*p >> 1) ^ -(int64_t)(*p & 1);
+		return 1;
+	}
 	for (int i = 0; i < max_bytes; i++) {
 		if (p + i >= end)
 			return 0;
