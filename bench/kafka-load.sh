@@ -52,12 +52,9 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 
 
 if [ -n "$rev" ]; then
 	after=$ZB_BIN
-	before=$ZC_TMP/before/build/zcbroker
-	mkdir -p "$ZC_TMP/before/src"
-	git -C "$here" archive "$rev" | tar -x -C "$ZC_TMP/before/src" ||
-		zb_fail "git archive $rev"
-	make -C "$ZC_TMP/before/src" -j2 BUILD="$ZC_TMP/before/build" \
-		"$before" >/dev/null || zb_fail "building the broker of $rev"
+	. "$here/bench/_before.sh"
+	zb_build_before "$rev"
+	before=$BEFORE_BIN
 	echo "before: $rev ($(git -C "$here" log -1 --format=%h "$rev")), after: $after"
 	echo "command: $load -b ADDR -t T -s 100 -n $ncmp -p $parts --produce-only -X compression.codec=CODEC"
 	for round in 1 2 3; do

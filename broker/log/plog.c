@@ -273,7 +273,7 @@ int pl_materialize(struct plog *l)
 int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 {
 	struct plog *l = calloc(1, sizeof(*l));
-	bool clean = false;
+	bool clean = false, fresh;
 	int ret = -ENOMEM;
 
 	if (!l)
@@ -285,16 +285,25 @@ int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 	l->dir = strdup(dir);
 	if (!l->dir)
 		goto err;
-	ret = log_mkdir_p(dir);
-	if (!ret)
+	/* A directory made just now holds nothing to read or recover: one
+	 * system call for a new partition (CreateTopics of thousands). */
+	ret = lsys_mkdir(dir, 0755);
+	fresh = ret == 0;
+	if (ret == -ENOENT)
+		ret = log_mkdir_p(dir);
+	else if (ret == -EEXIST)
+		ret = 0;
+	if (!ret && !fresh)
 		ret = recovery_take_marker(dir, &clean);
 	if (ret < 0)
 		goto err;
-	l->rp_disk = recovery_point_read(dir);
-	l->rp = clean ? INT64_MAX : l->rp_disk;
-	ret = load_all(l, clean);
-	if (ret < 0)
-		goto err;
+	if (!fresh) {
+		l->rp_disk = recovery_point_read(dir);
+		l->rp = clean ? INT64_MAX : l->rp_disk;
+		ret = load_all(l, clean);
+		if (ret < 0)
+			goto err;
+	}
 	if (l->nseg == 0) {
 		ret = new_active(l);
 		if (ret < 0)
