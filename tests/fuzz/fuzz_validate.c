@@ -5,9 +5,8 @@
  * none, gzip, snappy, lz4, zstd), byte 1 + 1 is the RecordCount, the rest
  * is the payload after the 61-byte header, which the target builds.
  *
- * Properties: no read outside the input, no allocation beyond the bound
- * (ASan would see a leak or an overflow); the answer is one of the
- * documented errors; an accepted batch is no longer accepted when its
+ * Properties: no read outside the input and no leak (ASan); the answer
+ * is one of the documented errors; an accepted batch is refused when its
  * RecordCount is one more or one less (the records fill it exactly); an
  * accepted uncompressed batch is also accepted inside any bound.
  */
