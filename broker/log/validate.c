@@ -200,6 +200,8 @@ static int snappy_block(const uint8_t *in, size_t len, struct obuf *o)
 		return -EBADMSG;
 	if (n > o->max - o->len)
 		return -EMSGSIZE;
+	if (n == 0) /* an empty block: nothing to write anywhere */
+		return 0;
 	if (ob_room(o, n) < n)
 		return ob_full(o);
 	if (snappy_uncompress((const char *)in, len, (char *)o->p + o->len,
