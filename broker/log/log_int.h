@@ -161,8 +161,9 @@ int seg_sync(struct seg *s);
  * trusted when the batch they lead to holds the offset; otherwise the
  * segment is scanned and index_suspect set. */
 int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi);
-/* Whether every offset-index entry names a batch start whose last offset
- * is the entry's offset (one header read per entry). */
+/* Whether the offset-index entries name batch starts whose last offset is
+ * the entry's offset (one header read per entry; at most 4096 entries,
+ * spread evenly, and the last). */
 bool seg_index_agrees(struct seg *s);
 int64_t seg_largest_ts(struct seg *s); /* max_ts, else mtime */
 void seg_unlink(struct seg *s);
