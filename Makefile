@@ -56,6 +56,9 @@ TBROKER_SRC  := $(sort $(wildcard tests/broker/*.c))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
+# The codec libraries produce uses to check compressed batches.
+BROKER_LIBS  := -lz -llz4 -lzstd -lsnappy
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_OBJ      := $(call obj,$(LIB_SRC))
@@ -134,7 +137,7 @@ $(BUILD)/zcbench: $(ZCBENCH_OBJ) $(COMMON_OBJ) $(STATIC_LIB)
 
 $(BUILD)/zcbroker: $(BROKER_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)
-	$(Q)$(CC) -o $@ $(BROKER_OBJ) $(STATIC_LIB) $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $(BROKER_OBJ) $(STATIC_LIB) $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
 $(BUILD)/tests/lib/%: $(BUILD)/obj/tests/lib/%.o $(HELPERS_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)
@@ -144,12 +147,12 @@ $(BUILD)/tests/lib/%: $(BUILD)/obj/tests/lib/%.o $(HELPERS_OBJ) $(STATIC_LIB)
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(HELPERS_OBJ) $(BROKER_CORE) $(COMMON_OBJ) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(COMMON_OBJ) $(STATIC_LIB) $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(COMMON_OBJ) $(STATIC_LIB) $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
 $(BUILD)/tests/broker/%: $(BUILD)/obj/tests/broker/%.o $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB) $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB) $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
 # Benchmark programs may use the broker's storage and librdkafka (a real
 # client); built on demand only.
@@ -157,7 +160,7 @@ $(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibroker -o $@ $< $(BROKER_CORE) $(STATIC_LIB) \
-		$(ALL_LDFLAGS) -lrdkafka -lm
+		$(ALL_LDFLAGS) $(BROKER_LIBS) -lrdkafka -lm
 
 bench-bin: $(BENCH_BIN)
 
@@ -178,7 +181,7 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o \
 		$(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $^ $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
 # Keep the objects: they are reached only through pattern rules.
 .SECONDARY:
@@ -193,7 +196,7 @@ fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
 $(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) \
 		$(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
 	$(call say,LD,$@)
-	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
 # ---- the README's two commands ---------------------------------------------
 setup:

@@ -7,7 +7,16 @@
 # records. Client and broker share this machine.
 #
 #   bench/kafka-load.sh [--build DIR] [--n100 RECORDS] [--n1k RECORDS]
-#                       [--partitions N] [-- BROKER OPTIONS...]
+#                       [--partitions N] [--compare REV [--ncmp RECORDS]]
+#                       [-- BROKER OPTIONS...]
+#
+# --compare REV: instead, produce-only runs of 100-byte records, plain and
+# zstd- and lz4-compressed, against this broker ("after") and the broker
+# of git revision REV built into a scratch directory ("before"), three
+# rounds alternating the two, and print medians and after/before ratios
+# of the produce rate and of the broker's CPU time per record (utime +
+# stime from /proc/PID/stat; steadier than rates on a busy machine):
+# what checking every record of every batch costs produce.
 #
 # Needs `make bench-bin` (BUILD/bench/kafka-load) and BUILD/zcbroker.
 set -u
@@ -16,14 +25,18 @@ build=$here/build
 n100=5000000
 n1k=1000000
 parts=3
+rev=
+ncmp=2000000
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--compare) rev=$2; shift 2 ;;
+	--ncmp) ncmp=$2; shift 2 ;;
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
 	--n100) n100=$2; shift 2 ;;
 	--n1k) n1k=$2; shift 2 ;;
 	--partitions) parts=$2; shift 2 ;;
 	--) shift; break ;;
-	*) sed -n '2,12p' "$0"; exit 2 ;;
+	*) sed -n '2,19p' "$0"; exit 2 ;;
 	esac
 done
 export ZC_SRC=$here ZC_BUILD=$build
@@ -36,6 +49,45 @@ load=$build/bench/kafka-load
 [ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
+
+if [ -n "$rev" ]; then
+	after=$ZB_BIN
+	. "$here/bench/_before.sh"
+	zb_build_before "$rev"
+	before=$BEFORE_BIN
+	echo "before: $rev ($(git -C "$here" log -1 --format=%h "$rev")), after: $after"
+	echo "command: $load -b ADDR -t T -s 100 -n $ncmp -p $parts --produce-only -X compression.codec=CODEC"
+	for round in 1 2 3; do
+		for which in before after; do
+			for codec in none lz4 zstd; do
+				if [ "$which" = before ]; then ZB_BIN=$before; else ZB_BIN=$after; fi
+				zb_start "$ZC_TMP/d-$which-$codec-$round" "$@"
+				"$load" -b "$ZB_ADDR" -t "c$codec" -s 100 -n "$ncmp" \
+					-p "$parts" --produce-only \
+					-X "compression.codec=$codec" >"$ZC_TMP/r" ||
+					zb_fail "kafka-load ($which, $codec)"
+				# Broker CPU (clock ticks) before it flushes at exit.
+				ticks=$(awk '{ print $14 + $15 }' "/proc/$ZB_PID/stat")
+				zb_stop
+				rate=$(awk '/^produce:/ { print $10 }' "$ZC_TMP/r")
+				us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$ncmp" \
+					'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
+				echo "round $round $which $codec $rate rec/s, broker $us us/record"
+				echo "$which $codec $rate $us" >>"$ZC_TMP/cmp"
+			done
+		done
+	done
+	med() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c { print $f }' \
+		"$ZC_TMP/cmp" | sort -g | sed -n 2p; }
+	for codec in none lz4 zstd; do
+		awk -v c="$codec" -v b="$(med before "$codec" 3)" \
+			-v a="$(med after "$codec" 3)" -v cb="$(med before "$codec" 4)" \
+			-v ca="$(med after "$codec" 4)" 'BEGIN {
+			printf "produce %-4s medians of 3: %.0f -> %.0f rec/s (after/before %.3f); broker %.3f -> %.3f us/record (after/before %.3f)\n", c, b, a, a / b, cb, ca, ca / cb }'
+	done
+	echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+	exit 0
+fi
 echo "broker:  $ZB_BIN $*"
 zb_start "$ZC_TMP/data" "$@"
 echo "commands: $load -b $ZB_ADDR -t load100 -s 100 -n $n100 -p $parts"

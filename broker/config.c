@@ -101,6 +101,12 @@ static const struct opt opts[] = {
      INT64_MAX},
     {"log.flush.interval.ms", K_I64, F(log.flush_interval_ms), 0, INT64_MAX},
     {"message.max.bytes", K_U32, F(log.max_message_bytes), 0, INT32_MAX},
+    {"zc.message.max.decompressed.bytes", K_U64, F(log.max_decompressed_bytes),
+     1024, INT64_MAX},
+    {"max.partitions", K_I32, F(log.max_partitions), 1, 1000000},
+    {"max.partitions.per.request", K_I32, F(log.max_partitions_per_request), 1,
+     1000000},
+    {"log.max.open.files", K_U32, F(log.max_open_files), 8, INT32_MAX},
 };
 #undef F
 

@@ -16,7 +16,7 @@ set -eu
 want=${1:-test}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs_run="gcc make libc6-dev libssl-dev openssl"
+pkgs_run="gcc make libc6-dev libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
 xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace \
 mandoc bash-completion abigail-tools"

@@ -21,5 +21,9 @@ void log_config_defaults(struct log_config *cfg)
 	cfg->flush_interval_messages = INT64_MAX;
 	cfg->flush_interval_ms = INT64_MAX;
 	cfg->max_message_bytes = 1024 * 1024 + 12;
+	cfg->max_decompressed_bytes = 64 * 1024 * 1024;
+	cfg->max_partitions = 10000;
+	cfg->max_partitions_per_request = 5000;
+	cfg->max_open_files = 1000;
 	cfg->notify = NULL; /* callers often keep the struct on the stack */
 }

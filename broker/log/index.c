@@ -5,12 +5,20 @@
  *   .index      8-byte entries: offset - base (i32), file position (i32)
  *   .timeindex 12-byte entries: timestamp (i64), offset - base (i32)
  *
- * While its segment is active an index file is preallocated to the
- * maximum size (log.index.size.max.bytes rounded down to the entry size)
- * and written through the mapping; when the segment stops being active
- * the file is trimmed to its entries and the fd closed (the mapping keeps
- * the pages reachable for lookups). A reopened index is taken as full,
- * n = length / entry size, which is why the trim must happen.
+ * While its segment is active an index file is extended (sparse) to the
+ * maximum size (log.index.size.max.bytes rounded down to the entry size);
+ * when the segment stops being active the file is trimmed to its entries
+ * and the fd closed. A reopened index is taken as full, n = length / entry
+ * size, which is why the trim must happen.
+ *
+ * The mapping is read-only and only entries already written are read:
+ * entries are written with pwrite(2), never stored through the mapping. A
+ * store into a shared mapping of a sparse file needs a block the moment it
+ * happens, and on a full file system the kernel can only answer with
+ * SIGBUS (mmap(2), "SIGBUS"); pwrite answers ENOSPC instead, and a failed
+ * entry is simply not made (the index is sparse anyway: lookups scan a
+ * little further). An existing file is fallocate(2)d before it is mapped,
+ * so a read fault on a hole (tmpfs allocates for those) cannot fail either.
  *
  * Invariants:
  *  1. 0 <= n <= cap, and the mapping covers exactly cap entries.
@@ -29,7 +37,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdcache.h"
 #include "log_int.h"
+#include "sys.h"
 
 static uint8_t *ent(const struct idx *x, size_t i)
 {
@@ -40,117 +50,114 @@ static uint8_t *ent(const struct idx *x, size_t i)
 static int idx_map(struct idx *x)
 {
 	size_t len = x->cap * x->esize;
+	int fd;
 
 	x->map = NULL;
 	if (!len)
 		return 0;
-	x->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
-	if (x->map == MAP_FAILED) {
-		x->map = NULL;
-		return -errno;
-	}
-	return 0;
+	fd = lfd_get(&x->lf);
+	if (fd < 0)
+		return fd;
+	return lsys_mmap((void **)&x->map, len, PROT_READ, MAP_SHARED, fd, 0);
 }
 
 static void idx_unmap(struct idx *x)
 {
 	if (x->map)
-		munmap(x->map, x->cap * x->esize);
+		lsys_munmap(x->map, x->cap * x->esize);
 	x->map = NULL;
 }
 
 int idx_open(struct idx *x, const char *path, uint32_t esize, bool reset)
 {
-	int flags = O_RDWR | O_CLOEXEC | (reset ? O_CREAT | O_TRUNC : 0);
+	int flags = O_RDWR | (reset ? O_CREAT | O_TRUNC : 0);
 	struct stat st;
-	int ret;
+	int fd, ret;
 
 	memset(x, 0, sizeof(*x));
 	x->esize = esize;
-	x->fd = open(path, flags, 0644);
-	if (x->fd < 0)
-		return -errno;
-	if (fstat(x->fd, &st) < 0)
+	ret = lfd_init(&x->lf, path, O_RDWR);
+	if (ret < 0)
+		return ret;
+	fd = ret = lfd_open(&x->lf, flags, 0644);
+	if (ret >= 0)
+		ret = lsys_fstat(fd, &st);
+	if (ret < 0)
 		goto err;
-	x->path = strdup(path);
-	if (!x->path) {
-		errno = ENOMEM;
-		goto err;
-	}
 	/* A partial trailing entry (torn write) is not an entry. */
 	x->cap = x->n = (size_t)st.st_size / esize;
 	x->ragged = st.st_size % esize != 0;
-	ret = idx_map(x);
-	if (ret < 0) {
-		errno = -ret;
-		goto err;
+	/* Blocks behind every page the mapping may read (see above). */
+	if (x->cap) {
+		ret = lsys_fallocate(fd, 0, 0, (off_t)(x->cap * esize));
+		if (ret < 0 && ret != -EOPNOTSUPP)
+			goto err;
 	}
+	ret = idx_map(x);
+	if (ret < 0)
+		goto err;
+	x->open = true;
 	return 0;
 err:
-	ret = -errno;
-	close(x->fd);
-	free(x->path);
-	x->fd = -1;
-	x->path = NULL;
+	lfd_free(&x->lf);
 	return ret;
 }
 
 int idx_resize(struct idx *x, size_t cap)
 {
-	if (x->fd < 0) {
-		x->fd = open(x->path, O_RDWR | O_CLOEXEC);
-		if (x->fd < 0)
-			return -errno;
-	}
-	if (cap == x->cap &&
-	    (off_t)(cap * x->esize) == lseek(x->fd, 0, SEEK_END))
+	struct stat st;
+	int fd, ret;
+
+	fd = lfd_get(&x->lf);
+	if (fd < 0)
+		return fd;
+	ret = lsys_fstat(fd, &st);
+	if (ret < 0)
+		return ret;
+	x->open = true;
+	if (cap == x->cap && (off_t)(cap * x->esize) == st.st_size)
 		return 0;
+	/* Resize first: when that fails, nothing changed. Only entries
+	 * below n are ever read, so a shrink under the old mapping is safe. */
+	ret = lsys_ftruncate(fd, (off_t)(cap * x->esize));
+	if (ret < 0)
+		return ret;
 	idx_unmap(x);
-	if (ftruncate(x->fd, (off_t)(cap * x->esize)) < 0)
-		return -errno;
 	x->cap = cap;
 	if (x->n > cap)
 		x->n = cap;
-	return idx_map(x);
+	ret = idx_map(x);
+	if (ret < 0)
+		x->cap = x->n = 0; /* a lost hint: lookups scan the segment */
+	return ret;
 }
 
 int idx_sync(struct idx *x)
 {
-	int fd = x->fd, ret = 0;
+	int fd;
 
-	if (x->map && x->n && msync(x->map, x->n * x->esize, MS_SYNC) < 0)
-		return -errno;
-	/* A sealed index has no fd: its trimmed size must reach the disk
-	 * too, so open it just for the fdatasync. */
-	if (fd < 0 && x->path)
-		fd = open(x->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fdatasync(fd) < 0)
-		ret = -errno;
-	if (fd != x->fd)
-		close(fd);
-	return ret;
+	/* Entries are written with pwrite: fdatasync covers them, and the
+	 * trimmed size of a sealed index too. */
+	if (!x->lf.path)
+		return 0;
+	fd = lfd_get(&x->lf);
+	return fd < 0 ? fd : lsys_fdatasync(fd);
 }
 
 int idx_seal(struct idx *x)
 {
 	int ret = idx_resize(x, x->n);
 
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
+	x->open = false;
+	lfd_close(&x->lf);
 	return ret;
 }
 
 void idx_close(struct idx *x)
 {
 	idx_unmap(x);
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
-	free(x->path);
-	x->path = NULL;
+	x->open = false;
+	lfd_free(&x->lf);
 }
 
 /* ---- offset index ------------------------------------------------------ */
@@ -177,13 +184,31 @@ bool oidx_sane(const struct idx *x, uint64_t seg_size)
 	return true;
 }
 
-void oidx_append(struct idx *x, uint32_t rel, uint32_t pos)
+/* Write entry n (esize bytes of e) and count it once it is written. */
+static int put_entry(struct idx *x, const uint8_t *e)
 {
-	assert(x->n < x->cap);
-	assert(!x->n || (rel > o_rel(x, x->n - 1) && pos > o_pos(x, x->n - 1)));
+	int ret;
+
+	if (!x->open || x->n >= x->cap)
+		return -ENOSPC;
+	ret = lfd_get(&x->lf);
+	if (ret >= 0)
+		ret =
+		    lsys_pwrite_all(ret, e, x->esize, (off_t)(x->n * x->esize));
+	if (ret < 0)
+		return ret;
 	x->n++;
-	put_be32(ent(x, x->n - 1), rel);
-	put_be32(ent(x, x->n - 1) + 4, pos);
+	return 0;
+}
+
+int oidx_append(struct idx *x, uint32_t rel, uint32_t pos)
+{
+	uint8_t e[OIDX_ENTRY];
+
+	assert(!x->n || (rel > o_rel(x, x->n - 1) && pos > o_pos(x, x->n - 1)));
+	put_be32(e, rel);
+	put_be32(e + 4, pos);
+	return put_entry(x, e);
 }
 
 /* Index of the last entry whose key (0: offset, 1: position) <= v, or -1. */
@@ -215,6 +240,12 @@ uint32_t oidx_floor_pos(const struct idx *x, uint32_t pos)
 	ssize_t i = o_floor(x, 1, pos);
 
 	return i < 0 ? 0 : o_pos(x, (size_t)i);
+}
+
+void oidx_entry(const struct idx *x, size_t i, uint32_t *rel, uint32_t *pos)
+{
+	*rel = o_rel(x, i);
+	*pos = o_pos(x, i);
 }
 
 uint32_t oidx_last_rel(const struct idx *x)
@@ -264,15 +295,18 @@ uint32_t tidx_last_rel(const struct idx *x)
 	return x->n ? t_rel(x, x->n - 1) : 0;
 }
 
-bool tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel)
+int tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel)
 {
+	uint8_t e[TIDX_ENTRY];
+	int ret;
+
 	if (x->n == x->cap || ts <= tidx_last_ts(x))
-		return false;
+		return 0;
 	assert(!x->n || rel >= t_rel(x, x->n - 1));
-	x->n++;
-	put_be64(ent(x, x->n - 1), (uint64_t)ts);
-	put_be32(ent(x, x->n - 1) + 8, rel);
-	return true;
+	put_be64(e, (uint64_t)ts);
+	put_be32(e + 8, rel);
+	ret = put_entry(x, e);
+	return ret < 0 ? ret : 1;
 }
 
 uint32_t tidx_lookup(const struct idx *x, int64_t ts)

@@ -41,6 +41,14 @@ struct log_config {
 					    INT64_MAX: never by count */
 	int64_t flush_interval_ms;	 /* log.flush.interval.ms, INT64_MAX */
 	uint32_t max_message_bytes;	 /* message.max.bytes, 1 MiB + 12 */
+	/* zc.message.max.decompressed.bytes, 64 MiB: how far a compressed
+	 * batch may expand while produce checks its records. */
+	uint64_t max_decompressed_bytes;
+	int32_t max_partitions;		    /* max.partitions, 10000 */
+	int32_t max_partitions_per_request; /* max.partitions.per.request,
+					       5000 */
+	uint32_t max_open_files; /* log.max.open.files, 1000 (at most half
+				    of RLIMIT_NOFILE) */
 	/* Told of notable events for the broker's log lines (a segment
 	 * rolled, one deleted by retention); NULL for silence. `dir` is the
 	 * partition's directory, `base` the segment's base offset. */
@@ -76,6 +84,23 @@ struct batch_info {
  */
 int batch_validate(const uint8_t *buf, size_t len, uint32_t max_bytes,
 		   struct batch_info *bi);
+
+/*
+ * Check the records of a batch that passed batch_validate, as Kafka's
+ * broker does before appending: every record's varints, lengths, offset
+ * deltas (0, 1, 2...), timestamp deltas, key/value/header lengths and
+ * header counts; exactly RecordCount records filling the batch. A
+ * compressed batch is decompressed (gzip, snappy raw or xerial-framed,
+ * lz4 frame, zstd) into at most max_decompressed bytes. Returns 0,
+ * -EINVAL (malformed records: INVALID_RECORD), -EBADMSG (a compressed
+ * stream that does not decompress: CORRUPT_MESSAGE), -EMSGSIZE (larger
+ * than max_decompressed once decompressed), -ENOMEM.
+ */
+int batch_check(const uint8_t *buf, size_t len, const struct batch_info *bi,
+		uint64_t max_decompressed);
+/* The uncompressed records part alone (len bytes at rec). */
+int batch_check_records(const uint8_t *rec, size_t len,
+			const struct batch_info *bi);
 
 /* Parse only the header of the batch at buf (at least 61 bytes). */
 int batch_header(const uint8_t *buf, size_t len, struct batch_info *bi);
@@ -174,7 +199,10 @@ void topics_close(struct topics *t);
  * Names starting with "__" are reserved for the broker. */
 bool topics_valid_name(const char *name);
 
-/* -EEXIST if present, -EINVAL bad name or partitions < 1. */
+/* -EEXIST if present, -EINVAL bad name or partitions < 1, -EDQUOT when
+ * the broker would hold more than max.partitions. Creation makes the
+ * directories only (segment files come with the first batch); a failed
+ * creation leaves nothing behind. */
 int topics_create(struct topics *t, const char *name, int32_t partitions);
 int topics_delete(struct topics *t, const char *name); /* -ENOENT */
 

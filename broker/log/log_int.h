@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fdcache.h"
 #include "log.h"
 
 /* ---- byte order: Kafka's files and batches are big-endian ------------ */
@@ -69,9 +70,9 @@ struct idx {
 	size_t cap;   /* entries the file (and mapping) can hold */
 	size_t n;     /* valid entries, n <= cap */
 	uint32_t esize;
-	int fd;	     /* open only while the segment is active */
-	bool ragged; /* file length was not a multiple of esize */
-	char *path;
+	struct lfd lf; /* the file (its descriptor comes and goes) */
+	bool open;     /* takes entries: its segment is active */
+	bool ragged;   /* file length was not a multiple of esize */
 };
 
 /* Open (or create, or empty when `reset`) the index at path; an existing
@@ -79,7 +80,7 @@ struct idx {
 int idx_open(struct idx *x, const char *path, uint32_t esize, bool reset);
 /* Grow or shrink the file and the mapping to hold cap entries. */
 int idx_resize(struct idx *x, size_t cap);
-/* Trim the file to its n entries and close the fd (mapping stays). */
+/* Trim the file to its n entries; no more entries (mapping stays). */
 int idx_seal(struct idx *x);
 int idx_sync(struct idx *x);
 void idx_close(struct idx *x);
@@ -87,16 +88,20 @@ void idx_close(struct idx *x);
 bool oidx_sane(const struct idx *x, uint64_t seg_size);
 bool tidx_sane(const struct idx *x);
 
-void oidx_append(struct idx *x, uint32_t rel, uint32_t pos);
+/* Write one entry (pwrite): 0, or -errno with the index unchanged. */
+int oidx_append(struct idx *x, uint32_t rel, uint32_t pos);
 /* Position of the largest entry with relative offset <= rel, else 0. */
 uint32_t oidx_lookup(const struct idx *x, uint32_t rel);
 /* Position of the largest entry with position <= pos, else 0. */
 uint32_t oidx_floor_pos(const struct idx *x, uint32_t pos);
 uint32_t oidx_last_pos(const struct idx *x);
+/* Entry i < n: relative offset and position. */
+void oidx_entry(const struct idx *x, size_t i, uint32_t *rel, uint32_t *pos);
 uint32_t oidx_last_rel(const struct idx *x);
 
-/* Append (ts, rel) if ts is above the last entry's; returns whether it did. */
-bool tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel);
+/* Append (ts, rel) if ts is above the last entry's: 1 if it did, 0 if not,
+ * -errno when the write failed (the index is unchanged). */
+int tidx_maybe_append(struct idx *x, int64_t ts, uint32_t rel);
 int64_t tidx_last_ts(const struct idx *x); /* -1 when empty */
 uint32_t tidx_last_rel(const struct idx *x);
 /* Relative offset of the largest entry with timestamp <= ts, else 0. */
@@ -112,12 +117,20 @@ struct seg {
 	int64_t max_ts_off;   /* last offset of the batch holding max_ts */
 	int64_t roll_ts;      /* first batch's MaxTimestamp, or creation time */
 	uint64_t since_index; /* bytes appended since the last index entry */
-	int fd;		      /* the .log, O_RDWR */
+	struct lfd lf;	      /* the .log, O_RDWR, opened on demand */
 	int refs;	      /* the plog's + one per live plog_slice */
 	bool active;
+	bool index_suspect; /* a lookup found an entry that disagrees */
+	bool lazy;	    /* empty, and no file made yet */
 	struct idx oi, ti;
 	char *path; /* DIR/<20-digit base>, no suffix */
 };
+
+/* The .log's descriptor (reopened if the cache closed it), or -errno. */
+static inline int seg_fd(struct seg *s)
+{
+	return lfd_get(&s->lf);
+}
 
 /* Path of one of the segment's files: suffix ".log", ".index", ... */
 int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n);
@@ -125,6 +138,10 @@ int seg_file(const struct seg *s, const char *suffix, char *buf, size_t n);
  * (*bad_index set if missing or not sane) or emptied when `reset`. */
 int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	     bool reset, bool *bad_index);
+/* An empty active segment whose files are made by seg_materialize at
+ * the first append: creating thousands of partitions costs no files. */
+int seg_new_lazy(struct seg **out, const char *dir, int64_t base);
+int seg_materialize(struct seg *s, const struct log_config *cfg);
 /* Fill next/max_ts/roll_ts of a segment whose indexes are trusted. */
 int seg_load_stats(struct seg *s);
 /* Make it the active segment: indexes grown to their maximum. */
@@ -140,9 +157,15 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 bool seg_index_full(const struct seg *s);
 int seg_sync(struct seg *s);
 /* Position of the batch holding offset (its header in *bi), or -ENOENT
- * when offset is past the segment's last batch. */
+ * when offset is past the segment's last batch. Index entries are only
+ * trusted when the batch they lead to holds the offset; otherwise the
+ * segment is scanned and index_suspect set. */
 int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi);
-int64_t seg_largest_ts(const struct seg *s); /* max_ts, else mtime */
+/* Whether the offset-index entries name batch starts whose last offset is
+ * the entry's offset (one header read per entry; at most 4096 entries,
+ * spread evenly, and the last). */
+bool seg_index_agrees(struct seg *s);
+int64_t seg_largest_ts(struct seg *s); /* max_ts, else mtime */
 void seg_unlink(struct seg *s);
 void seg_get(struct seg *s);
 void seg_put(struct seg *s);
@@ -190,8 +213,13 @@ static inline struct seg *pl_active(const struct plog *l)
 size_t pl_seg_floor(const struct plog *l, int64_t offset);
 /* Close the active segment and start a new one at the end offset. */
 int pl_roll(struct plog *l);
+/* Make the active segment's files (and their directory entries durable)
+ * if it has none yet. */
+int pl_materialize(struct plog *l);
 /* fdatasync the segments from the one holding rp up to base limit. */
 int pl_sync_below(struct plog *l, int64_t limit);
+/* Rebuild the indexes of segments whose lookups found damage. */
+int pl_reindex(struct plog *l);
 
 /* ---- recovery.c ------------------------------------------------------- */
 

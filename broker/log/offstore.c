@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 #define OS_SUBDIR      "__consumer_offsets"
 #define OS_FILE	       "offsets.log"
@@ -231,23 +232,6 @@ static int decode(const uint8_t *q, size_t n, char *g, char *t, char *m,
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replay the whole file; cut whatever follows the last good record. */
 static int replay(struct offstore *s)
 {
@@ -257,8 +241,9 @@ static int replay(struct offstore *s)
 	size_t pos = 0, size;
 	int ret = 0;
 
-	if (fstat(s->fd, &st) < 0)
-		return -errno;
+	ret = lsys_fstat(s->fd, &st);
+	if (ret < 0)
+		return ret;
 	size = (size_t)st.st_size;
 	buf = malloc(size ? size : 1);
 	str = malloc(3 * (size + 1));
@@ -266,9 +251,10 @@ static int replay(struct offstore *s)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (size && pread(s->fd, buf, size, 0) != (ssize_t)size) {
-		ret = -EIO;
-		goto out;
+	if (size) {
+		ret = lsys_pread_all(s->fd, buf, size, 0);
+		if (ret < 0)
+			goto out;
 	}
 	while (size - pos >= OS_HEAD) {
 		uint32_t len = get_be32(buf + pos);
@@ -291,10 +277,11 @@ static int replay(struct offstore *s)
 	if (pos < size) {
 		fprintf(stderr, "zcbroker: %s: cut %zu bytes of torn tail\n",
 			s->path, size - pos);
-		if (ftruncate(s->fd, (off_t)pos) < 0 || fdatasync(s->fd) < 0) {
-			ret = -errno;
+		ret = lsys_ftruncate(s->fd, (off_t)pos);
+		if (!ret)
+			ret = lsys_fdatasync(s->fd);
+		if (ret < 0)
 			goto out;
-		}
 	}
 	s->file_bytes = pos;
 out:
@@ -334,11 +321,10 @@ int offstore_open(struct offstore **out, const char *dir)
 	ret = log_mkdir_p(s->dir);
 	if (ret < 0)
 		goto err;
-	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (s->fd < 0) {
-		ret = -errno;
+	ret = lsys_open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (ret < 0)
 		goto err;
-	}
+	s->fd = ret;
 	ret = replay(s);
 	if (ret < 0)
 		goto err;
@@ -368,7 +354,7 @@ void offstore_close(struct offstore *s)
 	free(s->groups);
 	free(s->tab);
 	if (s->fd >= 0)
-		close(s->fd);
+		lsys_close(s->fd);
 	free(s->dir);
 	free(s->path);
 	free(s);
@@ -392,23 +378,24 @@ int offstore_compact(struct offstore *s)
 		}
 	}
 	assert((size_t)(q - buf) == s->live_bytes);
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	fd = lsys_open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		       0644);
 	if (fd < 0) {
 		free(buf);
-		return -errno;
+		return fd;
 	}
-	ret = write_all(fd, buf, s->live_bytes);
+	ret = lsys_pwrite_all(fd, buf, s->live_bytes, -1);
 	free(buf);
-	if (!ret && fdatasync(fd) < 0)
-		ret = -errno;
-	if (!ret && rename(tmp, s->path) < 0)
-		ret = -errno;
+	if (!ret)
+		ret = lsys_fdatasync(fd);
+	if (!ret)
+		ret = lsys_rename(tmp, s->path);
 	if (ret < 0) {
-		close(fd);
-		unlink(tmp);
+		lsys_close(fd);
+		(void)lsys_unlink(tmp);
 		return ret;
 	}
-	close(s->fd);
+	lsys_close(s->fd);
 	s->fd = fd;
 	s->file_bytes = s->live_bytes;
 	return log_dir_sync(s->dir);
@@ -434,15 +421,17 @@ int offstore_commit(struct offstore *s, const char *group, const char *topic,
 	if (!buf)
 		return -ENOMEM;
 	encode(buf, group, topic, partition, offset, metadata);
-	ret = write_all(s->fd, buf, n);
+	ret = lsys_pwrite_all(s->fd, buf, n, -1);
 	free(buf);
-	if (!ret && fdatasync(s->fd) < 0)
-		ret = -errno;
+	if (!ret)
+		ret = lsys_fdatasync(s->fd);
 	if (ret < 0) {
 		/* Invariant 1: no partial record stays behind. */
-		if (ftruncate(s->fd, (off_t)s->file_bytes) < 0)
+		int r2 = lsys_ftruncate(s->fd, (off_t)s->file_bytes);
+
+		if (r2 < 0)
 			fprintf(stderr, "zcbroker: %s: %s\n", s->path,
-				strerror(errno));
+				strerror(-r2));
 		return ret;
 	}
 	s->file_bytes += n;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 static int push_seg(struct plog *l, struct seg *s)
 {
@@ -51,6 +52,7 @@ int log_mkdir_p(const char *dir)
 {
 	char p[4096];
 	size_t len = strlen(dir);
+	int ret;
 
 	if (len == 0 || len >= sizeof(p))
 		return -ENAMETOOLONG;
@@ -59,13 +61,13 @@ int log_mkdir_p(const char *dir)
 		if (*c != '/')
 			continue;
 		*c = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		ret = lsys_mkdir(p, 0755);
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
 		*c = '/';
 	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	ret = lsys_mkdir(p, 0755);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 /* Base offset from "<20 digits><suffix>", or -1. */
@@ -98,13 +100,14 @@ static int cmp_i64(const void *a, const void *b)
  * without a .log are removed. */
 static int list_bases(const char *dir, int64_t **out, size_t *count)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *e;
 	int64_t *v = NULL;
 	size_t n = 0, cap = 0;
+	int ret = lsys_opendir(dir, &d);
 
-	if (!d)
-		return -errno;
+	if (ret < 0)
+		return ret;
 	while ((e = readdir(d))) {
 		int64_t b = parse_base(e->d_name, ".log");
 
@@ -117,10 +120,10 @@ static int list_bases(const char *dir, int64_t **out, size_t *count)
 				/* Orphans of a deleted segment. */
 				snprintf(p, sizeof(p), "%s/%.20s.log", dir,
 					 e->d_name);
-				if (stat(p, &st) < 0 && errno == ENOENT) {
+				if (lsys_stat(p, &st) == -ENOENT) {
 					snprintf(p, sizeof(p), "%s/%s", dir,
 						 e->d_name);
-					unlink(p);
+					(void)lsys_unlink(p);
 				}
 			}
 			continue;
@@ -155,7 +158,7 @@ static void unlink_base(const char *dir, int64_t base)
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/%020" PRId64 "%s", dir, base,
 			 sfx[i]);
-		unlink(p);
+		(void)lsys_unlink(p);
 	}
 }
 
@@ -171,7 +174,9 @@ static int64_t load_seg(struct plog *l, int64_t base, bool recover)
 	ret = seg_open(&s, l->dir, base, false, recover, &bad);
 	if (ret < 0)
 		return ret;
-	if (!recover && !bad && seg_load_stats(s) < 0)
+	/* Entries that disagree with the log (a damaged index that still
+	 * looks ordered) are found here and the indexes rebuilt. */
+	if (!recover && !bad && (seg_load_stats(s) < 0 || !seg_index_agrees(s)))
 		bad = true;
 	if (recover || bad) {
 		cut = seg_recover(s, &l->cfg);
@@ -234,30 +239,41 @@ static int load_all(struct plog *l, bool clean)
 	return 0;
 }
 
+/* A new, empty active segment at the end offset; its files are made by
+ * the first append (seg_materialize). */
 static int new_active(struct plog *l)
 {
 	struct seg *s;
-	bool bad;
 	int ret;
 
-	ret = seg_open(&s, l->dir, l->end, true, true, &bad);
+	ret = seg_new_lazy(&s, l->dir, l->end);
 	if (ret < 0)
 		return ret;
 	ret = seg_activate(s, &l->cfg);
 	if (!ret)
 		ret = push_seg(l, s);
-	if (ret < 0) {
-		seg_unlink(s);
+	if (ret < 0)
 		seg_put(s);
-		return ret;
-	}
-	return log_dir_sync(l->dir);
+	return ret;
+}
+
+int pl_materialize(struct plog *l)
+{
+	struct seg *a = pl_active(l);
+	int ret;
+
+	if (!a->lazy)
+		return 0;
+	ret = seg_materialize(a, &l->cfg);
+	if (!ret)
+		ret = log_dir_sync(l->dir);
+	return ret;
 }
 
 int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 {
 	struct plog *l = calloc(1, sizeof(*l));
-	bool clean = false;
+	bool clean = false, fresh;
 	int ret = -ENOMEM;
 
 	if (!l)
@@ -269,16 +285,25 @@ int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 	l->dir = strdup(dir);
 	if (!l->dir)
 		goto err;
-	ret = log_mkdir_p(dir);
-	if (!ret)
+	/* A directory made just now holds nothing to read or recover: one
+	 * system call for a new partition (CreateTopics of thousands). */
+	ret = lsys_mkdir(dir, 0755);
+	fresh = ret == 0;
+	if (ret == -ENOENT)
+		ret = log_mkdir_p(dir);
+	else if (ret == -EEXIST)
+		ret = 0;
+	if (!ret && !fresh)
 		ret = recovery_take_marker(dir, &clean);
 	if (ret < 0)
 		goto err;
-	l->rp_disk = recovery_point_read(dir);
-	l->rp = clean ? INT64_MAX : l->rp_disk;
-	ret = load_all(l, clean);
-	if (ret < 0)
-		goto err;
+	if (!fresh) {
+		l->rp_disk = recovery_point_read(dir);
+		l->rp = clean ? INT64_MAX : l->rp_disk;
+		ret = load_all(l, clean);
+		if (ret < 0)
+			goto err;
+	}
 	if (l->nseg == 0) {
 		ret = new_active(l);
 		if (ret < 0)
@@ -344,11 +369,12 @@ void plog_close(struct plog *l)
 	struct seg *a = pl_active(l);
 	int ret;
 
-	/* Final time entry and trimmed indexes first, then all to disk. */
+	/* Final time entry and trimmed indexes first, then all to disk. A
+	 * partition that never got a file has nothing to mark. */
 	ret = seg_deactivate(a);
 	if (!ret)
 		ret = pl_sync_below(l, INT64_MAX);
-	if (!ret)
+	if (!ret && !(l->nseg == 1 && a->lazy))
 		ret = recovery_put_marker(l->dir);
 	if (ret < 0)
 		fprintf(stderr, "zcbroker: %s: close: %s\n", l->dir,
@@ -365,12 +391,21 @@ int pl_roll(struct plog *l)
 	struct seg *old = pl_active(l);
 	int ret;
 
-	/* Start the old segment's writeback now; maintain syncs it later. */
-	sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	/* Start the old segment's writeback now; maintain syncs it later
+	 * (only a hint: nothing depends on it succeeding). */
+	if (!old->lazy && seg_fd(old) >= 0)
+		(void)lsys_sync_file_range(seg_fd(old), 0, 0,
+					   SYNC_FILE_RANGE_WRITE);
 	ret = seg_deactivate(old);
 	if (ret < 0)
 		return ret;
 	ret = new_active(l);
+	if (!ret) {
+		ret = pl_materialize(l);
+		if (ret < 0) { /* back to the old segment */
+			seg_put(l->segs[--l->nseg]);
+		}
+	}
 	if (ret < 0) {
 		seg_activate(old, &l->cfg);
 		return ret;
@@ -409,6 +444,9 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	 * near that from damaged or foreign files). */
 	if (bi->last_offset_delta > INT64_MAX - 1 - base)
 		return -EOVERFLOW;
+	ret = pl_materialize(l);
+	if (ret < 0)
+		return ret;
 	if (should_roll(l, len, base + bi->last_offset_delta, now_ms)) {
 		ret = pl_roll(l);
 		if (ret < 0)
@@ -452,8 +490,12 @@ uint64_t plog_size_bytes(const struct plog *l)
 
 int plog_flush(struct plog *l)
 {
-	if (fdatasync(pl_active(l)->fd) < 0)
-		return -errno;
+	int ret = pl_active(l)->lazy ? 0 : seg_fd(pl_active(l));
+
+	if (ret > 0)
+		ret = lsys_fdatasync(ret);
+	if (ret < 0)
+		return ret;
 	l->unflushed = 0;
 	l->unflushed_ms = -1;
 	return 0;
@@ -469,11 +511,10 @@ int plog_destroy(struct plog *l)
 		seg_put(l->segs[i]);
 	}
 	snprintf(p, sizeof(p), "%s/%s", l->dir, CLEAN_MARKER);
-	unlink(p);
+	(void)lsys_unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
-	unlink(p);
-	if (rmdir(l->dir) < 0)
-		ret = -errno;
+	(void)lsys_unlink(p);
+	ret = lsys_rmdir(l->dir);
 	free(l->segs);
 	free(l->dir);
 	free(l);

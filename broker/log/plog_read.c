@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 /* End of the last whole batch of s that ends at or before limit, scanning
  * from from (a batch start); the offset index skips most of the walk. */
@@ -30,9 +31,16 @@ static int64_t whole_batches_end(struct seg *s, uint64_t from, uint64_t limit)
 	int ret;
 
 	e = oidx_floor_pos(&s->oi, (uint32_t)limit);
-	if (e > q)
-		q = e;
-	bscan_init(&b, s->fd, q, s->size);
+	if (e > q) {
+		/* Only a hint: a damaged position is not a batch start. */
+		bscan_init(&b, seg_fd(s), e, s->size);
+		if (bscan_next(&b, &bi, NULL) > 0 && bi.base_offset >= s->base)
+			q = e;
+		else
+			s->index_suspect = true;
+		bscan_free(&b);
+	}
+	bscan_init(&b, seg_fd(s), q, s->size);
 	while ((ret = bscan_next(&b, &bi, NULL)) > 0 && b.pos <= limit)
 		q = b.pos;
 	bscan_free(&b);
@@ -77,7 +85,10 @@ int plog_read(struct plog *l, int64_t offset, size_t max_bytes,
 			return (int)e;
 		sl->len = (size_t)(e - pos);
 	}
-	sl->fd = s->fd;
+	/* Pinned: the descriptor cache must not close it under the send. */
+	sl->fd = lfd_get_pinned(&s->lf);
+	if (sl->fd < 0)
+		return sl->fd;
 	sl->pos = (off_t)pos;
 	sl->first_offset = bi.base_offset;
 	sl->ref = s;
@@ -94,8 +105,12 @@ void plog_slice_dup(struct plog_slice *copy, const struct plog_slice *s)
 
 void plog_slice_release(struct plog_slice *s)
 {
-	if (s->ref)
-		seg_put(s->ref);
+	if (s->ref) {
+		struct seg *g = s->ref;
+
+		lfd_unpin(&g->lf);
+		seg_put(g);
+	}
 	s->ref = NULL;
 	s->fd = -1;
 }
@@ -130,7 +145,7 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 	if (bi->attributes & 0x0f) /* compressed or LogAppendTime */
 		return found;
 	buf = malloc(bi->size);
-	if (!buf || pread(s->fd, buf, bi->size, (off_t)pos) != bi->size) {
+	if (!buf || lsys_pread_all(seg_fd(s), buf, bi->size, (off_t)pos) < 0) {
 		free(buf);
 		return found;
 	}
@@ -177,7 +192,7 @@ int64_t plog_offset_for_time(struct plog *l, int64_t ts)
 		if (s->size == 0 || s->max_ts < ts)
 			continue;
 		rel = tidx_lookup(&s->ti, ts);
-		bscan_init(&b, s->fd, oidx_lookup(&s->oi, rel), s->size);
+		bscan_init(&b, seg_fd(s), oidx_lookup(&s->oi, rel), s->size);
 		while ((ret = bscan_next(&b, &bi, NULL)) > 0) {
 			if (bi.max_timestamp >= ts) {
 				bscan_free(&b);

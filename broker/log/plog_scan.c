@@ -42,7 +42,7 @@ long plog_scan_tail(struct plog *l, uint64_t max_bytes,
 		struct bscan b;
 		int ret;
 
-		bscan_init(&b, s->fd, pos, s->size);
+		bscan_init(&b, seg_fd(s), pos, s->size);
 		while ((ret = bscan_next(&b, &bi, NULL)) > 0) {
 			fn(&bi, arg);
 			n++;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 {
@@ -43,10 +44,13 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	struct bscan b;
 	struct stat st;
 	uint64_t pos = 0;
-	int ret;
+	int fd, ret;
 
-	if (fstat(s->fd, &st) < 0)
-		return -errno;
+	fd = ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_fstat(fd, &st);
+	if (ret < 0)
+		return ret;
 	s->oi.n = s->ti.n = 0;
 	ret = seg_activate(s, cfg); /* full-size indexes to rebuild into */
 	if (ret < 0)
@@ -56,7 +60,7 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	s->max_ts = -1;
 	s->max_ts_off = s->base;
 	s->since_index = 0;
-	bscan_init(&b, s->fd, 0, (uint64_t)st.st_size);
+	bscan_init(&b, fd, 0, (uint64_t)st.st_size);
 	while ((ret = bscan_next(&b, &bi, &whole)) > 0) {
 		if (batch_validate(whole, bi.size, UINT32_MAX, &vi) < 0)
 			break;
@@ -74,22 +78,24 @@ int64_t seg_recover(struct seg *s, const struct log_config *cfg)
 	if (ret < 0 && ret != -EBADMSG)
 		return ret;
 	if (pos < (uint64_t)st.st_size) {
-		if (ftruncate(s->fd, (off_t)pos) < 0 || fdatasync(s->fd) < 0)
-			return -errno;
+		ret = lsys_ftruncate(fd, (off_t)pos);
+		if (!ret)
+			ret = lsys_fdatasync(fd);
+		if (ret < 0)
+			return ret;
 	}
 	return (int64_t)((uint64_t)st.st_size - pos);
 }
 
 int log_dir_sync(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
+	int fd = lsys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	int ret;
 
 	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
+		return fd;
+	ret = lsys_fsync(fd);
+	lsys_close(fd);
 	return ret;
 }
 
@@ -111,19 +117,17 @@ static int write_atomic(const char *dir, const char *name, const char *text)
 	if (ret < 0)
 		return ret;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = lsys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fdatasync(fd) < 0) {
-		ret = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		return ret;
-	}
-	close(fd);
-	if (rename(tmp, p) < 0) {
-		ret = -errno;
-		unlink(tmp);
+		return fd;
+	ret = lsys_pwrite_all(fd, text, len, -1);
+	if (!ret)
+		ret = lsys_fdatasync(fd);
+	lsys_close(fd);
+	if (!ret)
+		ret = lsys_rename(tmp, p);
+	if (ret < 0) {
+		(void)lsys_unlink(tmp);
 		return ret;
 	}
 	return log_dir_sync(dir);
@@ -136,12 +140,13 @@ int recovery_take_marker(const char *dir, bool *clean)
 
 	if (ret < 0)
 		return ret;
-	if (unlink(p) == 0) {
+	ret = lsys_unlink(p);
+	if (ret == 0) {
 		*clean = true;
 		return log_dir_sync(dir);
 	}
-	if (errno != ENOENT)
-		return -errno;
+	if (ret != -ENOENT)
+		return ret;
 	*clean = false;
 	return 0;
 }
@@ -160,11 +165,11 @@ int64_t recovery_point_read(const char *dir)
 
 	if (path_in(p, sizeof(p), dir, RECOVERY_FILE) < 0)
 		return 0;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = lsys_open(p, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
+	n = lsys_read(fd, text, sizeof(text) - 1);
+	lsys_close(fd);
 	if (n <= 0)
 		return 0;
 	text[n] = '\0';

@@ -82,6 +82,33 @@ static int retain_size(struct plog *l)
 	return delete_front(l, k);
 }
 
+int pl_reindex(struct plog *l)
+{
+	for (size_t i = 0; i < l->nseg; i++) {
+		struct seg *s = l->segs[i];
+		uint64_t size = s->size;
+		int64_t cut;
+
+		if (!s->index_suspect)
+			continue;
+		/* The same rebuild as recovery (it also re-checks every
+		 * batch: damage in the index may come with damage in the
+		 * log). */
+		cut = seg_recover(s, &l->cfg);
+		if (cut >= 0 && s != pl_active(l))
+			cut = seg_deactivate(s);
+		if (cut < 0)
+			return (int)cut;
+		s->index_suspect = false;
+		l->total -= size - s->size;
+		if (l->cfg.notify)
+			l->cfg.notify(l->dir, "rebuilt a damaged index",
+				      s->base);
+	}
+	l->end = pl_active(l)->next;
+	return 0;
+}
+
 int plog_maintain(struct plog *l, int64_t now_ms)
 {
 	struct seg *a = pl_active(l);
@@ -98,6 +125,9 @@ int plog_maintain(struct plog *l, int64_t now_ms)
 		if (ret < 0)
 			return ret;
 	}
+	ret = pl_reindex(l);
+	if (ret < 0)
+		return ret;
 	ret = retain_time(l, now_ms);
 	if (ret < 0)
 		return ret;

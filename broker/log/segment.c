@@ -35,8 +35,10 @@
 #include <unistd.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 #define SCAN_HEADER_READ 8192
+#define AGREE_MAX	 4096
 #define SCAN_MIN_BUF	 (256 * 1024)
 
 static int64_t wall_ms(void)
@@ -72,12 +74,11 @@ static int open_indexes(struct seg *s, bool reset)
 	return ret;
 }
 
-int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
-	     bool reset, bool *bad_index)
+/* A segment struct with its paths and no open file. */
+static int seg_alloc(struct seg **out, const char *dir, int64_t base)
 {
 	struct seg *s = calloc(1, sizeof(*s));
 	char p[4096];
-	struct stat st;
 	int ret = -ENOMEM;
 
 	if (!s)
@@ -86,27 +87,82 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	s->max_ts = -1;
 	s->max_ts_off = base;
 	s->refs = 1;
-	s->fd = -1;
-	s->oi.fd = s->ti.fd = -1;
+	s->roll_ts = wall_ms();
+	s->lf.fd = s->oi.lf.fd = s->ti.lf.fd = -1;
 	if (asprintf(&s->path, "%s/%020" PRId64, dir, base) < 0) {
 		s->path = NULL;
 		goto err;
 	}
 	ret = seg_file(s, ".log", p, sizeof(p));
+	if (!ret)
+		ret = lfd_init(&s->lf, p, O_RDWR);
 	if (ret < 0)
 		goto err;
-	s->fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0),
-		     0644);
-	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
-		ret = -errno;
-		goto err;
+	*out = s;
+	return 0;
+err:
+	free(s->path);
+	free(s);
+	return ret;
+}
+
+int seg_new_lazy(struct seg **out, const char *dir, int64_t base)
+{
+	int ret = seg_alloc(out, dir, base);
+
+	if (!ret)
+		(*out)->lazy = true;
+	return ret;
+}
+
+int seg_materialize(struct seg *s, const struct log_config *cfg)
+{
+	int ret;
+
+	if (!s->lazy)
+		return 0;
+	ret = lfd_open(&s->lf, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (ret >= 0)
+		ret = open_indexes(s, true);
+	if (!ret) {
+		s->lazy = false;
+		ret = seg_activate(s, cfg);
+		if (ret < 0) {
+			idx_close(&s->oi);
+			idx_close(&s->ti);
+			s->lazy = true;
+		}
 	}
+	if (ret < 0) {
+		lfd_close(&s->lf);
+		seg_unlink(s);
+		return ret;
+	}
+	return 0;
+}
+
+int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
+	     bool reset, bool *bad_index)
+{
+	struct seg *s;
+	struct stat st;
+	int ret;
+
+	ret = seg_alloc(&s, dir, base);
+	if (ret < 0)
+		return ret;
+	ret = lfd_open(&s->lf, O_RDWR | (create ? O_CREAT | O_TRUNC : 0), 0644);
+	if (ret >= 0)
+		ret = lsys_fstat(ret, &st);
+	if (ret < 0)
+		goto err;
 	s->size = (uint64_t)st.st_size;
-	s->roll_ts = wall_ms();
 
 	*bad_index = false;
 	ret = open_indexes(s, reset || create);
-	if (ret == -ENOENT) {
+	/* Missing, or (on a full disk) not backed by blocks: rebuilt. */
+	if (ret < 0 && !reset && !create && ret != -ENOMEM && ret != -EMFILE &&
+	    ret != -ENFILE) {
 		*bad_index = true;
 		ret = open_indexes(s, true);
 	}
@@ -125,8 +181,7 @@ int seg_open(struct seg **out, const char *dir, int64_t base, bool create,
 	*out = s;
 	return 0;
 err:
-	if (s->fd >= 0)
-		close(s->fd);
+	lfd_free(&s->lf);
 	free(s->path);
 	free(s);
 	return ret;
@@ -160,7 +215,7 @@ int seg_load_stats(struct seg *s)
 	s->next = s->base;
 	/* As if appends had never stopped: bytes since the indexed batch. */
 	s->since_index = s->size - oidx_last_pos(&s->oi);
-	bscan_init(&b, s->fd, 0, s->size);
+	bscan_init(&b, seg_fd(s), 0, s->size);
 	ret = bscan_next(&b, &bi, NULL);
 	if (ret > 0) {
 		if (bi.max_timestamp >= 0)
@@ -190,6 +245,10 @@ int seg_activate(struct seg *s, const struct log_config *cfg)
 {
 	int ret;
 
+	if (s->lazy) { /* files come with the first append */
+		s->active = true;
+		return 0;
+	}
 	ret = idx_resize(&s->oi, idx_cap(cfg->index_max_bytes, OIDX_ENTRY, 1));
 	if (!ret)
 		ret = idx_resize(&s->ti,
@@ -203,10 +262,12 @@ int seg_deactivate(struct seg *s)
 {
 	int r1, r2;
 
-	if (s->max_ts >= 0)
-		tidx_maybe_append(&s->ti, s->max_ts,
-				  (uint32_t)(s->max_ts_off - s->base));
 	s->active = false;
+	if (s->lazy)
+		return 0;
+	if (s->max_ts >= 0)
+		(void)tidx_maybe_append(&s->ti, s->max_ts,
+					(uint32_t)(s->max_ts_off - s->base));
 	r1 = idx_seal(&s->oi);
 	r2 = idx_seal(&s->ti);
 	return r1 < 0 ? r1 : r2;
@@ -229,12 +290,15 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 		s->max_ts_off = last;
 	}
 	if (s->since_index > index_interval) {
+		/* The indexes are hints: an entry that cannot be written
+		 * (ENOSPC) is left out, and lookups scan a little further. */
 		if (s->oi.n < s->oi.cap)
-			oidx_append(&s->oi, (uint32_t)(last - s->base),
-				    (uint32_t)pos);
+			(void)oidx_append(&s->oi, (uint32_t)(last - s->base),
+					  (uint32_t)pos);
 		if (s->ti.n + 1 < s->ti.cap)
-			tidx_maybe_append(&s->ti, s->max_ts,
-					  (uint32_t)(s->max_ts_off - s->base));
+			(void)tidx_maybe_append(
+			    &s->ti, s->max_ts,
+			    (uint32_t)(s->max_ts_off - s->base));
 		s->since_index = 0;
 	}
 	s->since_index += bi->size;
@@ -248,24 +312,19 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 	       const struct batch_info *bi, uint32_t index_interval)
 {
 	uint64_t pos = s->size;
-	size_t done = 0;
+	int fd, ret;
 
-	assert(s->active && len == bi->size);
-	while (done < len) {
-		ssize_t n =
-		    pwrite(s->fd, buf + done, len - done, (off_t)(pos + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? -errno : -EIO;
-
-			/* Invariant 5: no partial batch stays behind. */
-			if (ftruncate(s->fd, (off_t)pos) < 0)
-				return -errno;
-			return err;
-		}
-		done += (size_t)n;
+	assert(s->active && !s->lazy && len == bi->size);
+	fd = ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_pwrite_all(fd, buf, len, (off_t)pos);
+	if (ret < 0) {
+		/* Invariant 5: no partial batch stays behind. Should even the
+		 * truncate fail, the bytes past `size` are never read and the
+		 * next append overwrites them. */
+		if (fd >= 0)
+			(void)lsys_ftruncate(fd, (off_t)pos);
+		return ret;
 	}
 	seg_note_batch(s, pos, bi, index_interval);
 	return 0;
@@ -273,10 +332,13 @@ int seg_append(struct seg *s, const uint8_t *buf, size_t len,
 
 int seg_sync(struct seg *s)
 {
-	int ret = 0;
+	int ret;
 
-	if (fdatasync(s->fd) < 0)
-		ret = -errno;
+	if (s->lazy)
+		return 0;
+	ret = seg_fd(s);
+	if (ret >= 0)
+		ret = lsys_fdatasync(ret);
 	if (!ret)
 		ret = idx_sync(&s->oi);
 	if (!ret)
@@ -284,17 +346,14 @@ int seg_sync(struct seg *s)
 	return ret;
 }
 
-int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
+/* The batch holding offset, scanning from position `from`. */
+static int64_t find_from(struct seg *s, uint64_t from, int64_t offset,
+			 struct batch_info *bi)
 {
-	int64_t rel = offset - s->base;
 	struct bscan b;
 	int ret;
 
-	if (rel < 0)
-		rel = 0;
-	if (rel > INT32_MAX)
-		rel = INT32_MAX;
-	bscan_init(&b, s->fd, oidx_lookup(&s->oi, (uint32_t)rel), s->size);
+	bscan_init(&b, seg_fd(s), from, s->size);
 	while ((ret = bscan_next(&b, bi, NULL)) > 0) {
 		int64_t last, lod = bi->last_offset_delta;
 
@@ -311,13 +370,63 @@ int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
 	return ret < 0 ? ret : -ENOENT;
 }
 
-int64_t seg_largest_ts(const struct seg *s)
+int64_t seg_find(struct seg *s, int64_t offset, struct batch_info *bi)
+{
+	int64_t rel = offset - s->base, pos;
+	uint32_t from;
+
+	if (rel < 0)
+		rel = 0;
+	if (rel > INT32_MAX)
+		rel = INT32_MAX;
+	from = oidx_lookup(&s->oi, (uint32_t)rel);
+	pos = find_from(s, from, offset, bi);
+	/* The index is a hint: the batch it leads to must hold the offset.
+	 * A damaged entry (an offset that still keeps the index increasing,
+	 * a position inside a batch) leads past it or into garbage: scan
+	 * from the segment's start and have the index rebuilt. */
+	if (from > 0 && (pos < 0 || bi->base_offset > offset)) {
+		s->index_suspect = true;
+		pos = find_from(s, 0, offset, bi);
+	}
+	return pos;
+}
+
+/* Whether offset-index entry i names the start of the batch it says. */
+static bool entry_agrees(struct seg *s, size_t i)
+{
+	uint8_t h[BATCH_HEADER_SIZE];
+	struct batch_info bi;
+	uint32_t rel, pos;
+
+	oidx_entry(&s->oi, i, &rel, &pos);
+	return pos + (uint64_t)BATCH_HEADER_SIZE <= s->size &&
+	       lsys_pread_all(seg_fd(s), h, sizeof(h), pos) == 0 &&
+	       batch_header(h, sizeof(h), &bi) == 0 &&
+	       bi.base_offset + bi.last_offset_delta == s->base + rel;
+}
+
+bool seg_index_agrees(struct seg *s)
+{
+	/* Every entry of an index of up to AGREE_MAX entries, else that many
+	 * spread evenly and the last: a bounded cost per segment at startup
+	 * (a full 10 MiB index has 1.3 million entries); lookups check the
+	 * entries they use anyway (seg_find). */
+	size_t step = s->oi.n > AGREE_MAX ? s->oi.n / AGREE_MAX : 1;
+
+	for (size_t i = 0; i < s->oi.n; i += step)
+		if (!entry_agrees(s, i))
+			return false;
+	return !s->oi.n || entry_agrees(s, s->oi.n - 1);
+}
+
+int64_t seg_largest_ts(struct seg *s)
 {
 	struct stat st;
 
 	if (s->max_ts >= 0)
 		return s->max_ts;
-	if (fstat(s->fd, &st) < 0)
+	if (s->lazy || lsys_fstat(seg_fd(s), &st) < 0)
 		return INT64_MAX; /* unknown age: never old enough */
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
@@ -329,7 +438,7 @@ void seg_unlink(struct seg *s)
 
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
 		if (!seg_file(s, sfx[i], p, sizeof(p)))
-			unlink(p);
+			(void)lsys_unlink(p);
 }
 
 void seg_get(struct seg *s)
@@ -341,7 +450,7 @@ void seg_put(struct seg *s)
 {
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	close(s->fd);
+	lfd_free(&s->lf);
 	idx_close(&s->oi);
 	idx_close(&s->ti);
 	free(s->path);
@@ -385,13 +494,13 @@ static int bscan_fill(struct bscan *b, size_t need, size_t want)
 		b->cap = cap;
 	}
 	while (got < need) {
-		ssize_t n = pread(b->fd, b->buf + got, want - got,
-				  (off_t)(b->pos + got));
+		ssize_t n = lsys_pread(b->fd, b->buf + got, want - got,
+				       (off_t)(b->pos + got));
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			return -EBADMSG; /* the file is shorter than we thought
 					  */

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "log_int.h"
+#include "sys.h"
 
 #define TOPIC_NAME_MAX 249
 #define PARTITIONS_MAX 100000
@@ -35,6 +36,7 @@ struct topics {
 	struct log_config cfg;
 	struct topic *v;
 	size_t n, cap;
+	int64_t nparts; /* over all topics */
 };
 
 bool topics_valid_name(const char *name)
@@ -90,11 +92,13 @@ static void topic_close(struct topic *tp, bool destroy)
 	free(tp->name);
 }
 
-/* Open (creating) partitions 0..nparts-1 of name and insert it at pos. */
+/* Open (creating) partitions 0..nparts-1 of name and insert it at pos.
+ * On failure every partition made so far is removed again. */
 static int add_topic(struct topics *t, size_t pos, const char *name,
 		     int32_t nparts)
 {
 	struct topic tp = {.nparts = nparts};
+	int32_t made = 0;
 	int ret = -ENOMEM;
 
 	if (t->n == t->cap) {
@@ -110,30 +114,36 @@ static int add_topic(struct topics *t, size_t pos, const char *name,
 	tp.logs = calloc((size_t)nparts, sizeof(*tp.logs));
 	if (!tp.name || !tp.logs)
 		goto err;
-	for (int32_t i = 0; i < nparts; i++) {
+	for (; made < nparts; made++) {
 		char p[4096];
 
-		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name, i) >=
-		    (int)sizeof(p)) {
+		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name,
+			     made) >= (int)sizeof(p)) {
 			ret = -ENAMETOOLONG;
 			goto err;
 		}
-		ret = plog_open(&tp.logs[i], p, &t->cfg);
+		ret = plog_open(&tp.logs[made], p, &t->cfg);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
+			(void)lsys_rmdir(p); /* if it got made */
 			goto err;
 		}
 	}
+	/* The new directories' names reach the disk with the parent's. */
+	ret = log_dir_sync(t->dir);
+	if (ret < 0)
+		goto err;
 	memmove(t->v + pos + 1, t->v + pos, (t->n - pos) * sizeof(*t->v));
 	t->v[pos] = tp;
 	t->n++;
+	t->nparts += nparts;
 	return 0;
 err:
-	if (tp.logs)
-		topic_close(&tp, false);
-	else
-		free(tp.name);
+	for (int32_t i = 0; tp.logs && i < made; i++)
+		plog_destroy(tp.logs[i]);
+	free(tp.logs);
+	free(tp.name);
 	return ret;
 }
 
@@ -157,12 +167,12 @@ static int32_t parse_dir(const char *d, char *buf, size_t n)
 
 static int load(struct topics *t)
 {
-	DIR *d = opendir(t->dir);
 	struct dirent *e;
-	int ret = 0;
+	DIR *d;
+	int ret = lsys_opendir(t->dir, &d);
 
-	if (!d)
-		return -errno;
+	if (ret < 0)
+		return ret;
 	/* First pass: the partition count of each topic, kept in v[] with
 	 * no logs open yet; second pass opens them. */
 	while ((e = readdir(d))) {
@@ -175,7 +185,7 @@ static int load(struct topics *t)
 		if (part < 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (lsys_stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		pos = find(t, name, &found);
 		if (found) {
@@ -223,6 +233,7 @@ static int load(struct topics *t)
 				fprintf(stderr, "zcbroker: %s: %s\n", p,
 					strerror(-ret));
 		}
+		t->nparts += tp->nparts;
 	}
 	return ret;
 }
@@ -236,6 +247,7 @@ int topics_open(struct topics **out, const char *dir,
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
+	fdcache_set_max(cfg->max_open_files);
 	t->dir = strdup(dir);
 	ret = t->dir ? log_mkdir_p(dir) : -ENOMEM;
 	if (!ret)
@@ -271,6 +283,8 @@ int topics_create(struct topics *t, const char *name, int32_t partitions)
 	pos = find(t, name, &found);
 	if (found)
 		return -EEXIST;
+	if (t->nparts + partitions > t->cfg.max_partitions)
+		return -EDQUOT;
 	return add_topic(t, pos, name, partitions);
 }
 
@@ -281,6 +295,7 @@ int topics_delete(struct topics *t, const char *name)
 
 	if (!found)
 		return -ENOENT;
+	t->nparts -= t->v[pos].nparts;
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
 	t->n--;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * produce.c — Produce v3-7: exactly one magic-2 record batch per partition,
- * checked with batch_validate (CRC-32C, counts, size) and appended with
+ * checked with batch_validate (CRC-32C, counts, size) and batch_check
+ * (every record, decompressed when compressed), and appended with
  * plog_append, which stamps the base offset in place inside the request
  * buffer. Unknown topics are auto-created when allowed. With acks=0 nothing
  * is answered, and an error closes the connection as Kafka does, since
@@ -57,6 +58,9 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 	struct batch_info bi;
 	int rc =
 	    batch_validate(buf, rec.len, b->cfg.log.max_message_bytes, &bi);
+	if (!rc)
+		rc = batch_check(buf, (size_t)rec.len, &bi,
+				 b->cfg.log.max_decompressed_bytes);
 	if (rc)
 		return append_err(rc);
 	int64_t dup = -1;

@@ -5,7 +5,9 @@
  * CreateTopics: num_partitions -1 (v4) or an explicit assignment list picks
  * the count; replication factor must be -1 or 1 (one broker); per-topic
  * configs are accepted and ignored (the broker-wide settings apply);
- * validate_only (v1+) checks without creating.
+ * validate_only (v1+) checks without creating. The partitions of one
+ * request count against max.partitions.per.request, the broker's against
+ * max.partitions (INVALID_PARTITIONS past either).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@ static int16_t create_err(int rc)
 		return KERR_TOPIC_ALREADY_EXISTS;
 	case -EINVAL:
 		return KERR_INVALID_TOPIC;
+	case -EDQUOT:
+		return KERR_INVALID_PARTITIONS;
 	default:
 		return KERR_KAFKA_STORAGE_ERROR;
 	}
@@ -88,6 +92,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 	if (q->ver >= 2)
 		kw_i32(w, 0); /* throttle_time_ms */
 	kw_array(w, nt < 0 ? 0 : nt);
+	int64_t req_parts = 0;
 	for (int32_t t = 0; t < nt; t++) {
 		struct kstr ns = kr_str(in);
 		int32_t parts = kr_i32(in);
@@ -95,6 +100,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		int32_t na = skip_assignments_configs(in);
 		char name[256];
 		int16_t err = KERR_NONE;
+		const char *msg = NULL;
 		if (parts == -1 && na > 0)
 			parts = na;
 		else if (parts == -1)
@@ -108,12 +114,22 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 			err = KERR_INVALID_REPLICATION_FACTOR;
 		else if (topics_partitions(b->topics, name) >= 0)
 			err = KERR_TOPIC_ALREADY_EXISTS;
-		else if (!validate)
-			err = create_err(broker_create_topic(b, name, parts));
+		else if ((req_parts += parts) >
+			 b->cfg.log.max_partitions_per_request) {
+			err = KERR_INVALID_PARTITIONS;
+			msg = "More partitions in one request than "
+			      "max.partitions.per.request.";
+		} else if (!validate) {
+			int rc = broker_create_topic(b, name, parts);
+			err = create_err(rc);
+			if (rc == -EDQUOT)
+				msg = "The broker would hold more partitions "
+				      "than max.partitions.";
+		}
 		kw_strn(w, ns.p, ns.len < 0 ? 0 : ns.len);
 		kw_i16(w, err);
 		if (q->ver >= 1)
-			kw_str(w, err_text(err));
+			kw_str(w, msg ? msg : err_text(err));
 	}
 	return API_REPLY;
 }

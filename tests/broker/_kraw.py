@@ -144,3 +144,49 @@ def wait_closed(s, timeout=5):
         except socket.timeout:
             return False
     return False
+
+
+_corr = [1000]
+
+
+def call(s, api_key, version, body, timeout=30):
+    """Send one request with a fresh correlation id; its response body."""
+    _corr[0] += 1
+    s.sendall(request(api_key, version, _corr[0], body))
+    r = read_frame(s, timeout=timeout)
+    if not isinstance(r, tuple) or r[0] != _corr[0]:
+        raise RuntimeError("no answer to request %d: %r" % (_corr[0], r))
+    return r[1]
+
+
+def produce_one(s, topic, records, acks=1, partition=0):
+    """Produce v3 of one batch: (error, base offset)."""
+    r = call(s, 0, 3, produce_v3(topic, partition, records, acks=acks))
+    off = 4 + 2 + len(topic) + 4 + 4
+    return struct.unpack(">hq", r[off:off + 10])
+
+
+def fetch_one(s, topic, offset, max_bytes=1 << 20, partition=0):
+    """Fetch v4 of one partition: (error, high watermark, record bytes)."""
+    r = call(s, 1, 4, fetch_v4(topic, partition, offset, max_bytes,
+                               wait_ms=0))
+    pos = 4 + 4 + 2 + len(topic) + 4
+    part, err, hw, lso = struct.unpack(">ihqq", r[pos:pos + 22])
+    pos += 22
+    (na,) = struct.unpack(">i", r[pos:pos + 4])
+    pos += 4 + max(na, 0) * 16
+    (rl,) = struct.unpack(">i", r[pos:pos + 4])
+    return err, hw, r[pos + 4:pos + 4 + max(rl, 0)]
+
+
+def batches(recs):
+    """The whole batches of a record set: [(base, last offset, bytes)]."""
+    out, p = [], 0
+    while p + 27 <= len(recs):
+        base, blen = struct.unpack(">qi", recs[p:p + 12])
+        if p + 12 + blen > len(recs):
+            break
+        lod = struct.unpack(">i", recs[p + 23:p + 27])[0]
+        out.append((base, base + lod, recs[p:p + 12 + blen]))
+        p += 12 + blen
+    return out
