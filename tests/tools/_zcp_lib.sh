@@ -30,6 +30,20 @@ same() {
 	if cmp -s "$1" "$2"; then ok "$3"; else bad "$3: $1 and $2 differ"; fi
 }
 
+# copied WHAT WANT GOT ZCP-ARGS...: `zcp ZCP-ARGS` exits 0 and GOT holds
+# exactly WANT's bytes.
+copied() {
+	local what=$1 want=$2 got=$3 rc
+	shift 3
+	"$zcp" "$@" 2>"$tmp/copied.err"
+	rc=$?
+	if [ $rc -eq 0 ] && cmp -s "$want" "$got"; then
+		ok "$what"
+	else
+		bad "$what: exit $rc, $(head -c 300 "$tmp/copied.err"), bytes $(cmp "$want" "$got" 2>&1 | head -c 200)"
+	fi
+}
+
 # listen_start DST [ZCP OPTIONS...]: runs `zcp OPTIONS tcp-listen:127.0.0.1:0
 # DST` in the background, its stdout going to $lout (default /dev/null);
 # sets lpid (its pid), port and lerr (its stderr).
