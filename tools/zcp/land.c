@@ -21,6 +21,7 @@
 #include "zcp.h"
 
 mode_t zcp_umask = 022;
+bool zcp_root;
 
 int zcp_split_path(const char *path, char *dir, size_t dlen, const char **base)
 {
@@ -83,8 +84,11 @@ int zcp_land_open(struct zcp_land *l, mode_t mode)
 			return fd;
 	}
 	l->fd = fd;
-	/* The mode, exactly (open(2) applied the umask). */
-	return fchmod(fd, mode) < 0 ? -errno : 0;
+	/* The mode, exactly, where open(2)'s umask or mkostemp's 0600 made
+	 * it differ. */
+	if (!l->anon || (mode & ~(mode_t)0777) || (mode & zcp_umask))
+		return fchmod(fd, mode) < 0 ? -errno : 0;
+	return 0;
 }
 
 /* Give the O_TMPFILE file the name `to` (fails with EEXIST if taken). */
@@ -94,7 +98,7 @@ static int link_anon(int fd, const char *to)
 
 	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH (see linkat(2)); root
 	 * has it and saves a lookup in /proc. */
-	if (geteuid() == 0 && linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+	if (zcp_root && linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
 		return 0;
 	if (errno == EEXIST)
 		return -EEXIST;

@@ -654,6 +654,7 @@ int main(int argc, char **argv)
 	/* umask(2) can only be read by setting it. */
 	zcp_umask = umask(0);
 	umask(zcp_umask);
+	zcp_root = geteuid() == 0;
 	parse_args(&r.a, argc, argv);
 	if (r.a.recursive || r.a.nops > 2)
 		return tree_main(&r.a);

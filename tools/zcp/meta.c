@@ -125,7 +125,7 @@ int zcp_meta_fd(int dfd, int sfd, const struct stat *st)
 {
 	struct xend s = {sfd, NULL}, d = {dfd, NULL};
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	bool root = geteuid() == 0;
+	bool root = zcp_root;
 	int ret;
 
 	/* Without root only the group can be given (to one we belong to). */
@@ -143,7 +143,7 @@ int zcp_meta_path(const char *src, const char *dst, const struct stat *st)
 {
 	struct xend s = {-1, src}, d = {-1, dst};
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	bool root = geteuid() == 0;
+	bool root = zcp_root;
 	int ret;
 
 	if (lchown(dst, root ? st->st_uid : (uid_t)-1, st->st_gid) < 0 && root)

@@ -182,7 +182,12 @@ static int copy_bytes(struct tree *t, const struct zcp_job *j, int sfd, int dfd)
 		zo.flags = ZC_F_SPARSE;
 	zo.chunk_size = o->progress ? PROGRESS_STEP : 0;
 	zo.progress = stop_cb;
-	n = zc_transfer_opts(dfd, sfd, reg ? &off : NULL, ZC_TO_EOF, &zo, &zs);
+	/* The size the walk saw: one copy call for a small file instead of a
+	 * second that finds the end (a file that shrank ends early). */
+	n = zc_transfer_opts(dfd, sfd, reg ? &off : NULL,
+			     reg && j->st.st_size > 0 ? (size_t)j->st.st_size
+						      : ZC_TO_EOF,
+			     &zo, &zs);
 	if (n < 0)
 		return (int)n;
 	account(t, &zs, zc_method_name(zs.method));

@@ -21,6 +21,8 @@
 /* The umask, read once at start (umask(2) cannot be read without being
  * set, which would race with the copying threads). */
 extern mode_t zcp_umask;
+/* Running as root (euid 0): owners and trusted.* attributes are kept. */
+extern bool zcp_root;
 
 /*
  * A file written beside its final path and moved into place only when
