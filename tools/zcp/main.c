@@ -533,6 +533,12 @@ static int finish_dst(struct zcp_run *r, struct zcp_end *e)
 		e->step = NULL;
 		return -errno;
 	}
+	/* A resumed DST is written in place: no rename to wait for. */
+	if (r->a.fsync && !e->temp && S_ISREG(e->st.st_mode) &&
+	    fsync(e->fd) < 0) {
+		e->step = "fsync";
+		return -errno;
+	}
 	return zcp_dst_commit(e, r->a.fsync);
 }
 
@@ -548,7 +554,8 @@ static int run(struct zcp_run *r)
 		return fail(r, "%s: interrupted by %s", r->a.src,
 			    zcp_sig_name(zcp_stop_signal()));
 	if (err)
-		return fail(r, "%s: %s", r->a.src, zcp_strerror(err));
+		return fail(r, "%s: %s%s", r->a.src, zcp_strerror(err),
+			    err == -EISDIR ? " (-r copies a tree)" : "");
 	err = open_dst(r, &start);
 	if (err == -EINTR && zcp_stop_signal())
 		return fail(r, "%s: interrupted by %s", r->a.dst,
