@@ -299,6 +299,11 @@ expect 2 "invalid DST" "$s" tcp-listen:99999
 expect 2 "invalid DST" "$s" tcp:127.0.0.1
 expect 2 "invalid SRC" tcp:127.0.0.1 "$d/x"
 expect 2 "invalid DST" "$s" unix:
+expect 2 "expected 1 to" -j 0 "$s" "$d/x"
+expect 2 "paths only" -r "$s" tcp:127.0.0.1:1
+expect 2 "copies one file" -r --offset 5 "$s" "$d/x"
+expect 2 "copies one file" --tee "$d/y" "$s" "$d/x" "$d"
+expect 2 "missing argument" "$s" "$d/x" --tee
 expect 2 "invalid SRC" tcp-listen:127.0.0.1:99999 "$d/x"
 # Meaningful only when each failure above came from zcp itself.
 if [ $fails -eq $fails_before ] && cmp -s "$d/keep.orig" "$d/keep"; then
