@@ -12,19 +12,13 @@ if ! /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind((":
 fi
 mkdata "$d/src" 2000003
 
-# v6_listen ARGS...: zcp ARGS in the background; sets bpid and port.
+# v6_listen ARGS...: listen_bg ARGS, which must print "[::1]:PORT".
 v6_listen() {
-	local i
-	: >"$d/lerr"
-	"$zcp" "$@" 2>"$d/lerr" <&0 &
-	bpid=$!
-	for i in $(seq 1 250); do
-		port=$(sed -n 's/^zcp: listening on \[::1\]:\([0-9]*\)$/\1/p' "$d/lerr")
-		[ -n "$port" ] && return 0
-		kill -0 $bpid 2>/dev/null || break
-		sleep 0.02
-	done
-	bad "zcp $* did not print '[::1]:PORT': $(cat "$d/lerr")"
+	if listen_bg "$@" && [ "${laddr%:*}" = "[::1]" ]; then
+		bpid=$lpid
+		return 0
+	fi
+	bad "zcp $* did not print '[::1]:PORT': $(cat "$lerr")"
 	return 1
 }
 
@@ -34,7 +28,7 @@ if v6_listen "tcp-listen:[::1]:0" "$d/out1"; then
 	if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && cmp -s "$d/src" "$d/out1"; then
 		ok "file -> tcp:[::1] -> tcp-listen:[::1]:0 -> file"
 	else
-		bad "IPv6 to a listening SRC: exits $rc/$lrc: $(cat "$d/err" "$d/lerr")"
+		bad "IPv6 to a listening SRC: exits $rc/$lrc: $(cat "$d/err" "$lerr")"
 	fi
 fi
 if v6_listen "$d/src" "tcp-listen:[::1]:0"; then
@@ -43,7 +37,7 @@ if v6_listen "$d/src" "tcp-listen:[::1]:0"; then
 	if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && cmp -s "$d/src" "$d/out2"; then
 		ok "file -> tcp-listen:[::1]:0 -> tcp:[::1] -> file"
 	else
-		bad "IPv6 from a listening DST: exits $rc/$lrc: $(cat "$d/err" "$d/lerr")"
+		bad "IPv6 from a listening DST: exits $rc/$lrc: $(cat "$d/err" "$lerr")"
 	fi
 fi
 "$zcp" "$d/src" "tcp:::1:9000" 2>"$d/err"

@@ -17,24 +17,26 @@ s=$d/src
 listener() {
 	local spec=$1 i
 	shift
+	case $spec in
+	tcp-listen:*)
+		if listen_bg "$@"; then
+			bpid=$lpid berr=$lerr addr=tcp:$laddr
+			return 0
+		fi
+		bad "listener zcp $* did not start"
+		return 1
+		;;
+	esac
 	berr=$d/listener.err
 	: >"$berr"
-	# <&0: an asynchronous command would otherwise read /dev/null.
 	"$zcp" "$@" 2>"$berr" <&0 &
 	bpid=$!
 	addr=
 	for i in $(seq 1 250); do
-		case $spec in
-		tcp-listen:*)
-			local p
-			p=$(sed -n 's/^zcp: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$berr")
-			[ -n "$p" ] && addr=tcp:127.0.0.1:$p
-			;;
-		unix-listen:*)
-			[ -S "${spec#unix-listen:}" ] && addr=unix:${spec#unix-listen:}
-			;;
-		esac
-		[ -n "$addr" ] && return 0
+		if [ -S "${spec#unix-listen:}" ]; then
+			addr=unix:${spec#unix-listen:}
+			return 0
+		fi
 		kill -0 $bpid 2>/dev/null || break
 		sleep 0.02
 	done
