@@ -50,17 +50,18 @@ touch -d '1999-12-31 23:59:59.000000001' "$s/a/b/c/deep"
 meta() {
 	(
 		cd "$1" || exit 1
-		find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r p; do
-			if [ -d "$p" ] && [ ! -L "$p" ]; then
-				stat -c '%n %F %a %u %g %y' "$p"
-			else
-				stat -c '%n %F %a %u %g %s %y %N' "$p"
-			fi
-		done
+		# %T@: seconds with the nanoseconds as a fraction.
+		{
+			find . -mindepth 1 -type d -printf '%P %y %m %U %G %T@\n'
+			find . -mindepth 1 ! -type d -printf '%P %y %m %U %G %s %T@ %l\n'
+		} | LC_ALL=C sort
 		find . -type f -links +1 -printf '%i %p\n' | LC_ALL=C sort |
 			awk '{ g[$1] = g[$1] " " $2 } END { for (i in g) print "links:" g[i] }' |
 			LC_ALL=C sort
-		getfattr -R -h -d -m - . 2>/dev/null
+		# One "PATH NAME=VALUE" line per attribute, in a stable order.
+		getfattr -R -h -d -m - . 2>/dev/null |
+			awk '/^# file: / { f = substr($0, 9); next } NF { print f, $0 }' |
+			LC_ALL=C sort
 	)
 }
 
