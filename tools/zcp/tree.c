@@ -420,6 +420,8 @@ static void queue_file(struct tree *t, const char *src, const char *dst,
 
 			if (!l) {
 				report(t, src, -ENOMEM);
+				free(j->src);
+				free(j->dst);
 			} else {
 				l->first = e;
 				l->src = j->src;
@@ -450,15 +452,17 @@ static void walk_dir(struct tree *t, const char *src, const char *dst,
 		     const struct stat *st, int depth)
 {
 	struct later_dir *ld;
-	bool created = mkdir(dst, 0700) == 0;
 	struct stat dstat;
 	struct dirent *de;
+	bool created;
 	DIR *d;
 
 	if (made_here(t, st)) {
 		report(t, src, ZCP_EINTO);
 		return;
 	}
+	/* Owner-only until finish_dirs() gives it its mode. */
+	created = mkdir(dst, 0700) == 0;
 	if (!created) {
 		int err = -errno;
 
