@@ -237,6 +237,29 @@ else
 	echo "note: root without setpriv: no file can be made unreadable"
 fi
 
+# ---- Ctrl-C while a copying thread waits on a source that stalls -----------
+# The stalled file never lands (its O_TMPFILE vanishes with the process).
+mkfifo "$d/stall"
+(head -c 4096 /dev/urandom; exec sleep 30) >"$d/stall" &
+wpid=$!
+mkdir -p "$d/sig"
+"$zcp" "$s/a/f1" "$d/stall" "$d/sig" 2>"$d/err" &
+zpid=$!
+sleep 0.5
+kill -INT $zpid
+t0=$(date +%s)
+wait $zpid
+rc=$?
+secs=$(($(date +%s) - t0))
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+if [ $rc -eq 1 ] && [ $secs -le 5 ] && zcp_line "$d/err" && [ ! -e "$d/sig/stall" ] &&
+	[ -z "$(ls -A "$d/sig" | grep -v '^f1$')" ]; then
+	ok "SIGINT while a thread waits: exit 1 in ${secs}s, nothing half-copied: $(cat "$d/err")"
+else
+	bad "SIGINT in a tree copy: exit $rc after ${secs}s: $(cat "$d/err"); left: $(ls -A "$d/sig")"
+fi
+
 # ---- the same tree twice with --stats: one line, the bytes counted ----------
 "$zcp" -r --stats "$s/a/b" "$d/st" 2>"$d/err"
 if grep -Eq '^zcp: stats: method=[a-z-]+ bytes=[0-9]+ ' "$d/err" && diff -r "$s/a/b" "$d/st" >/dev/null; then
