@@ -22,24 +22,23 @@ v6_listen() {
 	return 1
 }
 
-if v6_listen "tcp-listen:[::1]:0" "$d/out1"; then
-	"$zcp" "$d/src" "tcp:[::1]:$port" 2>"$d/err"; rc=$?
-	wait $bpid; lrc=$?
-	if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && cmp -s "$d/src" "$d/out1"; then
-		ok "file -> tcp:[::1] -> tcp-listen:[::1]:0 -> file"
+# The listener receives (SRC), then the listener sends (DST).
+for side in src dst; do
+	rm -f "$d/out"
+	if [ $side = src ]; then
+		v6_listen "tcp-listen:[::1]:0" "$d/out" || continue
+		"$zcp" "$d/src" "tcp:[::1]:$port" 2>"$d/err"; rc=$?
 	else
-		bad "IPv6 to a listening SRC: exits $rc/$lrc: $(cat "$d/err" "$lerr")"
+		v6_listen "$d/src" "tcp-listen:[::1]:0" || continue
+		"$zcp" "tcp:[::1]:$port" "$d/out" 2>"$d/err"; rc=$?
 	fi
-fi
-if v6_listen "$d/src" "tcp-listen:[::1]:0"; then
-	"$zcp" "tcp:[::1]:$port" "$d/out2" 2>"$d/err"; rc=$?
 	wait $bpid; lrc=$?
-	if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && cmp -s "$d/src" "$d/out2"; then
-		ok "file -> tcp-listen:[::1]:0 -> tcp:[::1] -> file"
+	if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && cmp -s "$d/src" "$d/out"; then
+		ok "tcp-listen:[::1]:0 as $side, tcp:[::1]:$port at the other end"
 	else
-		bad "IPv6 from a listening DST: exits $rc/$lrc: $(cat "$d/err" "$lerr")"
+		bad "IPv6, listener as $side: exits $rc/$lrc: $(cat "$d/err" "$lerr")"
 	fi
-fi
+done
 "$zcp" "$d/src" "tcp:::1:9000" 2>"$d/err"
 rc=$?
 if [ $rc -eq 2 ] && grep -q '^zcp: .*invalid DST' "$d/err"; then
