@@ -67,5 +67,10 @@ if [ $rc -eq 1 ] && zcp_line "$d/err" && [ ! -e "$d/a" ]; then
 else
 	bad "bad DST2: exit $rc: $(cat "$d/err")"
 fi
-only_files "$d" src want err
+# Leftovers are judged only where every copy above was made.
+if [ $fails -eq 0 ]; then
+	only_files "$d" src want err
+else
+	bad "copies failed above: leftovers cannot be judged"
+fi
 finish
