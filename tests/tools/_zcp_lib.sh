@@ -30,25 +30,56 @@ same() {
 	if cmp -s "$1" "$2"; then ok "$3"; else bad "$3: $1 and $2 differ"; fi
 }
 
-# listen_start DST [ZCP OPTIONS...]: runs `zcp OPTIONS tcp-listen:127.0.0.1:0
-# DST` in the background, its stdout going to $lout (default /dev/null);
-# sets lpid (its pid), port and lerr (its stderr).
-listen_start() {
-	local dst=$1 i
-	shift
+# copied WHAT WANT GOT ZCP-ARGS...: `zcp ZCP-ARGS` exits 0 and GOT holds
+# exactly WANT's bytes.
+copied() {
+	local what=$1 want=$2 got=$3 rc
+	shift 3
+	"$zcp" "$@" 2>"$tmp/copied.err"
+	rc=$?
+	if [ $rc -eq 0 ] && cmp -s "$want" "$got"; then
+		ok "$what"
+	else
+		bad "$what: exit $rc, $(head -c 300 "$tmp/copied.err"), bytes $(cmp "$want" "$got" 2>&1 | head -c 200)"
+	fi
+}
+
+# listen_bg ZCP-ARGS...: runs `zcp ZCP-ARGS` (one of them a tcp-listen:
+# with port 0) in the background, its stdin kept and its stdout going to
+# $lout when set; waits for its "listening on ADDR" line. Sets
+# lpid (its pid), lerr (its stderr), laddr (HOST:PORT or [V6]:PORT, as
+# printed) and port.
+listen_bg() {
+	local i
 	lerr=$tmp/listen.err.$RANDOM
 	: >"$lerr"
-	"$zcp" "$@" tcp-listen:127.0.0.1:0 "$dst" 2>"$lerr" >"${lout:-/dev/null}" &
+	# <&0: an asynchronous command would otherwise read /dev/null.
+	if [ -n "${lout:-}" ]; then
+		"$zcp" "$@" 2>"$lerr" >"$lout" <&0 &
+	else
+		"$zcp" "$@" 2>"$lerr" <&0 &
+	fi
 	lpid=$!
-	port=
-	for i in $(seq 1 200); do
-		port=$(sed -n 's/^zcp: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$lerr")
-		[ -n "$port" ] && return 0
+	laddr= port=
+	for i in $(seq 1 250); do
+		laddr=$(sed -n 's/^zcp: listening on \(.*:[0-9]*\)$/\1/p' "$lerr")
+		if [ -n "$laddr" ]; then
+			port=${laddr##*:}
+			return 0
+		fi
 		kill -0 $lpid 2>/dev/null || break
 		sleep 0.02
 	done
 	echo "tcp-listen zcp did not start:"; cat "$lerr"
 	return 1
+}
+
+# listen_start DST [ZCP OPTIONS...]: listen_bg OPTIONS
+# tcp-listen:127.0.0.1:0 DST.
+listen_start() {
+	local dst=$1
+	shift
+	listen_bg "$@" tcp-listen:127.0.0.1:0 "$dst"
 }
 
 # listen_wait: exit status of the background listener.

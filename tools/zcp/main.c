@@ -3,12 +3,15 @@
  * main.c — zcp: copy bytes from SRC to DST with the fewest copies.
  *
  *   zcp [OPTIONS] SRC DST
+ *   zcp [OPTIONS] SRC... DIR
  *
  * Parses the command line, opens both ends (endpoint.c), picks the way to
  * move the bytes like an expert would (a reflink clone for a whole regular
  * file, then libzcio's AUTO choice, or exactly the method named with -m),
- * and commits the destination only when every byte arrived. Exit status:
- * 0 success, 1 failure (one "zcp: WHAT: REASON" line on stderr), 2 usage.
+ * and commits the destination only when every byte arrived. Trees and
+ * several SRCs go to tree.c, --tee to tee.c, --resume to resume.c. Exit
+ * status: 0 success, 1 failure (a "zcp: WHAT: REASON" line on stderr for
+ * each), 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +39,17 @@ struct zcp_args {
 	uint64_t length;
 	bool length_set;
 	bool progress, stats, json, fsync;
+	bool recursive, archive, resume;
+	unsigned jobs;
+	const char *tee; /* --tee DST2 */
+	char **ops;	 /* operands: SRC... DST */
+	int nops;
 	const char *src, *dst;
 };
 
 struct zcp_run {
 	struct zcp_args a;
-	struct zcp_end src, dst;
+	struct zcp_end src, dst, dst2;
 	struct zcp_progress prog;
 	struct zcp_report rep;
 	off_t off; /* input position when SRC is seekable */
@@ -53,11 +61,28 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: zcp [OPTIONS] SRC DST\n"
+	    "       zcp [OPTIONS] SRC... DIR   (into an existing directory)\n"
 	    "Copy bytes from SRC to DST with the fewest copies (libzcio).\n"
 	    "\n"
-	    "  SRC  PATH | - (stdin) | tcp-listen:[HOST:]PORT (accept one connection)\n"
-	    "  DST  PATH | - (stdout) | tcp:HOST:PORT (connect and send)\n"
+	    "  SRC, DST   PATH | - (stdin / stdout)\n"
+	    "             tcp:HOST:PORT           connect (SRC: read to the end;\n"
+	    "                                     DST: send)\n"
+	    "             tcp-listen:[HOST:]PORT  accept one connection (port 0:\n"
+	    "                                     prints the port it got)\n"
+	    "             unix:PATH               connect to a unix socket\n"
+	    "             unix-listen:PATH        create the socket, accept one\n"
+	    "                                     connection, remove PATH\n"
+	    "             HOST may be a name, an IPv4 address or [IPv6].\n"
 	    "\n"
+	    "  -r, --recursive     copy directories: symlinks as links, special\n"
+	    "                      files recreated\n"
+	    "  -a, --archive       -r, and keep modes, owners (root), times (ns),\n"
+	    "                      extended attributes and hard links\n"
+	    "  -j, --jobs N        threads copying files of a tree (default: the\n"
+	    "                      CPUs, at most 4; 1: none)\n"
+	    "      --resume        DST holds the start of SRC: check those bytes,\n"
+	    "                      append the rest (see below)\n"
+	    "      --tee DST2      copy to DST and DST2 at once (tee(2) + splice)\n"
 	    "  -m, --method NAME   auto (default) or one of: read-write, mmap, sendfile,\n"
 	    "                      splice, copy-file-range, direct, io-uring, msg-zerocopy,\n"
 	    "                      io-uring-zc\n"
@@ -72,6 +97,17 @@ static void usage(FILE *f)
 	    "\n"
 	    "A file DST is written to a temporary file beside it and renamed into\n"
 	    "place only when complete; on failure the old DST is left untouched.\n"
+	    "In a tree each file lands that way; a failed file is reported and the\n"
+	    "others are copied.\n"
+	    "\n"
+	    "--resume: when the file DST exists, its bytes must equal the start of\n"
+	    "SRC (checked, as rsync --append-verify); only the rest is appended, in\n"
+	    "place. A mismatch or a DST longer than SRC is an error that changes\n"
+	    "nothing. Over a socket both zcp need --resume: the receiver sends\n"
+	    "\"ZCPR\" u32 1, u64 bytes held, u64 checksum of them; the sender answers\n"
+	    "\"ZCPS\" u32 status (0 ok, 1 differs, 2 longer), u64 first byte sent,\n"
+	    "then the data (big-endian integers).\n"
+	    "\n"
 	    "Exit status: 0 success, 1 failure, 2 bad usage.\n");
 }
 
@@ -119,8 +155,12 @@ enum {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_FSYNC,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_RESUME,
+	OPT_TEE,
 };
+
+#define JOBS_MAX 16
 
 static void parse_args(struct zcp_args *a, int argc, char **argv)
 {
@@ -134,14 +174,43 @@ static void parse_args(struct zcp_args *a, int argc, char **argv)
 	    {"fsync", no_argument, NULL, OPT_FSYNC},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"recursive", no_argument, NULL, 'r'},
+	    {"archive", no_argument, NULL, 'a'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"resume", no_argument, NULL, OPT_RESUME},
+	    {"tee", required_argument, NULL, OPT_TEE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
+	uint64_t v;
+	long cpus;
+
 	memset(a, 0, sizeof(*a));
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	a->jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "m:ph", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:phraj:", longs, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			a->recursive = true;
+			break;
+		case 'a':
+			a->archive = a->recursive = true;
+			break;
+		case 'j':
+			v = size_arg("--jobs", optarg);
+			if (v < 1 || v > JOBS_MAX)
+				bad_usage("--jobs: expected 1 to %d, got '%s'",
+					  JOBS_MAX, optarg);
+			a->jobs = (unsigned)v;
+			break;
+		case OPT_RESUME:
+			a->resume = true;
+			break;
+		case OPT_TEE:
+			a->tee = optarg;
+			break;
 		case 'm':
 			method_arg(a, optarg);
 			break;
@@ -178,11 +247,13 @@ static void parse_args(struct zcp_args *a, int argc, char **argv)
 			bad_usage("%s: unknown option", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2)
+	if (argc - optind < 2)
 		bad_usage("expected SRC and DST, got %d operand%s",
 			  argc - optind, argc - optind == 1 ? "" : "s");
+	a->ops = argv + optind;
+	a->nops = argc - optind;
 	a->src = argv[optind];
-	a->dst = argv[optind + 1];
+	a->dst = argv[argc - 1];
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -196,23 +267,10 @@ fail(struct zcp_run *r, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	zcp_end_close(&r->dst2, true);
 	zcp_end_close(&r->dst, true);
 	zcp_end_close(&r->src, false);
 	return 1;
-}
-
-static const char *sig_name(int sig)
-{
-	switch (sig) {
-	case SIGINT:
-		return "SIGINT";
-	case SIGTERM:
-		return "SIGTERM";
-	case SIGHUP:
-		return "SIGHUP";
-	default:
-		return "a signal";
-	}
 }
 
 /* Skip `n` bytes of a source that cannot seek (stdin pipe, socket). */
@@ -369,9 +427,125 @@ static ssize_t move_bytes(struct zcp_run *r)
 	return ret;
 }
 
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* --resume into a file DST that already holds bytes: open it in place.
+ * 1 (resuming, *have set), 0 (nothing to resume: a normal copy) or < 0. */
+static int open_partial(struct zcp_run *r, uint64_t *have)
+{
+	struct stat st;
+	int fd;
+
+	*have = 0;
+	if (r->dst.kind != ZCP_PATH)
+		return 0;
+	if (stat(r->a.dst, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	if (same_file(&st, &r->src.st))
+		return ZCP_ESAME;
+	fd = open(r->a.dst, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r->dst.fd = fd;
+	if (fstat(fd, &r->dst.st) < 0)
+		return -errno;
+	*have = (uint64_t)st.st_size;
+	return 1;
+}
+
+/*
+ * Open DST, and with --resume agree where the copy starts: as the sender
+ * (a socket DST) by answering the receiver's request, as the receiver by
+ * checking the partial file against SRC, or asking the sending zcp.
+ * Returns 0 or an error for "DST: REASON"; *start is the first byte.
+ */
+static int open_dst(struct zcp_run *r, uint64_t *start)
+{
+	uint64_t have = 0;
+	int ret, partial = 0;
+
+	*start = 0;
+	if (r->a.resume && r->dst.kind == ZCP_PATH) {
+		partial = open_partial(r, &have);
+		if (partial < 0)
+			return partial;
+	}
+	if (!partial) {
+		ret = zcp_dst_open(&r->dst, &r->src);
+		if (ret)
+			return ret;
+	}
+	if (r->a.tee) {
+		ret = zcp_dst_open(&r->dst2, &r->src);
+		if (ret) {
+			r->a.dst = r->a.tee; /* the one to name */
+			return ret;
+		}
+	}
+	if (!r->a.resume)
+		return 0;
+	r->dst.step = NULL;
+	if (zcp_end_is_socket(&r->dst))
+		return zcp_resume_answer(r->dst.fd, r->src.fd,
+					 S_ISREG(r->src.st.st_mode), start);
+	if (zcp_end_is_socket(&r->src))
+		ret = zcp_resume_ask(r->src.fd, r->dst.fd, have);
+	else
+		ret = zcp_resume_local(r->src.fd, S_ISREG(r->src.st.st_mode),
+				       r->dst.fd, have);
+	if (ret)
+		return ret;
+	*start = have;
+	if (partial && lseek(r->dst.fd, (off_t)have, SEEK_SET) < 0)
+		return -errno;
+	return 0;
+}
+
+static ssize_t tee_bytes(struct zcp_run *r)
+{
+	struct zcp_tee t;
+
+	memset(&t, 0, sizeof(t));
+	t.in = r->src.fd;
+	t.out[0] = r->dst.fd;
+	t.out[1] = r->dst2.fd;
+	t.in_off = r->seekable ? &r->off : NULL;
+	t.count = r->a.length_set ? r->a.length : UINT64_MAX;
+	t.progress = on_progress;
+	t.arg = r;
+	grow_pipe(&r->src);
+	grow_pipe(&r->dst);
+	grow_pipe(&r->dst2);
+	ssize_t ret = zcp_tee_run(&t);
+	r->rep.st = t.st;
+	r->rep.method = t.method;
+	return ret;
+}
+
+/* Hand the end of the data to a socket peer, then make the file land. */
+static int finish_dst(struct zcp_run *r, struct zcp_end *e)
+{
+	if (zcp_end_is_socket(e) && shutdown(e->fd, SHUT_WR) < 0) {
+		e->step = NULL;
+		return -errno;
+	}
+	/* A resumed DST is written in place: no rename to wait for. */
+	if (r->a.fsync && !e->temp && S_ISREG(e->st.st_mode) &&
+	    fsync(e->fd) < 0) {
+		e->step = "fsync";
+		return -errno;
+	}
+	return zcp_dst_commit(e, r->a.fsync);
+}
+
 static int run(struct zcp_run *r)
 {
-	uint64_t total, t0;
+	uint64_t total, t0, start;
 	bool known;
 	ssize_t ret;
 	int err;
@@ -379,10 +553,14 @@ static int run(struct zcp_run *r)
 	err = zcp_src_open(&r->src);
 	if (err == -EINTR && zcp_stop_signal())
 		return fail(r, "%s: interrupted by %s", r->a.src,
-			    sig_name(zcp_stop_signal()));
+			    zcp_sig_name(zcp_stop_signal()));
 	if (err)
-		return fail(r, "%s: %s", r->a.src, zcp_strerror(err));
-	err = zcp_dst_open(&r->dst, &r->src);
+		return fail(r, "%s: %s%s", r->a.src, zcp_strerror(err),
+			    err == -EISDIR ? " (-r copies a tree)" : "");
+	err = open_dst(r, &start);
+	if (err == -EINTR && zcp_stop_signal())
+		return fail(r, "%s: interrupted by %s", r->a.dst,
+			    zcp_sig_name(zcp_stop_signal()));
 	if (err)
 		return fail(r, "%s: %s%s%s", r->a.dst,
 			    r->dst.step ? r->dst.step : "",
@@ -390,14 +568,18 @@ static int run(struct zcp_run *r)
 	err = plan_range(r, &known, &total);
 	if (err)
 		return fail(r, "%s: %s", r->a.src, strerror(-err));
+	if (r->a.resume && r->seekable)
+		r->off = (off_t)start;
+	if (r->a.resume)
+		total = total > start ? total - start : 0;
 	zcp_progress_init(&r->prog, r->a.progress, known, total);
 
 	t0 = tc_now_ns();
-	ret = move_bytes(r);
+	ret = r->a.tee ? tee_bytes(r) : move_bytes(r);
 	r->rep.wall_ns = tc_now_ns() - t0;
 	if (ret < 0 && ret == -ECANCELED && zcp_stop_signal())
 		return fail(r, "%s: interrupted by %s after %llu bytes%s",
-			    r->a.dst, sig_name(zcp_stop_signal()),
+			    r->a.dst, zcp_sig_name(zcp_stop_signal()),
 			    (unsigned long long)r->rep.st.bytes,
 			    r->dst.temp ? "; left unchanged" : "");
 	if (ret < 0)
@@ -408,13 +590,17 @@ static int run(struct zcp_run *r)
 			    strerror((int)-ret));
 
 	zcp_signals_disarm();
-	if (r->dst.kind == ZCP_TCP && shutdown(r->dst.fd, SHUT_WR) < 0)
-		return fail(r, "%s: %s", r->a.dst, strerror(errno));
-	err = zcp_dst_commit(&r->dst, r->a.fsync);
+	if (r->a.tee && (err = finish_dst(r, &r->dst2)))
+		return fail(r, "%s: %s%s%s", r->a.tee,
+			    r->dst2.step ? r->dst2.step : "",
+			    r->dst2.step ? ": " : "", strerror(-err));
+	err = finish_dst(r, &r->dst);
 	if (err)
-		return fail(r, "%s: %s: %s", r->a.dst, r->dst.step,
-			    strerror(-err));
+		return fail(r, "%s: %s%s%s", r->a.dst,
+			    r->dst.step ? r->dst.step : "",
+			    r->dst.step ? ": " : "", strerror(-err));
 	zcp_progress_finish(&r->prog, (uint64_t)ret, true);
+	zcp_end_close(&r->dst2, false);
 	zcp_end_close(&r->dst, false);
 	zcp_end_close(&r->src, false);
 	r->rep.src = r->a.src;
@@ -426,18 +612,95 @@ static int run(struct zcp_run *r)
 	return 0;
 }
 
+/* Options that make sense for one byte stream only. */
+static void single_only(const struct zcp_args *a)
+{
+	const char *opt = a->offset	  ? "--offset"
+			  : a->length_set ? "--length"
+			  : a->resume	  ? "--resume"
+			  : a->tee	  ? "--tee"
+					  : NULL;
+
+	if (opt)
+		bad_usage("%s copies one file: not with -r, -a or several SRCs",
+			  opt);
+}
+
+static int tree_main(const struct zcp_args *a)
+{
+	struct zcp_tree_opts o;
+
+	single_only(a);
+	for (int i = 0; i < a->nops; i++) {
+		struct zcp_end e;
+
+		if (zcp_end_parse(&e, a->ops[i]) || e.kind != ZCP_PATH)
+			bad_usage("%s: -r, -a and several SRCs take paths only",
+				  a->ops[i]);
+	}
+	memset(&o, 0, sizeof(o));
+	o.recursive = a->recursive;
+	o.archive = a->archive;
+	o.method = a->method;
+	o.explicit_method = a->explicit_method;
+	o.jobs = a->jobs;
+	o.progress = a->progress;
+	o.stats = a->stats;
+	o.json = a->json;
+	o.fsync = a->fsync;
+	zcp_signals_install();
+	return zcp_tree_copy(&o, a->ops, a->nops - 1, a->dst);
+}
+
 int main(int argc, char **argv)
 {
 	static struct zcp_run r;
+	char *into = NULL;
+	struct stat st;
+	int ret;
 
+	/* umask(2) can only be read by setting it. */
+	zcp_umask = umask(0);
+	umask(zcp_umask);
+	zcp_root = geteuid() == 0;
 	parse_args(&r.a, argc, argv);
-	if (zcp_end_parse(&r.src, r.a.src, true))
+	if (r.a.recursive || r.a.nops > 2)
+		return tree_main(&r.a);
+	if (r.a.resume && r.a.tee)
+		bad_usage("--resume and --tee: one at a time");
+	if (r.a.resume && (r.a.offset || r.a.length_set))
+		bad_usage("--resume copies the whole SRC: not with --offset "
+			  "or --length");
+	if (zcp_end_parse(&r.src, r.a.src))
 		bad_usage(
-		    "%s: invalid SRC (PATH, -, or tcp-listen:[HOST:]PORT)",
+		    "%s: invalid SRC (PATH, -, tcp:HOST:PORT, "
+		    "tcp-listen:[HOST:]PORT, unix:PATH, unix-listen:PATH)",
 		    r.a.src);
-	if (zcp_end_parse(&r.dst, r.a.dst, false))
-		bad_usage("%s: invalid DST (PATH, -, or tcp:HOST:PORT)",
-			  r.a.dst);
+	if (zcp_end_parse(&r.dst, r.a.dst))
+		bad_usage(
+		    "%s: invalid DST (PATH, -, tcp:HOST:PORT, "
+		    "tcp-listen:[HOST:]PORT, unix:PATH, unix-listen:PATH)",
+		    r.a.dst);
+	if (r.a.tee && zcp_end_parse(&r.dst2, r.a.tee))
+		bad_usage("%s: invalid --tee DST", r.a.tee);
+	if (r.a.resume && zcp_end_is_socket(&r.src) &&
+	    zcp_end_is_socket(&r.dst))
+		bad_usage("--resume needs a file or a stream at one end");
+	/* A file into a directory: DIR/NAME, as cp(1). */
+	if (r.src.kind == ZCP_PATH && r.dst.kind == ZCP_PATH &&
+	    stat(r.a.dst, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    !(stat(r.a.src, &st) == 0 && S_ISDIR(st.st_mode))) {
+		into = zcp_path_into(r.a.dst, r.a.src);
+		if (!into) {
+			fprintf(stderr, "zcp: %s: %s\n", r.a.dst,
+				strerror(ENOMEM));
+			return 1;
+		}
+		r.a.dst = into;
+		zcp_end_parse(&r.dst, into);
+	}
 	zcp_signals_install();
-	return run(&r);
+	ret = run(&r);
+	free(into);
+	return ret;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * net.c — the TCP ends of zcp: parsing HOST:PORT, connecting (tcp:) and
- * accepting exactly one connection (tcp-listen:). Names go through
- * getaddrinfo, so IPv4, IPv6 ("[::1]:9000") and host names all work.
+ * net.c — the socket ends of zcp: parsing HOST:PORT, connecting (tcp:,
+ * unix:) and accepting exactly one connection (tcp-listen:, unix-listen:).
+ * Names go through getaddrinfo, so IPv4, IPv6 ("[::1]:9000") and host
+ * names all work. AF_UNIX paths are described in unix(7).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "zcp.h"
@@ -170,10 +173,12 @@ static int listen_on(const struct addrinfo *ai)
 	return fd;
 }
 
+static int accept_one(int lfd);
+
 int zcp_tcp_accept_one(const char *host, const char *port)
 {
 	struct addrinfo *res, *ai;
-	int ret, lfd = -EADDRNOTAVAIL, fd;
+	int ret, lfd = -EADDRNOTAVAIL;
 
 	ret = resolve(host, port, true, &res);
 	if (ret)
@@ -188,6 +193,14 @@ int zcp_tcp_accept_one(const char *host, const char *port)
 		return lfd;
 	if (strcmp(port, "0") == 0)
 		print_listening(lfd);
+	return accept_one(lfd);
+}
+
+/* Accept one connection on lfd and close lfd. fd or -errno. */
+static int accept_one(int lfd)
+{
+	int fd;
+
 	for (;;) {
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
@@ -202,5 +215,107 @@ int zcp_tcp_accept_one(const char *host, const char *port)
 			break;
 	}
 	close(lfd);
+	return fd;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, strlen(path));
+	return 0;
+}
+
+int zcp_unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, ret = unix_addr(path, &sa);
+
+	if (ret)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while ((ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa))) < 0 &&
+	       errno == EINTR && !zcp_stop_signal())
+		;
+	if (ret < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* A socket file at path that nobody listens on (left by a killed run). */
+static bool stale_socket(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	fd = zcp_unix_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return fd == -ECONNREFUSED;
+}
+
+/*
+ * Bind under a temporary name in the same directory, listen, then rename
+ * to the final path: a client that sees the path can connect at once.
+ */
+static int unix_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	char tmp[sizeof(sa.sun_path)];
+	const char *slash = strrchr(path, '/');
+	int fd, n, ret;
+
+	ret = unix_addr(path, &sa);
+	if (ret)
+		return ret;
+	n = snprintf(tmp, sizeof(tmp), "%.*s.zcp-sock-%ld",
+		     slash ? (int)(slash - path + 1) : 0, path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp) || unix_addr(tmp, &sa))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(tmp);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	/* link(2) fails on an existing path, where rename(2) would replace a
+	 * file somebody else owns. */
+	ret = link(tmp, path) < 0 ? -errno : 0;
+	if (ret == -EEXIST) {
+		ret = -EADDRINUSE;
+		if (stale_socket(path))
+			ret = rename(tmp, path) < 0 ? -errno : 0;
+	}
+	unlink(tmp);
+	if (ret)
+		close(fd);
+	return ret ? ret : fd;
+}
+
+int zcp_unix_accept_one(const char *path)
+{
+	int lfd = unix_listen(path), fd;
+
+	if (lfd < 0)
+		return lfd;
+	zcp_signals_cleanup_path(path);
+	fd = accept_one(lfd);
+	unlink(path);
+	zcp_signals_cleanup_path(NULL);
 	return fd;
 }

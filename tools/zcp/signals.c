@@ -88,3 +88,17 @@ void zcp_signals_disarm(void)
 	armed = 0;
 	alarm(0);
 }
+
+const char *zcp_sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "a signal";
+	}
+}
