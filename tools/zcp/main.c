@@ -101,7 +101,7 @@ static void usage(FILE *f)
 	    "others are copied.\n"
 	    "\n"
 	    "--resume: when the file DST exists, its bytes must equal the start of\n"
-	    "SRC (checked, as rsync --append-verify); only the rest is appended, in\n"
+	    "SRC (checked, like rsync's append-verify); only the rest is appended, in\n"
 	    "place. A mismatch or a DST longer than SRC is an error that changes\n"
 	    "nothing. Over a socket both zcp need --resume: the receiver sends\n"
 	    "\"ZCPR\" u32 1, u64 bytes held, u64 checksum of them; the sender answers\n"
