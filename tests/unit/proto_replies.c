@@ -167,7 +167,7 @@ int main(void)
 	CHECK_EQ(fetch_parked(&th_b), 0);
 
 	/* MaxWait: nothing arrives, the timer answers (empty). */
-	fetch_req(&w, 30, 0, 2, 50, 1);
+	fetch_req(&w, 30, 0, 4, 50, 1);
 	CHECK_EQ(th_send(&B, &w), API_PENDING);
 	th_run(300);
 	CHECK(th_answer(&B, 30, &r));
@@ -179,7 +179,7 @@ int main(void)
 	join_req(&w, 41);
 	CHECK_EQ(th_send(&B, &w), API_PENDING);
 	CHECK(th_answer(&B, 41, &r));
-	fetch_req(&w, 42, 0, 2, 30000, 1);
+	fetch_req(&w, 42, 0, 4, 30000, 1);
 	CHECK_EQ(th_send(&C, &w), API_PENDING);
 	join_req(&w, 43);
 	CHECK_EQ(th_send(&C, &w), API_PENDING);
