@@ -124,7 +124,7 @@ int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
-void apiversions_encode(struct kw *w, int16_t ver, int16_t err);
+void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);
 
 /* Fetch long-poll (proto/fetch.c). fetch_notify: `bytes` were appended to
  * l; the parked fetches reading l count them. fetch_wake answers those

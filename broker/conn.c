@@ -165,7 +165,7 @@ void conn_pump(struct conn *c)
 	conn_queue(c);
 }
 
-void conn_reply(struct conn *c, struct resp *r)
+void conn_answer(struct conn *c, struct preply *p, struct resp *r)
 {
 	if (c->closing) {
 		resp_abort(r);
@@ -177,26 +177,34 @@ void conn_reply(struct conn *c, struct resp *r)
 		return;
 	}
 	c->out_cost += cost;
-	if (!c->replies) {
+	if (!p) {
 		splice_out(c, r->head, r->tail);
 		send_out(c);
 		return;
 	}
-	/* Behind an answer still pending: wait in the queue. */
-	struct preply *p = calloc(1, sizeof(*p));
-	if (!p) {
-		c->out_cost -= cost;
-		resp_abort(r);
-		conn_fail(c, "out of memory for an answer");
-		return;
-	}
-	p->c = c;
-	p->ready = true;
 	p->head = r->head;
 	p->tail = r->tail;
 	p->cost = cost;
-	*c->replies_tail = p;
-	c->replies_tail = &p->next;
+	conn_pump(c);
+}
+
+void conn_reply(struct conn *c, struct resp *r)
+{
+	struct preply *p = NULL;
+	if (c->replies && !c->closing) {
+		/* Behind an answer still pending: wait in the queue. */
+		if (!(p = calloc(1, sizeof(*p)))) {
+			resp_abort(r);
+			conn_fail(c, "out of memory for an answer");
+			return;
+		}
+		p->c = c;
+		p->ready = true;
+		p->tail = &p->head;
+		*c->replies_tail = p;
+		c->replies_tail = &p->next;
+	}
+	conn_answer(c, p, r);
 }
 
 /* ---- reading ------------------------------------------------------------ */

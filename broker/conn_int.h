@@ -8,6 +8,9 @@
 
 #include "conn.h"
 
+/* Seal r as the answer held by slot p (ready already), or send it
+ * straight out when p is NULL; either way r is consumed. */
+void conn_answer(struct conn *c, struct preply *p, struct resp *r);
 /* Bytes moved: the connection is not idle. */
 void conn_touch(struct conn *c);
 /* Take buffered requests soon, from the loop (never recursively). */

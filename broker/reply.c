@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "broker.h"
-#include "conn.h"
+#include "conn_int.h"
 
 /* glibc's per-chunk header, not in malloc_usable_size. */
 #define CHUNK_OVERHEAD 16
@@ -157,20 +157,7 @@ void preply_finish(struct preply *p, struct resp *r)
 	}
 	p->ready = true;
 	c->pending--;
-	if (c->closing) {
-		resp_abort(r);
-		return;
-	}
-	size_t cost = resp_seal(r);
-	if (!cost) {
-		conn_fail(c, "out of memory for an answer");
-		return;
-	}
-	p->head = r->head;
-	p->tail = r->tail;
-	p->cost = cost;
-	c->out_cost += cost;
-	conn_pump(c);
+	conn_answer(c, p, r);
 }
 
 void preply_answer(struct preply *p, preply_encode_fn encode, const void *state)

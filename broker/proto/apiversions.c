@@ -6,7 +6,7 @@
  */
 #include "broker.h"
 
-void apiversions_encode(struct kw *w, int16_t ver, int16_t err)
+void apiversions_encode(struct kw *w, int16_t ver, enum kerr err)
 {
 	bool flex = ver >= 3;
 	kw_i16(w, err);

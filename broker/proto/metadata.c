@@ -26,7 +26,7 @@
 #define CLUSTER_ID "zcbroker-single-node"
 
 static void topic_entry(struct broker *b, struct kw *w, int16_t ver,
-			const char *name, int16_t err)
+			const char *name, enum kerr err)
 {
 	int32_t n = err ? 0 : topics_partitions(b->topics, name);
 	if (n < 0)

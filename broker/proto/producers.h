@@ -32,9 +32,8 @@ void producers_free(struct producers *p);
  * with *dup_offset >= 0 for a duplicate of a recent batch (its first
  * offset; do not append), or OUT_OF_ORDER_SEQUENCE_NUMBER /
  * INVALID_PRODUCER_EPOCH. Batches without a producer id always append. */
-enum kerr producers_check(struct producers *p, const char *topic,
-			  int32_t part, const struct batch_info *bi,
-			  int64_t *dup_offset);
+enum kerr producers_check(struct producers *p, const char *topic, int32_t part,
+			  const struct batch_info *bi, int64_t *dup_offset);
 /* After a successful append at `offset`. */
 void producers_record(struct producers *p, const char *topic, int32_t part,
 		      const struct batch_info *bi, int64_t offset);
