@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -21,8 +22,10 @@
 
 /* Smallest request: api_key, api_version, correlation_id, client_id len. */
 #define MIN_FRAME 10
-/* First read buffer; it doubles while a frame's bytes keep arriving. */
+/* First read buffer; it grows while a frame's bytes keep arriving. */
 #define RBUF_MIN 16384
+/* An empty read buffer up to this size is kept for the next request. */
+#define RBUF_KEEP 65536
 /*
  * Most of a segment slice handed to one zc_transfer call. Measured with
  * bench/kafka-fetch-zc.sh (sendfile, 1 MiB slices) against one call per
@@ -226,8 +229,10 @@ static void set_block(struct conn *c, unsigned why, bool on)
 }
 
 /* Room for the next read. The buffer grows only when it is full and holds
- * an incomplete frame, by doubling up to that frame's end: it never holds
- * more than twice what arrived. */
+ * an incomplete frame, to hold what the socket has already received
+ * (FIONREAD, see tcp(7)) or twice its size, whichever is more, and never
+ * past that frame's end: it tracks bytes that arrived, not a frame's
+ * declared size. */
 static int make_room(struct conn *c)
 {
 	if (c->rpos && (c->rlen == c->rcap || c->rpos == c->rlen)) {
@@ -242,6 +247,10 @@ static int make_room(struct conn *c)
 		size_t end = 4 + (size_t)(uint32_t)kbe32(c->rbuf);
 		if (end <= c->rcap)
 			return -EAGAIN; /* a whole frame waits: no more */
+		int avail = 0;
+		if (ioctl(c->fd, FIONREAD, &avail) == 0 &&
+		    c->rlen + (size_t)avail > cap)
+			cap = c->rlen + (size_t)avail;
 		if (cap > end)
 			cap = end;
 	}
@@ -291,9 +300,13 @@ void conn_process(struct conn *c)
 	}
 	if (c->closing)
 		return;
-	/* An empty buffer goes back: idle connections hold none. */
-	if (c->rpos == c->rlen)
-		give_back_rbuf(c);
+	/* An empty buffer goes back unless small: a big produce's room is
+	 * not kept, and a connection that never sent holds none. */
+	if (c->rpos == c->rlen) {
+		c->rpos = c->rlen = 0;
+		if (c->rcap > RBUF_KEEP)
+			give_back_rbuf(c);
+	}
 	set_block(c, CONN_BLK_BACKLOG,
 		  !may_take(c) && c->rlen - c->rpos >= CONN_IN_BACKLOG);
 }

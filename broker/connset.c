@@ -75,9 +75,9 @@ static void idle_check(struct ev_loop *ev, uint64_t id, void *arg);
 static void arm_idle(struct connset *cs)
 {
 	int64_t idle = cs->b->cfg.conn_max_idle_ms;
-	if (idle < 0 || cs->idle_timer)
+	if (cs->idle_timer)
 		return;
-	int64_t every = idle / 4;
+	int64_t every = idle < 0 ? IDLE_CHECK_MAX_MS : idle / 4;
 	if (every > IDLE_CHECK_MAX_MS)
 		every = IDLE_CHECK_MAX_MS;
 	if (every < 10)
@@ -176,7 +176,7 @@ static void idle_check(struct ev_loop *ev, uint64_t id, void *arg)
 	cs->idle_timer = 0;
 	/* Least recently active first: stop at the first one still fresh.
 	 * One waiting for our answer is not idle: it moves to the back. */
-	size_t budget = cs->n;
+	size_t budget = idle < 0 ? 0 : cs->n;
 	while (cs->head && budget--) {
 		struct conn *c = cs->head;
 		if (now - c->last_active < idle)
