@@ -25,9 +25,11 @@
  * direction and no answer owed, so a half-sent frame counts as idle.
  *
  * Lifetime: connections are never freed inside a handler; conn_fail()
- * marks one, cancels its pending replies, and the loop frees it before its
- * next sleep, so a handler may answer other connections (the group
- * leader's SyncGroup answers every member) without use-after-free.
+ * marks one and the loop (connset_run, before its next sleep) cancels its
+ * pending replies and frees it. So a handler may answer other connections
+ * (the group leader's SyncGroup answers every member) without
+ * use-after-free, and an owner never hears of a cancellation while inside
+ * its own callback. Answers to a closing connection are dropped.
  */
 #ifndef BROKER_CONN_H
 #define BROKER_CONN_H

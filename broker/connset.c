@@ -268,7 +268,6 @@ void conn_fail(struct conn *c, const char *why)
 	c->closing = true;
 	blog_debug("%s: closed%s", c->peer,
 		   c->pending ? " with answers pending" : "");
-	conn_cancel_replies(c);
 	unlink_conn(cs, c);
 	cs->n--;
 	cs->queued_bytes -= c->rlen - c->rpos;
@@ -312,9 +311,13 @@ void connset_run(struct connset *cs)
 			pp = &(*pp)->ready_next;
 		}
 	}
+	/* Owners learn of their cancelled replies here, from the loop, not
+	 * inside whatever callback found the connection broken. A hook may
+	 * close more connections: they join the list and are freed too. */
 	while (cs->dead) {
 		struct conn *c = cs->dead;
 		cs->dead = c->next;
+		conn_cancel_replies(c);
 		conn_free(c);
 	}
 	mem_resume(cs);
