@@ -116,7 +116,8 @@ elif CASE == "rbuf":
 elif CASE == "rss":
     p = connect(ADDR)
     p.sendall(request(0, 3, 1, produce_v3("rss", 0,
-                                          batch([b"v" * 100] * 10))))
+                                          batch([b"v" * 100] * 10,
+                                                ts=int(time.time() * 1000)))))
     r = read_frame(p)
     if not answered(r, 1):
         fail("produce: %r" % (r,))
