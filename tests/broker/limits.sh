@@ -32,6 +32,6 @@ run_case rbuf
 if [ -n "${ZC_SAN:-}" ]; then
 	echo "rss: skipped under the sanitizer (its allocator keeps memory)"
 else
-	run_case rss
+	run_case rss --set zc.connection.output.max.bytes=4194304
 fi
 echo "PASS: connection limits hold"
