@@ -10,7 +10,7 @@ starts the broker with the setting each case needs):
   queued   queued.max.request.bytes=1048576: while 1.5 MB of one request
            sit half-received, another connection's request waits; it is
            answered once that request's connection goes.
-  rbuf     30 connections each declare a 90 MB frame and send 100 bytes:
+  rbuf     30 connections each declare a 90 MB frame and send 200 bytes:
            the broker's data segment grows by far less than 30 x 90 MB
            (buffers grow with bytes that arrived).
   rss      zc.connection.output.max.bytes=4194304: three clients pipeline
@@ -109,6 +109,9 @@ elif CASE == "rbuf":
         s = connect(ADDR)
         s.sendall(struct.pack(">i", 90 << 20) + b"\1" * 100)
         conns.append(s)
+    time.sleep(0.3)
+    for s in conns:  # more of the frame, once its size is known
+        s.sendall(b"\2" * 100)
     time.sleep(1)
     grew = status_kb("VmData") - before
     log("data segment grew by %d KiB for 30 declared 90 MB frames" % grew)
