@@ -189,6 +189,8 @@ void conn_answer(struct conn *c, struct preply *p, struct resp *r)
 	p->tail = r->tail;
 	p->cost = cost;
 	conn_pump(c);
+	/* One answer fewer outstanding: buffered requests may go on. */
+	conn_queue(c);
 }
 
 void conn_reply(struct conn *c, struct resp *r)
@@ -262,6 +264,17 @@ static int make_room(struct conn *c)
 	return 0;
 }
 
+/* Whether no more input should be read until requests are taken: the
+ * backlog is full, or the buffer is full of a whole frame. */
+static bool input_full(const struct conn *c)
+{
+	size_t have = c->rlen - c->rpos;
+	if (have >= CONN_IN_BACKLOG)
+		return true;
+	return c->rlen == c->rcap && have >= 4 &&
+	       4 + (size_t)(uint32_t)kbe32(c->rbuf + c->rpos) <= have;
+}
+
 static void give_back_rbuf(struct conn *c)
 {
 	free(c->rbuf);
@@ -307,8 +320,7 @@ void conn_process(struct conn *c)
 		if (c->rcap > RBUF_KEEP)
 			give_back_rbuf(c);
 	}
-	set_block(c, CONN_BLK_BACKLOG,
-		  !may_take(c) && c->rlen - c->rpos >= CONN_IN_BACKLOG);
+	set_block(c, CONN_BLK_BACKLOG, !may_take(c) && input_full(c));
 }
 
 void conn_on_read(struct conn *c)
@@ -322,13 +334,18 @@ void conn_on_read(struct conn *c)
 			conn_mem_wait(c);
 			return;
 		}
-		if (!may_take(c) && have >= CONN_IN_BACKLOG) {
+		if (!may_take(c) && input_full(c)) {
 			set_block(c, CONN_BLK_BACKLOG, true);
 			return;
 		}
 		int rc = make_room(c);
-		if (rc == -EAGAIN)
-			break;
+		if (rc == -EAGAIN) {
+			/* Whole frames fill the buffer: take them, or stop
+			 * reading until they can be (level-triggered epoll
+			 * would wake us at once otherwise). */
+			conn_process(c); /* blocks reading if it cannot */
+			return;
+		}
 		if (rc) {
 			conn_fail(c, "out of memory for the read buffer");
 			return;
