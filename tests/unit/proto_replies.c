@@ -12,7 +12,8 @@
  *     of its partition only, and MinBytes is respected;
  *   - MaxWait: a fetch nothing arrives for is answered by its timer;
  *   - a connection that closes with a Fetch and a JoinGroup pending
- *     cancels both cleanly (run under ASan).
+ *     cancels both cleanly (run under ASan);
+ *   - zc.connection.max.pending.replies holds further requests back.
  */
 #include "batch_builder.h"
 #include "proto_harness.h"
@@ -190,6 +191,34 @@ int main(void)
 	close(C.peer);
 	/* The fetch timer went with it: the loop runs quietly. */
 	th_run(50);
+
+	/* zc.connection.max.pending.replies: with two fetches waiting on B,
+	 * a third request is not taken until one of them is answered. */
+	th_b.cfg.max_pending_replies = 2;
+	fetch_req(&w, 50, 1, 2, 30000, 1);
+	feed(&B, &w);
+	fetch_req(&w, 51, 2, 4, 30000, 1);
+	feed(&B, &w);
+	th_hdr(&w, API_METADATA, 1, 52);
+	kw_array(&w, 0);
+	feed(&B, &w);
+	broker_settle(&th_b);
+	CHECK_EQ(B.c->pending, 2);
+	CHECK(B.c->rlen > B.c->rpos); /* the Metadata request waits */
+	produce_req(&w, 53, 1, 100, 5);
+	th_send(&A, &w);
+	CHECK(th_answer(&A, 53, &r));
+	broker_settle(&th_b);
+	CHECK(th_answer(&B, 50, &r));
+	CHECK_EQ(B.c->pending, 1);
+	CHECK_EQ(B.c->rlen, B.c->rpos); /* taken: answered after 51 */
+	CHECK(nothing_waiting(&B));
+	produce_req(&w, 54, 2, 100, 6);
+	th_send(&A, &w);
+	CHECK(th_answer(&A, 54, &r));
+	CHECK(th_answer(&B, 51, &r));
+	CHECK(th_answer(&B, 52, &r));
+	th_b.cfg.max_pending_replies = 64;
 
 	th_teardown();
 	close(A.peer);
