@@ -2,11 +2,12 @@
 /*
  * broker.h — the broker's shared state and the request dispatch table.
  *
- * One struct broker holds everything one event loop serves: settings,
- * the topic store and committed offsets (log/log.h), the group
- * coordinator, the connection lists and the parked Fetch requests.
- * Handlers (the proto/ files) have one signature and return what became of the
- * request: answered, nothing to answer (acks=0), parked, or malformed.
+ * One struct broker holds what one event loop serves: settings, the
+ * topic store and committed offsets (log/log.h), the group coordinator
+ * (group/coord.h), the connection set (conn.h) and the parked Fetch
+ * requests. Handlers (the proto/ files) have one signature and return
+ * what became of the request: answered, never answered (acks=0), answered
+ * through a pending reply (reply.h), or malformed.
  */
 #ifndef BROKER_BROKER_H
 #define BROKER_BROKER_H
@@ -17,11 +18,12 @@
 #include "config.h"
 #include "conn.h"
 #include "ev.h"
+#include "kafka.h"
 #include "log/log.h"
 #include "proto/codec.h"
 
 struct coord;
-struct fetch_wait;
+struct fetch_waits;
 struct producers;
 
 struct broker {
@@ -31,16 +33,13 @@ struct broker {
 	struct offstore *offs;
 	struct coord *coord;
 	struct producers *producers;
+	struct fetch_waits *waits;
+	struct connset conns;
 	int lfd;
 	char adv_host[256];
 	int adv_port;
-	struct conn *conns;
-	struct conn *ready;
-	struct conn *dead;
-	size_t nconns;
-	struct fetch_wait *waits;
-	bool appended; /* data arrived since parked fetches were checked */
 	uint64_t maint_timer;
+	uint64_t group_timer;
 };
 
 /* The header of one request. */
@@ -52,11 +51,14 @@ struct kreq {
 	bool flex; /* header v2 / response header v1 */
 };
 
+/* What became of a request. */
 enum api_result {
-	API_BAD = -1,	 /* malformed: close the connection */
-	API_REPLY = 0,	 /* the response in r is ready to send */
-	API_NOREPLY = 1, /* nothing to send (acks=0) */
-	API_PARKED = 2,	 /* answered later; the connection is parked */
+	API_REFUSED = -2, /* refused, said why in the log: close */
+	API_BAD = -1,	  /* malformed: close the connection */
+	API_REPLY = 0,	  /* the response in r is ready to send */
+	API_NOREPLY = 1,  /* never answered (acks=0 produce) */
+	API_PENDING = 2,  /* answered through a pending reply (reply.h) the
+			     handler opened; perhaps already */
 };
 
 typedef int (*api_fn)(struct broker *b, struct conn *c, const struct kreq *q,
@@ -84,36 +86,6 @@ int broker_parse_header(struct kr *in, struct kreq *q);
  * Returns an enum api_result. */
 int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 		    size_t len);
-
-/* Kafka error codes used here. */
-enum {
-	KERR_UNKNOWN = -1,
-	KERR_NONE = 0,
-	KERR_OFFSET_OUT_OF_RANGE = 1,
-	KERR_CORRUPT_MESSAGE = 2,
-	KERR_UNKNOWN_TOPIC = 3,
-	KERR_LEADER_NOT_AVAILABLE = 5,
-	KERR_MESSAGE_TOO_LARGE = 10,
-	KERR_COORDINATOR_NOT_AVAILABLE = 15,
-	KERR_NOT_COORDINATOR = 16,
-	KERR_INVALID_TOPIC = 17,
-	KERR_INVALID_REQUIRED_ACKS = 21,
-	KERR_ILLEGAL_GENERATION = 22,
-	KERR_INCONSISTENT_GROUP_PROTOCOL = 23,
-	KERR_INVALID_GROUP_ID = 24,
-	KERR_UNKNOWN_MEMBER_ID = 25,
-	KERR_INVALID_SESSION_TIMEOUT = 26,
-	KERR_REBALANCE_IN_PROGRESS = 27,
-	KERR_UNSUPPORTED_VERSION = 35,
-	KERR_TOPIC_ALREADY_EXISTS = 36,
-	KERR_INVALID_PARTITIONS = 37,
-	KERR_INVALID_REPLICATION_FACTOR = 38,
-	KERR_INVALID_REQUEST = 42,
-	KERR_KAFKA_STORAGE_ERROR = 56,
-	KERR_GROUP_ID_NOT_FOUND = 69,
-	KERR_MEMBER_ID_REQUIRED = 79,
-	KERR_INVALID_RECORD = 87,
-};
 
 /* Handlers, one per API (in proto/ and group/). */
 int api_apiversions(struct broker *, struct conn *, const struct kreq *,
@@ -152,17 +124,35 @@ int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
-void apiversions_encode(struct kw *w, int16_t ver, int16_t err);
+void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);
 
-/* Fetch long-poll: look at parked fetches after appends / on shutdown. */
+/* Fetch long-poll (proto/fetch.c). fetch_notify: `bytes` were appended to
+ * l; the parked fetches reading l count them. fetch_wake answers those
+ * that have enough (from the loop's before-sleep hook). */
+int fetch_waits_create(struct fetch_waits **out);
+void fetch_waits_free(struct fetch_waits *w);
+void fetch_notify(struct broker *b, const struct plog *l, size_t bytes);
 void fetch_wake(struct broker *b);
+/* Parked fetches (for tests). */
+size_t fetch_parked(const struct broker *b);
+
+/* The group coordinator's glue (proto/groups.c): create it and its tick. */
+int groups_start(struct broker *b);
+void groups_stop(struct broker *b);
 
 /* Auto-create a topic with num.partitions (logged). Returns 0 or -errno. */
 int broker_create_topic(struct broker *b, const char *name, int32_t parts);
 
-/* Lifecycle (server.c). */
-int broker_start(struct broker *b);
+/* Lifecycle (server.c). broker_open: the loop, the store, offsets, the
+ * coordinator and the connection set, without a socket (tests and
+ * fuzzers serve connections made with conn_new). broker_listen: the
+ * listening socket and signals. broker_run: the loop until a stop
+ * signal. broker_close: everything, connections first. */
+int broker_open(struct broker *b);
+int broker_listen(struct broker *b);
 int broker_run(struct broker *b);
-void broker_free(struct broker *b);
+void broker_close(struct broker *b);
+/* What the loop runs before sleeping (tests call it to settle). */
+void broker_settle(struct broker *b);
 
 #endif /* BROKER_BROKER_H */

@@ -28,6 +28,13 @@ void config_defaults(struct bconfig *c)
 	c->group_max_session_ms = 1800000;
 	c->group_initial_delay_ms = 0;
 	c->fetch_method = ZC_SENDFILE;
+	c->conn_max_idle_ms = 600000; /* Kafka's default: 10 minutes */
+	c->max_connections = 16384;
+	c->max_connections_per_ip = 4096;
+	c->queued_max_request_bytes = 256LL << 20;
+	c->conn_output_max_bytes = 32LL << 20;
+	c->max_pending_replies = 64;
+	c->metadata_max_response_bytes = 16LL << 20;
 	log_config_defaults(&c->log);
 }
 
@@ -100,6 +107,17 @@ static const struct opt opts[] = {
     {"log.flush.interval.messages", K_I64, F(log.flush_interval_messages), 1,
      INT64_MAX},
     {"log.flush.interval.ms", K_I64, F(log.flush_interval_ms), 0, INT64_MAX},
+    {"connections.max.idle.ms", K_I64, F(conn_max_idle_ms), -1, INT64_MAX},
+    {"max.connections", K_I32, F(max_connections), 1, INT32_MAX},
+    {"max.connections.per.ip", K_I32, F(max_connections_per_ip), 1, INT32_MAX},
+    {"queued.max.request.bytes", K_I64, F(queued_max_request_bytes), -1,
+     INT64_MAX},
+    {"zc.connection.output.max.bytes", K_I64, F(conn_output_max_bytes), 1,
+     INT64_MAX},
+    {"zc.connection.max.pending.replies", K_I32, F(max_pending_replies), 1,
+     65536},
+    {"zc.metadata.max.response.bytes", K_I64, F(metadata_max_response_bytes),
+     1024, INT32_MAX},
     {"message.max.bytes", K_U32, F(log.max_message_bytes), 0, INT32_MAX},
     {"zc.message.max.decompressed.bytes", K_U64, F(log.max_decompressed_bytes),
      1024, INT64_MAX},

@@ -10,6 +10,17 @@
  *   zc.fetch.method                   our own: how Fetch sends segment
  *                                     bytes (read-write, mmap, sendfile,
  *                                     splice), default sendfile.
+ *   max.connections                   16384 (Kafka: unbounded); accepting
+ *                                     pauses at the limit.
+ *   max.connections.per.ip            4096 (Kafka: unbounded); the excess
+ *                                     is closed at once.
+ *   queued.max.request.bytes          256 MiB (Kafka: unbounded): request
+ *                                     bytes read and not yet handled,
+ *                                     across connections.
+ * Our own limits (zc.*): zc.connection.output.max.bytes (32 MiB of
+ * memory and file bytes owed to one peer before its requests wait),
+ * zc.connection.max.pending.replies (64 answers outstanding on one
+ * connection) and zc.metadata.max.response.bytes (16 MiB).
  */
 #ifndef BROKER_CONFIG_H
 #define BROKER_CONFIG_H
@@ -34,6 +45,14 @@ struct bconfig {
 	int32_t group_max_session_ms;
 	int32_t group_initial_delay_ms;
 	enum zc_method fetch_method;
+	/* Connections (conn.h). */
+	int64_t conn_max_idle_ms; /* connections.max.idle.ms, -1: never */
+	int32_t max_connections;
+	int32_t max_connections_per_ip;
+	int64_t queued_max_request_bytes;
+	int64_t conn_output_max_bytes;
+	int32_t max_pending_replies;
+	int64_t metadata_max_response_bytes;
 	struct log_config log;
 };
 

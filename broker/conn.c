@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.c — connections: accept, read and frame requests, keep answers in
- * order, write memory buffers with writev(2) and segment slices with
- * libzcio (zc_transfer_opts with ZC_F_NO_WAIT on the non-blocking socket,
- * resumed on EPOLLOUT). See conn.h for ordering and lifetime rules.
+ * conn.c — one connection's input and output: read and frame requests,
+ * keep answers in request order, write memory buffers with sendmsg(2) and
+ * segment slices with libzcio (zc_transfer_opts with ZC_F_NO_WAIT on the
+ * non-blocking socket, resumed on EPOLLOUT). See conn.h for the rules.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,20 +17,15 @@
 #include "blog.h"
 #include "broker.h"
 #include "conn.h"
-#include "net.h"
+#include "conn_int.h"
 #include "zcio.h"
 
 /* Smallest request: api_key, api_version, correlation_id, client_id len. */
 #define MIN_FRAME 10
-/* Stop taking requests while this much output waits for the peer. */
-#define OUT_HIGH (32u << 20)
-/* While parked, buffer at most this much input before pausing reads. */
-#define PARKED_IN_MAX (4u << 20)
-#define RBUF_MIN      65536
-/* Larger read buffers are freed once empty. */
-#define RBUF_KEEP (1u << 20)
-/* Most the read buffer grows by in one step. */
-#define RBUF_STEP (4u << 20)
+/* First read buffer; it grows while a frame's bytes keep arriving. */
+#define RBUF_MIN 16384
+/* An empty read buffer up to this size is kept for the next request. */
+#define RBUF_KEEP 65536
 /*
  * Most of a segment slice handed to one zc_transfer call. Measured with
  * bench/kafka-fetch-zc.sh (sendfile, 1 MiB slices) against one call per
@@ -43,98 +39,13 @@
  */
 #define FILE_CHUNK (256u << 10)
 
-struct obuf {
-	struct obuf *next;
-	uint8_t *mem; /* NULL for a file slice */
-	size_t len, off;
-	struct plog_slice slice;
-	off_t pos;
-	size_t left;
-};
-
-static void obuf_free(struct obuf *o)
-{
-	if (o->mem)
-		free(o->mem);
-	else
-		plog_slice_release(&o->slice);
-	free(o);
-}
-
-/* ---- responses -------------------------------------------------------- */
-
-void resp_begin(struct resp *r, int32_t corr, bool flex)
-{
-	kw_init(&r->w);
-	r->head = NULL;
-	r->tail = &r->head;
-	r->file_bytes = 0;
-	kw_hole32(&r->w);
-	kw_i32(&r->w, corr);
-	if (flex)
-		kw_tags0(&r->w);
-}
-
-/* Move what the writer holds into a memory obuf. */
-static int flush_mem(struct resp *r)
-{
-	if (r->w.err)
-		return -ENOMEM;
-	if (!r->w.len)
-		return 0;
-	struct obuf *o = calloc(1, sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	o->mem = kw_take(&r->w, &o->len);
-	*r->tail = o;
-	r->tail = &o->next;
-	return 0;
-}
-
-int resp_slice(struct resp *r, struct plog_slice *s)
-{
-	struct obuf *o = NULL;
-	if (flush_mem(r) || !(o = calloc(1, sizeof(*o)))) {
-		plog_slice_release(s);
-		r->w.err = true;
-		return -ENOMEM;
-	}
-	o->slice = *s;
-	o->pos = s->pos;
-	o->left = s->len;
-	r->file_bytes += s->len;
-	*r->tail = o;
-	r->tail = &o->next;
-	return 0;
-}
-
-size_t resp_size(const struct resp *r)
-{
-	size_t n = r->w.len + r->file_bytes;
-	for (struct obuf *o = r->head; o; o = o->next)
-		if (o->mem)
-			n += o->len;
-	return n;
-}
-
-void resp_abort(struct resp *r)
-{
-	while (r->head) {
-		struct obuf *o = r->head;
-		r->head = o->next;
-		obuf_free(o);
-	}
-	r->tail = &r->head;
-	kw_free(&r->w);
-}
-
 /* ---- writing ------------------------------------------------------------ */
 
-static void want_write(struct conn *c, bool on)
+static void set_mask(struct conn *c, unsigned bit, bool on)
 {
-	struct ev_loop *ev = c->b->ev;
+	struct ev_loop *ev = c->cs->ev;
 	unsigned m = ev_mask(ev, c->fd);
-	unsigned n = on ? m | EV_WRITE : m & ~EV_WRITE;
+	unsigned n = on ? m | bit : m & ~bit;
 	if (n != m)
 		ev_mod(ev, c->fd, n);
 }
@@ -145,10 +56,11 @@ static void pop_out(struct conn *c)
 	c->out = o->next;
 	if (!c->out)
 		c->out_tail = &c->out;
+	c->out_cost -= o->cost;
 	obuf_free(o);
 }
 
-/* Write memory obufs at the head with one writev. Returns 0 when at least
+/* Write memory obufs at the head with one sendmsg. Returns 0 when at least
  * one byte went, -EAGAIN or -errno. */
 static int write_mem(struct conn *c)
 {
@@ -167,7 +79,6 @@ static int write_mem(struct conn *c)
 	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | more);
 	if (w < 0)
 		return errno == EINTR ? 0 : -errno;
-	c->out_bytes -= w;
 	while (w > 0) {
 		struct obuf *h = c->out;
 		size_t rest = h->len - h->off;
@@ -208,7 +119,6 @@ static int write_file(struct conn *c)
 		return (int)n;
 	if (n == 0)
 		return -EIO; /* the segment ended early: never send short */
-	c->out_bytes -= n;
 	o->left -= n;
 	if (!o->left)
 		pop_out(c);
@@ -218,50 +128,26 @@ static int write_file(struct conn *c)
 /* Write as much as the socket takes. Returns 0 or a fatal -errno. */
 static int flush_out(struct conn *c)
 {
+	bool moved = false;
 	while (c->out) {
 		int rc = c->out->mem ? write_mem(c) : write_file(c);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-			want_write(c, true);
-			return 0;
+			set_mask(c, EV_WRITE, true);
+			break;
 		}
 		if (rc < 0)
 			return rc;
+		moved = true;
 	}
-	want_write(c, false);
+	if (moved)
+		conn_touch(c);
+	if (!c->out)
+		set_mask(c, EV_WRITE, false);
 	return 0;
 }
 
-static void queue_ready(struct conn *c)
+static void send_out(struct conn *c)
 {
-	if (c->queued || c->closing)
-		return;
-	c->queued = true;
-	c->ready_next = c->b->ready;
-	c->b->ready = c;
-	ev_wake(c->b->ev);
-}
-
-void conn_send(struct conn *c, struct resp *r)
-{
-	if (c->closing || flush_mem(r)) {
-		resp_abort(r);
-		return;
-	}
-	size_t total = 0;
-	for (struct obuf *o = r->head; o; o = o->next)
-		total += o->mem ? o->len : o->left;
-	/* resp_begin put the size hole first, so head is memory. */
-	struct obuf *h = r->head;
-	uint32_t sz = (uint32_t)(total - 4);
-	h->mem[0] = sz >> 24;
-	h->mem[1] = sz >> 16;
-	h->mem[2] = sz >> 8;
-	h->mem[3] = sz;
-	*c->out_tail = r->head;
-	c->out_tail = r->tail;
-	c->out_bytes += total;
-	r->head = NULL;
-	r->tail = &r->head;
 	int rc = flush_out(c);
 	if (rc < 0) {
 		char why[96];
@@ -270,28 +156,120 @@ void conn_send(struct conn *c, struct resp *r)
 	}
 }
 
-/* ---- reading ------------------------------------------------------------ */
-
-static void set_read(struct conn *c, bool on)
+static void splice_out(struct conn *c, struct obuf *head, struct obuf **tail)
 {
-	c->read_paused = !on;
-	struct ev_loop *ev = c->b->ev;
-	unsigned m = ev_mask(ev, c->fd);
-	ev_mod(ev, c->fd, on ? m | EV_READ : m & ~EV_READ);
+	*c->out_tail = head;
+	c->out_tail = tail;
 }
 
-static int ensure_room(struct conn *c, size_t need)
+void conn_pump(struct conn *c)
 {
-	if (c->rpos && (c->rcap - c->rlen < need || c->rpos == c->rlen)) {
+	bool any = false;
+	while (c->replies && c->replies->ready) {
+		struct preply *p = c->replies;
+		c->replies = p->next;
+		if (!c->replies)
+			c->replies_tail = &c->replies;
+		if (p->head)
+			splice_out(c, p->head, p->tail);
+		free(p);
+		any = true;
+	}
+	if (!any || c->closing)
+		return;
+	send_out(c);
+	/* A slot freed up: buffered requests may go on. */
+	conn_queue(c);
+}
+
+void conn_answer(struct conn *c, struct preply *p, struct resp *r)
+{
+	if (c->closing) {
+		resp_abort(r);
+		return;
+	}
+	size_t cost = resp_seal(r);
+	if (!cost) {
+		conn_fail(c, "out of memory for an answer");
+		return;
+	}
+	c->out_cost += cost;
+	if (!p) {
+		splice_out(c, r->head, r->tail);
+		send_out(c);
+		return;
+	}
+	p->head = r->head;
+	p->tail = r->tail;
+	p->cost = cost;
+	conn_pump(c);
+	/* One answer fewer outstanding: buffered requests may go on. */
+	conn_queue(c);
+}
+
+void conn_reply(struct conn *c, struct resp *r)
+{
+	struct preply *p = NULL;
+	if (c->replies && !c->closing) {
+		/* Behind an answer still pending: wait in the queue. */
+		if (!(p = calloc(1, sizeof(*p)))) {
+			resp_abort(r);
+			conn_fail(c, "out of memory for an answer");
+			return;
+		}
+		p->c = c;
+		p->ready = true;
+		p->tail = &p->head;
+		*c->replies_tail = p;
+		c->replies_tail = &p->next;
+	}
+	conn_answer(c, p, r);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Whether the next request may be taken now. */
+static bool may_take(const struct conn *c)
+{
+	const struct bconfig *cfg = &c->b->cfg;
+	return !c->closing && c->pending < (uint32_t)cfg->max_pending_replies &&
+	       c->out_cost < (size_t)cfg->conn_output_max_bytes;
+}
+
+static void set_block(struct conn *c, unsigned why, bool on)
+{
+	unsigned before = c->rd_block;
+	c->rd_block = on ? c->rd_block | why : c->rd_block & ~why;
+	if (!before != !c->rd_block)
+		set_mask(c, EV_READ, !c->rd_block);
+}
+
+/* Room for the next read. The buffer grows only when it is full and holds
+ * an incomplete frame, to hold what the socket has already received
+ * (FIONREAD, see tcp(7)) or twice its size, whichever is more, and never
+ * past that frame's end: it tracks bytes that arrived, not a frame's
+ * declared size. */
+static int make_room(struct conn *c)
+{
+	if (c->rpos && (c->rlen == c->rcap || c->rpos == c->rlen)) {
 		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
 		c->rlen -= c->rpos;
 		c->rpos = 0;
 	}
-	if (c->rcap - c->rlen >= need)
+	if (c->rlen < c->rcap)
 		return 0;
-	size_t cap = c->rcap ? c->rcap : RBUF_MIN;
-	while (cap - c->rlen < need)
-		cap *= 2;
+	size_t cap = c->rcap ? c->rcap * 2 : RBUF_MIN;
+	if (c->rlen >= 4) {
+		size_t end = 4 + (size_t)(uint32_t)kbe32(c->rbuf);
+		if (end <= c->rcap)
+			return -EAGAIN; /* a whole frame waits: no more */
+		int avail = 0;
+		if (ioctl(c->fd, FIONREAD, &avail) == 0 &&
+		    c->rlen + (size_t)avail > cap)
+			cap = c->rlen + (size_t)avail;
+		if (cap > end)
+			cap = end;
+	}
 	uint8_t *nb = realloc(c->rbuf, cap);
 	if (!nb)
 		return -ENOMEM;
@@ -300,11 +278,29 @@ static int ensure_room(struct conn *c, size_t need)
 	return 0;
 }
 
+/* Whether no more input should be read until requests are taken: the
+ * backlog is full, or the buffer is full of a whole frame. */
+static bool input_full(const struct conn *c)
+{
+	size_t have = c->rlen - c->rpos;
+	if (have >= CONN_IN_BACKLOG)
+		return true;
+	return c->rlen == c->rcap && have >= 4 &&
+	       4 + (size_t)(uint32_t)kbe32(c->rbuf + c->rpos) <= have;
+}
+
+static void give_back_rbuf(struct conn *c)
+{
+	free(c->rbuf);
+	c->rbuf = NULL;
+	c->rpos = c->rlen = c->rcap = 0;
+}
+
 /* Take complete frames while the connection may proceed. */
-static void process(struct conn *c)
+void conn_process(struct conn *c)
 {
 	struct broker *b = c->b;
-	while (!c->closing && !c->parked && c->out_bytes < OUT_HIGH) {
+	while (may_take(c)) {
 		size_t have = c->rlen - c->rpos;
 		if (have < 4)
 			break;
@@ -321,6 +317,7 @@ static void process(struct conn *c)
 			break;
 		uint8_t *frame = c->rbuf + c->rpos + 4;
 		c->rpos += 4 + (size_t)len;
+		c->cs->queued_bytes -= 4 + (size_t)len;
 		c->requests++;
 		int rc = broker_dispatch(b, c, frame, len);
 		if (rc == API_BAD) {
@@ -328,53 +325,42 @@ static void process(struct conn *c)
 			return;
 		}
 	}
+	if (c->closing)
+		return;
+	/* An empty buffer goes back unless small: a big produce's room is
+	 * not kept, and a connection that never sent holds none. */
 	if (c->rpos == c->rlen) {
 		c->rpos = c->rlen = 0;
-		/* Give back the room a big produce needed. */
-		if (c->rcap > RBUF_KEEP) {
-			free(c->rbuf);
-			c->rbuf = NULL;
-			c->rcap = 0;
-		}
+		if (c->rcap > RBUF_KEEP)
+			give_back_rbuf(c);
 	}
-	/* Resume reading once the backlog is gone. */
-	if (c->read_paused && !c->closing && !c->parked &&
-	    c->out_bytes < OUT_HIGH)
-		set_read(c, true);
+	set_block(c, CONN_BLK_BACKLOG, !may_take(c) && input_full(c));
 }
 
-static void on_read(struct conn *c)
+void conn_on_read(struct conn *c)
 {
+	struct connset *cs = c->cs;
 	for (;;) {
 		size_t have = c->rlen - c->rpos;
-		size_t want = RBUF_MIN;
-		if (have >= 4) {
-			/* Grow toward the frame as its bytes arrive, not
-			 * all at once on the strength of a length prefix. */
-			int32_t len = kbe32(c->rbuf + c->rpos);
-			if (len > 0 &&
-			    len <= c->b->cfg.socket_request_max_bytes &&
-			    have < 4 + (size_t)len)
-				want = 4 + (size_t)len - have;
-			if (want > RBUF_STEP)
-				want = RBUF_STEP;
+		if (!have && connset_over_budget(cs)) {
+			/* Requests of others fill the budget: wait, unless
+			 * this one is mid-frame (it must finish to free). */
+			conn_mem_wait(c);
+			return;
 		}
-		if (c->parked || c->out_bytes >= OUT_HIGH) {
-			if (have >= PARKED_IN_MAX) {
-				/* Enough buffered: only look for EOF. */
-				char x;
-				ssize_t n =
-				    recv(c->fd, &x, 1, MSG_PEEK | MSG_DONTWAIT);
-				if (n == 0 || (n < 0 && errno != EAGAIN &&
-					       errno != EINTR)) {
-					conn_fail(c, NULL);
-					return;
-				}
-				set_read(c, false);
-				return;
-			}
+		if (!may_take(c) && input_full(c)) {
+			set_block(c, CONN_BLK_BACKLOG, true);
+			return;
 		}
-		if (ensure_room(c, want)) {
+		int rc = make_room(c);
+		if (rc == -EAGAIN) {
+			/* Whole frames fill the buffer: take them, or stop
+			 * reading until they can be (level-triggered epoll
+			 * would wake us at once otherwise). */
+			conn_process(c); /* blocks reading if it cannot */
+			return;
+		}
+		if (rc) {
 			conn_fail(c, "out of memory for the read buffer");
 			return;
 		}
@@ -385,6 +371,8 @@ static void on_read(struct conn *c)
 			 * buffer without bound before we parse; epoll is
 			 * level-triggered, so the rest comes next turn. */
 			c->rlen += n;
+			cs->queued_bytes += n;
+			conn_touch(c);
 			break;
 		}
 		if (n == 0) {
@@ -400,13 +388,28 @@ static void on_read(struct conn *c)
 		conn_fail(c, NULL);
 		return;
 	}
-	process(c);
-	if (!c->closing && (c->parked || c->out_bytes >= OUT_HIGH) &&
-	    c->rlen - c->rpos >= PARKED_IN_MAX)
-		set_read(c, false);
+	conn_process(c);
 }
 
-static void on_event(struct ev_loop *ev, int fd, unsigned events, void *arg)
+int conn_feed(struct conn *c, const void *p, size_t n)
+{
+	if (c->closing || !n)
+		return 0;
+	if (c->rcap - c->rlen < n) {
+		uint8_t *nb = realloc(c->rbuf, c->rlen + n);
+		if (!nb && c->rlen + n)
+			return -ENOMEM;
+		c->rbuf = nb;
+		c->rcap = c->rlen + n;
+	}
+	memcpy(c->rbuf + c->rlen, p, n);
+	c->rlen += n;
+	c->cs->queued_bytes += n;
+	conn_queue(c);
+	return 0;
+}
+
+void conn_on_event(struct ev_loop *ev, int fd, unsigned events, void *arg)
 {
 	struct conn *c = arg;
 	if (c->closing)
@@ -419,114 +422,15 @@ static void on_event(struct ev_loop *ev, int fd, unsigned events, void *arg)
 					 : "write failed");
 			return;
 		}
-		if (!c->out && c->rlen > c->rpos)
-			queue_ready(c);
+		if (may_take(c) && (c->rlen > c->rpos || c->rd_block))
+			conn_queue(c);
 	}
 	if (events & EV_READ)
-		on_read(c);
+		conn_on_read(c);
 }
 
-/* ---- lifecycle ---------------------------------------------------------- */
-
-#define ACCEPT_PAUSE_MS 100
-
-static void accept_resume(struct ev_loop *ev, uint64_t id, void *arg)
-{
-	struct broker *b = arg;
-	if (b->lfd >= 0)
-		ev_mod(ev, b->lfd, EV_READ);
-}
-
-static void on_accept(struct ev_loop *ev, int fd, unsigned events, void *arg)
-{
-	struct broker *b = arg;
-	for (int i = 0; i < 64; i++) {
-		char peer[64];
-		int cfd = net_accept(b->lfd, peer, sizeof(peer));
-		if (cfd == -EAGAIN)
-			return;
-		if (cfd < 0) {
-			/* Out of descriptors: the listening socket stays
-			 * readable, so stop watching it for a moment rather
-			 * than spin. */
-			blog("accept: %s; pausing accepts for %d ms",
-			     strerror(-cfd), ACCEPT_PAUSE_MS);
-			ev_mod(b->ev, b->lfd, 0);
-			ev_timer(b->ev, ACCEPT_PAUSE_MS, accept_resume, b);
-			return;
-		}
-		struct conn *c = calloc(1, sizeof(*c));
-		if (!c || ev_set(b->ev, cfd, EV_READ, on_event, c)) {
-			blog("%s: cannot take the connection", peer);
-			free(c);
-			close(cfd);
-			continue;
-		}
-		c->b = b;
-		c->fd = cfd;
-		snprintf(c->peer, sizeof(c->peer), "%s", peer);
-		c->out_tail = &c->out;
-		c->next = b->conns;
-		if (b->conns)
-			b->conns->prev = c;
-		b->conns = c;
-		b->nconns++;
-		blog_debug("%s: connected", peer);
-	}
-}
-
-void conn_listen(struct broker *b)
-{
-	ev_set(b->ev, b->lfd, EV_READ, on_accept, b);
-}
-
-void conn_park(struct conn *c, void (*cancel)(struct conn *, void *), void *arg)
-{
-	c->parked = true;
-	c->park_cancel = cancel;
-	c->park_arg = arg;
-}
-
-void conn_unpark(struct conn *c)
-{
-	c->parked = false;
-	c->park_cancel = NULL;
-	c->park_arg = NULL;
-	if (c->rlen > c->rpos || c->read_paused)
-		queue_ready(c);
-}
-
-void conn_fail(struct conn *c, const char *why)
-{
-	if (c->closing)
-		return;
-	if (why)
-		blog("%s: %s", c->peer, why);
-	c->closing = true;
-	blog_debug("%s: closed%s", c->peer, c->parked ? " while parked" : "");
-	if (c->parked && c->park_cancel) {
-		void (*fn)(struct conn *, void *) = c->park_cancel;
-		c->park_cancel = NULL;
-		c->parked = false;
-		fn(c, c->park_arg);
-	}
-	struct broker *b = c->b;
-	/* Unlink from the live list; the dead list is freed by the loop. */
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		b->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	b->nconns--;
-	ev_del(b->ev, c->fd);
-	c->next = b->dead;
-	c->prev = NULL;
-	b->dead = c;
-	ev_wake(b->ev);
-}
-
-static void conn_free(struct conn *c)
+/* Free what the connection holds (it is closing and off every list). */
+void conn_free(struct conn *c)
 {
 	while (c->out)
 		pop_out(c);
@@ -537,36 +441,28 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-void conn_run_ready(struct broker *b)
+/* Cancel every pending reply, in order. An owner told of one may answer
+ * another of this connection: that one is marked ready and dropped here
+ * when its turn comes, so nothing is used after it is freed. */
+void conn_cancel_replies(struct conn *c)
 {
-	for (int round = 0; b->ready && round < 1000; round++) {
-		struct conn *c = b->ready;
-		b->ready = c->ready_next;
-		c->queued = false;
-		if (!c->closing)
-			process(c);
-	}
-	if (b->ready)
-		ev_wake(b->ev);
-	/* A failed connection may still sit on the ready list. */
-	for (struct conn **pp = &b->ready; *pp;) {
-		if ((*pp)->closing) {
-			(*pp)->queued = false;
-			*pp = (*pp)->ready_next;
-		} else {
-			pp = &(*pp)->ready_next;
+	struct preply *p;
+	while ((p = c->replies)) {
+		c->replies = p->next;
+		if (!c->replies)
+			c->replies_tail = &c->replies;
+		if (!p->ready && !p->cancelled) {
+			p->cancelled = true;
+			c->pending--;
+			if (p->cancel)
+				p->cancel(p, p->cancel_arg);
 		}
+		while (p->head) {
+			struct obuf *o = p->head;
+			p->head = o->next;
+			c->out_cost -= o->cost;
+			obuf_free(o);
+		}
+		free(p);
 	}
-	while (b->dead) {
-		struct conn *c = b->dead;
-		b->dead = c->next;
-		conn_free(c);
-	}
-}
-
-void conn_close_all(struct broker *b)
-{
-	while (b->conns)
-		conn_fail(b->conns, NULL);
-	conn_run_ready(b);
 }

@@ -1,20 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.h — one client connection: the read buffer and its frame parser,
- * the ordered queue of outgoing responses (memory buffers and segment-file
- * slices), and parking for requests answered later.
+ * conn.h — client connections and the set that owns them.
  *
- * Ordering: requests on one connection are taken one at a time, in order.
- * A handler either answers at once (queued behind every earlier answer),
- * answers nothing (acks=0 produce), or PARKS the connection: its answer
- * comes later (JoinGroup, SyncGroup, a long-poll Fetch) and later requests
- * already buffered wait until conn_unpark(). Closing a parked connection
- * calls its cancel hook so the owner (group, fetch waiter) forgets it.
+ * A connection reads and frames requests, dispatches them in order, and
+ * keeps their answers in an ordered queue of replies (reply.h): answers
+ * leave in request order whatever order they complete in. Output is a
+ * chain of memory buffers (writev) and segment slices (libzcio), counted
+ * at what it really holds: the memory of each buffer and its bookkeeping,
+ * plus the file bytes of slices.
+ *
+ * Flow control, per connection: no new request is taken while the output
+ * owed to the peer is over zc.connection.output.max.bytes or while
+ * zc.connection.max.pending.replies answers are outstanding; input then
+ * buffers up to one frame or CONN_IN_BACKLOG bytes and reading stops.
+ * Across connections: request bytes buffered but not yet handled are
+ * counted against queued.max.request.bytes; over it, connections that are
+ * not in the middle of a frame stop reading until the total drops.
+ * Read buffers grow with the bytes that arrived, never on the strength of
+ * a frame's declared size, and shrink back when empty.
+ *
+ * The set (struct connset) accepts, enforces max.connections (accepting
+ * pauses) and max.connections.per.ip (the excess is closed at once), and
+ * closes connections idle for connections.max.idle.ms: no byte in either
+ * direction and no answer owed, so a half-sent frame counts as idle.
  *
  * Lifetime: connections are never freed inside a handler; conn_fail()
- * marks one and the loop frees it before its next sleep, so a handler may
- * answer other connections (the group leader's SyncGroup answers every
- * member) without use-after-free.
+ * marks one and the loop (connset_run, before its next sleep) cancels its
+ * pending replies and frees it. So a handler may answer other connections
+ * (the group leader's SyncGroup answers every member) without
+ * use-after-free, and an owner never hears of a cancellation while inside
+ * its own callback. Answers to a closing connection are dropped.
  */
 #ifndef BROKER_CONN_H
 #define BROKER_CONN_H
@@ -23,39 +38,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log/log.h"
-#include "proto/codec.h"
+#include "reply.h"
 
 struct broker;
+struct ev_loop;
+struct ipcount;
 struct obuf;
 struct zc_pair;
 
-/* A response being built: memory written through `w`, with segment slices
- * spliced in between. The 4-byte size prefix is patched by conn_send. */
-struct resp {
-	struct kw w;
-	struct obuf *head;
-	struct obuf **tail;
-	size_t file_bytes;
-};
+/* Input buffered while requests are not taken, before reading stops. */
+#define CONN_IN_BACKLOG (4u << 20)
 
 struct conn {
+	struct connset *cs;
 	struct broker *b;
 	int fd;
 	char peer[64];
+	struct ipcount *ip;
 	uint8_t *rbuf;
 	size_t rpos, rlen, rcap; /* unparsed bytes are rbuf[rpos..rlen) */
-	bool read_paused;
+	unsigned rd_block;	 /* why reading is off (CONN_BLK_*) */
 	struct obuf *out;
 	struct obuf **out_tail;
-	size_t out_bytes;
-	bool parked;
-	void (*park_cancel)(struct conn *c, void *arg);
-	void *park_arg;
+	size_t out_cost;	/* memory + file bytes owed to the peer */
+	struct preply *replies; /* ordered queue of answers */
+	struct preply **replies_tail;
+	uint32_t pending; /* replies not ready yet */
 	bool closing;
-	bool queued; /* on the broker's ready list */
-	struct conn *next, *prev;
+	bool queued;   /* on the set's ready list */
+	bool mem_wait; /* on the set's list of reads paused for memory */
+	int64_t last_active;
+	struct conn *next,
+	    *prev; /* the set's list, least recently active first */
 	struct conn *ready_next;
+	struct conn *mem_next;
 	uint64_t requests;
 	/* The prepared pair for file slices and the segment it serves (its
 	 * reference held; see write_file in conn.c). */
@@ -63,36 +79,52 @@ struct conn {
 	struct plog_slice pair_seg;
 };
 
-/* Start a response to correlation id `corr`; flex adds the v1 header's
- * tag buffer. */
-void resp_begin(struct resp *r, int32_t corr, bool flex);
-/* Append a slice (ownership moves to the response; released when sent or
- * dropped). Returns 0 or -ENOMEM (the slice is released then). */
-int resp_slice(struct resp *r, struct plog_slice *s);
-/* Drop a response that will not be sent. */
-void resp_abort(struct resp *r);
-/* Total size so far including the 4-byte prefix. */
-size_t resp_size(const struct resp *r);
+enum {
+	CONN_BLK_BACKLOG = 1, /* requests not taken, input buffered */
+	CONN_BLK_MEM = 2,     /* queued.max.request.bytes reached */
+};
 
-/* Queue a finished response and start writing it. Consumes r. */
-void conn_send(struct conn *c, struct resp *r);
+struct connset {
+	struct broker *b;
+	struct ev_loop *ev;
+	struct conn *head, *tail;
+	struct conn *ready;
+	struct conn *dead;
+	struct conn *mem_paused;
+	size_t n;
+	uint64_t queued_bytes; /* request bytes read, not yet handled */
+	struct ipcount **ips;
+	size_t nips_buckets;
+	int lfd;
+	bool accept_paused;
+	bool trim_due; /* connections freed since the last malloc_trim */
+	uint64_t idle_timer;
+	uint64_t accept_timer;
+};
 
-/* Watch the listening socket b->lfd and accept from it. */
-void conn_listen(struct broker *b);
+void connset_init(struct connset *cs, struct broker *b, struct ev_loop *ev);
+/* Accept connections from the listening socket lfd. */
+void connset_listen(struct connset *cs, int lfd);
+/* The one constructor: a connection on socket fd (non-blocking), watched
+ * by the loop. NULL (fd closed) when over max.connections.per.ip or out of
+ * memory. */
+struct conn *conn_new(struct connset *cs, int fd, const char *peer);
+/* Loop hook: take requests of queued connections, free failed ones. */
+void connset_run(struct connset *cs);
+/* Close every connection, free them, stop the timers. */
+void connset_close_all(struct connset *cs);
 
-/* Park: answer later. cancel is called if the connection dies first. */
-void conn_park(struct conn *c, void (*cancel)(struct conn *, void *),
-	       void *arg);
-/* The parked answer was sent: take the next buffered request (soon, from
- * the loop, never recursively). */
-void conn_unpark(struct conn *c);
+/* Queue an answer made at once (after any pending ones). Consumes r. */
+void conn_reply(struct conn *c, struct resp *r);
+/* A pending reply at the head became ready: send what can go. */
+void conn_pump(struct conn *c);
+
+/* Bytes as if they had arrived on the socket (tests and fuzzers): they
+ * join the read buffer and are taken in the next connset_run. Returns 0
+ * or -ENOMEM. */
+int conn_feed(struct conn *c, const void *p, size_t n);
 
 /* Close because of `why` (logged when non-NULL); freed by the loop. */
 void conn_fail(struct conn *c, const char *why);
-
-/* Loop hook: run queued connections, free failed ones. */
-void conn_run_ready(struct broker *b);
-/* Close every connection (shutdown). */
-void conn_close_all(struct broker *b);
 
 #endif /* BROKER_CONN_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ev.c — the epoll event loop of ev.h. File handlers live in an array
- * indexed by fd; timers in an unsorted array (a broker has a handful: the
- * maintenance tick, the group tick and one per parked fetch), scanned once
- * per loop turn.
+ * indexed by fd; timers in a binary min-heap (one per parked fetch and
+ * per connection's idle check can make thousands), so a loop turn costs
+ * O(log n) per timer that fires, not a scan of all of them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,19 +22,25 @@ struct ev_file {
 };
 
 struct ev_tm {
-	uint64_t id;
 	int64_t when;
+	uint64_t seq; /* ties fire in the order they were set */
+	uint32_t gen;
+	size_t pos; /* index in heap; next free slot while free */
 	ev_timer_fn fn;
 	void *arg;
 };
+
+#define NO_SLOT UINT32_MAX
 
 struct ev_loop {
 	int epfd;
 	struct ev_file *files;
 	int nfiles;
-	struct ev_tm *tms;
-	size_t ntms, captms;
-	uint64_t next_id;
+	struct ev_tm *tms; /* slots */
+	uint32_t *heap;	   /* slot numbers, a min-heap on (when, seq) */
+	size_t nheap, captms;
+	uint32_t free_slot;
+	uint64_t next_seq;
 	ev_hook_fn hook;
 	void *hook_arg;
 	bool stop;
@@ -66,7 +72,7 @@ int ev_create(struct ev_loop **out)
 		free(ev);
 		return err;
 	}
-	ev->next_id = 1;
+	ev->free_slot = NO_SLOT;
 	*out = ev;
 	return 0;
 }
@@ -78,6 +84,7 @@ void ev_destroy(struct ev_loop *ev)
 	close(ev->epfd);
 	free(ev->files);
 	free(ev->tms);
+	free(ev->heap);
 	free(ev);
 }
 
@@ -151,32 +158,115 @@ void ev_del(struct ev_loop *ev, int fd)
 	memset(&ev->files[fd], 0, sizeof(ev->files[fd]));
 }
 
+/* ---- timers: a binary min-heap on `when` -------------------------------
+ *
+ * A timer id names a slot (low 32 bits) and that slot's generation (high
+ * bits), so a stale id never cancels the slot's next owner; the slot knows
+ * the timer's place in the heap, so cancelling is O(log n) too.
+ */
+
+static bool tm_before(const struct ev_loop *ev, uint32_t a, uint32_t b)
+{
+	const struct ev_tm *x = &ev->tms[a], *y = &ev->tms[b];
+	return x->when < y->when || (x->when == y->when && x->seq < y->seq);
+}
+
+static void heap_set(struct ev_loop *ev, size_t i, uint32_t slot)
+{
+	ev->heap[i] = slot;
+	ev->tms[slot].pos = i;
+}
+
+static void heap_up(struct ev_loop *ev, size_t i)
+{
+	uint32_t s = ev->heap[i];
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!tm_before(ev, s, ev->heap[p]))
+			break;
+		heap_set(ev, i, ev->heap[p]);
+		i = p;
+	}
+	heap_set(ev, i, s);
+}
+
+static void heap_down(struct ev_loop *ev, size_t i)
+{
+	uint32_t s = ev->heap[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint32_t best = s;
+		if (l < ev->nheap && tm_before(ev, ev->heap[l], best))
+			best = ev->heap[m = l];
+		if (l + 1 < ev->nheap && tm_before(ev, ev->heap[l + 1], best))
+			best = ev->heap[m = l + 1];
+		if (m == i)
+			break;
+		heap_set(ev, i, best);
+		i = m;
+	}
+	heap_set(ev, i, s);
+}
+
+/* Take slot out of the heap and put it on the free list. */
+static void heap_remove(struct ev_loop *ev, uint32_t slot)
+{
+	size_t i = ev->tms[slot].pos;
+	uint32_t last = ev->heap[--ev->nheap];
+	if (last != slot) {
+		heap_set(ev, i, last);
+		heap_up(ev, i);
+		heap_down(ev, ev->tms[last].pos);
+	}
+	ev->tms[slot].fn = NULL;
+	ev->tms[slot].gen++;
+	ev->tms[slot].pos = ev->free_slot;
+	ev->free_slot = slot;
+}
+
 uint64_t ev_timer(struct ev_loop *ev, int64_t ms, ev_timer_fn fn, void *arg)
 {
-	if (ev->ntms == ev->captms) {
+	if (ev->free_slot == NO_SLOT) {
 		size_t cap = ev->captms ? ev->captms * 2 : 16;
 		struct ev_tm *t = realloc(ev->tms, cap * sizeof(*t));
-		if (!t)
+		uint32_t *h = t ? realloc(ev->heap, cap * sizeof(*h)) : NULL;
+		if (t)
+			ev->tms = t;
+		if (!h)
 			return 0;
-		ev->tms = t;
+		ev->heap = h;
+		for (size_t i = ev->captms; i < cap; i++) {
+			t[i].gen = 1;
+			t[i].fn = NULL;
+			t[i].pos = i + 1 < cap ? i + 1 : ev->free_slot;
+		}
+		ev->free_slot = (uint32_t)ev->captms;
 		ev->captms = cap;
 	}
-	struct ev_tm *t = &ev->tms[ev->ntms++];
-	t->id = ev->next_id++;
+	uint32_t slot = ev->free_slot;
+	struct ev_tm *t = &ev->tms[slot];
+	ev->free_slot = (uint32_t)t->pos;
 	t->when = ev_now_ms() + (ms > 0 ? ms : 0);
+	t->seq = ev->next_seq++;
 	t->fn = fn;
 	t->arg = arg;
-	return t->id;
+	ev->heap[ev->nheap] = slot;
+	heap_up(ev, ev->nheap++);
+	return (uint64_t)t->gen << 32 | slot;
 }
 
 void ev_timer_del(struct ev_loop *ev, uint64_t id)
 {
-	for (size_t i = 0; i < ev->ntms; i++) {
-		if (ev->tms[i].id == id) {
-			ev->tms[i] = ev->tms[--ev->ntms];
-			return;
-		}
-	}
+	uint32_t slot = (uint32_t)id;
+	if (!id || slot >= ev->captms || ev->tms[slot].gen != id >> 32 ||
+	    !ev->tms[slot].fn)
+		return;
+	heap_remove(ev, slot);
+}
+
+size_t ev_timer_count(const struct ev_loop *ev)
+{
+	return ev->nheap;
 }
 
 void ev_before_sleep(struct ev_loop *ev, ev_hook_fn fn, void *arg)
@@ -195,21 +285,22 @@ void ev_stop(struct ev_loop *ev)
 	ev->stop = true;
 }
 
-/* Fire every due timer. A callback may add or delete timers, so pick one
- * at a time and restart the scan. */
+/* Fire every due timer, earliest first. A callback may add or delete
+ * timers; one added with a delay of 0 waits for the next turn. */
 static void run_timers(struct ev_loop *ev)
 {
 	int64_t now = ev_now_ms();
-	for (;;) {
-		size_t i;
-		for (i = 0; i < ev->ntms; i++)
-			if (ev->tms[i].when <= now)
-				break;
-		if (i == ev->ntms)
+	uint64_t last = ev->next_seq;
+	while (ev->nheap) {
+		uint32_t slot = ev->heap[0];
+		struct ev_tm *t = &ev->tms[slot];
+		if (t->when > now || t->seq >= last)
 			return;
-		struct ev_tm t = ev->tms[i];
-		ev->tms[i] = ev->tms[--ev->ntms];
-		t.fn(ev, t.id, t.arg);
+		uint64_t id = (uint64_t)t->gen << 32 | slot;
+		ev_timer_fn fn = t->fn;
+		void *arg = t->arg;
+		heap_remove(ev, slot);
+		fn(ev, id, arg);
 	}
 }
 
@@ -217,13 +308,9 @@ static int next_wait(struct ev_loop *ev)
 {
 	if (ev->woken)
 		return 0;
-	if (!ev->ntms)
+	if (!ev->nheap)
 		return 1000;
-	int64_t first = ev->tms[0].when;
-	for (size_t i = 1; i < ev->ntms; i++)
-		if (ev->tms[i].when < first)
-			first = ev->tms[i].when;
-	int64_t d = first - ev_now_ms();
+	int64_t d = ev->tms[ev->heap[0]].when - ev_now_ms();
 	if (d < 0)
 		d = 0;
 	return d > 1000 ? 1000 : (int)d;

@@ -12,6 +12,7 @@
 #define BROKER_EV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define EV_READ	 1u
@@ -41,6 +42,8 @@ void ev_del(struct ev_loop *ev, int fd);
 uint64_t ev_timer(struct ev_loop *ev, int64_t ms, ev_timer_fn fn, void *arg);
 /* Cancel a pending timer; unknown or fired ids are ignored. */
 void ev_timer_del(struct ev_loop *ev, uint64_t id);
+/* Timers pending (for tests). */
+size_t ev_timer_count(const struct ev_loop *ev);
 
 void ev_before_sleep(struct ev_loop *ev, ev_hook_fn fn, void *arg);
 /* Make the next wait return at once (work was queued for the hook). */

@@ -107,10 +107,12 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	blog("starting (zcio %s, pid %d)", zc_version(), (int)getpid());
-	int rc = broker_start(&b);
+	int rc = broker_open(&b);
+	if (rc == 0)
+		rc = broker_listen(&b);
 	if (rc == 0)
 		rc = broker_run(&b);
-	broker_free(&b);
+	broker_close(&b);
 	if (rc) {
 		blog("stopped: %s", strerror(-rc));
 		return 1;

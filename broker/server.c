@@ -22,23 +22,23 @@
 #include "proto/producers.h"
 
 const struct api broker_apis[] = {
-    {0, 3, 7, -1, "Produce", api_produce},
-    {1, 4, 11, -1, "Fetch", api_fetch},
-    {2, 1, 2, -1, "ListOffsets", api_listoffsets},
-    {3, 0, 4, -1, "Metadata", api_metadata},
-    {8, 2, 5, -1, "OffsetCommit", api_offsetcommit},
-    {9, 1, 5, -1, "OffsetFetch", api_offsetfetch},
-    {10, 0, 2, -1, "FindCoordinator", api_findcoordinator},
-    {11, 0, 5, -1, "JoinGroup", api_joingroup},
-    {12, 0, 3, -1, "Heartbeat", api_heartbeat},
-    {13, 0, 1, -1, "LeaveGroup", api_leavegroup},
-    {14, 0, 3, -1, "SyncGroup", api_syncgroup},
-    {15, 0, 2, -1, "DescribeGroups", api_describegroups},
-    {16, 0, 2, -1, "ListGroups", api_listgroups},
-    {18, 0, 4, 3, "ApiVersions", api_apiversions},
-    {19, 0, 4, -1, "CreateTopics", api_createtopics},
-    {20, 0, 3, -1, "DeleteTopics", api_deletetopics},
-    {22, 0, 1, -1, "InitProducerId", api_initproducerid},
+    {API_PRODUCE, 3, 7, -1, "Produce", api_produce},
+    {API_FETCH, 4, 11, -1, "Fetch", api_fetch},
+    {API_LIST_OFFSETS, 1, 2, -1, "ListOffsets", api_listoffsets},
+    {API_METADATA, 0, 4, -1, "Metadata", api_metadata},
+    {API_OFFSET_COMMIT, 2, 5, -1, "OffsetCommit", api_offsetcommit},
+    {API_OFFSET_FETCH, 1, 5, -1, "OffsetFetch", api_offsetfetch},
+    {API_FIND_COORDINATOR, 0, 2, -1, "FindCoordinator", api_findcoordinator},
+    {API_JOIN_GROUP, 0, 5, -1, "JoinGroup", api_joingroup},
+    {API_HEARTBEAT, 0, 3, -1, "Heartbeat", api_heartbeat},
+    {API_LEAVE_GROUP, 0, 1, -1, "LeaveGroup", api_leavegroup},
+    {API_SYNC_GROUP, 0, 3, -1, "SyncGroup", api_syncgroup},
+    {API_DESCRIBE_GROUPS, 0, 2, -1, "DescribeGroups", api_describegroups},
+    {API_LIST_GROUPS, 0, 2, -1, "ListGroups", api_listgroups},
+    {API_API_VERSIONS, 0, 4, 3, "ApiVersions", api_apiversions},
+    {API_CREATE_TOPICS, 0, 4, -1, "CreateTopics", api_createtopics},
+    {API_DELETE_TOPICS, 0, 3, -1, "DeleteTopics", api_deletetopics},
+    {API_INIT_PRODUCER_ID, 0, 1, -1, "InitProducerId", api_initproducerid},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -76,12 +76,12 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 	struct resp r;
 	kr_init(&in, frame, len);
 	int rc = broker_parse_header(&in, &q);
-	if (rc == -ENOTSUP && q.key == 18) {
+	if (rc == -ENOTSUP && q.key == API_API_VERSIONS) {
 		/* Answer an unknown ApiVersions version in the v0 format,
 		 * which every client can read, listing what we support. */
 		resp_begin(&r, q.corr, false);
 		apiversions_encode(&r.w, 0, KERR_UNSUPPORTED_VERSION);
-		conn_send(c, &r);
+		conn_reply(c, &r);
 		return API_REPLY;
 	}
 	const struct api *a = broker_api(q.key);
@@ -95,21 +95,21 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 		return API_BAD;
 	}
 	/* ApiVersions answers with response header v0 even when flexible. */
-	resp_begin(&r, q.corr, q.flex && q.key != 18);
+	resp_begin(&r, q.corr, q.flex && q.key != API_API_VERSIONS);
 	rc = a->fn(b, c, &q, &in, &r);
 	if (rc == API_REPLY && r.w.err) {
 		blog("%s: out of memory answering %s", c->peer, a->name);
 		rc = API_BAD;
 	}
 	if (rc == API_REPLY) {
-		conn_send(c, &r);
+		conn_reply(c, &r);
 		return rc;
 	}
 	resp_abort(&r);
 	if (rc == API_BAD)
 		blog("%s: malformed %s v%d request, closing", c->peer, a->name,
 		     q.ver);
-	return rc;
+	return rc == API_REFUSED ? API_BAD : rc;
 }
 
 int broker_create_topic(struct broker *b, const char *name, int32_t parts)
@@ -125,13 +125,16 @@ int broker_create_topic(struct broker *b, const char *name, int32_t parts)
 
 /* ---- loop hooks ------------------------------------------------------- */
 
+void broker_settle(struct broker *b)
+{
+	connset_run(&b->conns);
+	fetch_wake(b);
+	connset_run(&b->conns);
+}
+
 static void before_sleep(struct ev_loop *ev, void *arg)
 {
-	struct broker *b = arg;
-	conn_run_ready(b);
-	if (b->appended)
-		fetch_wake(b);
-	conn_run_ready(b);
+	broker_settle(arg);
 }
 
 #define MAINT_MS 1000
@@ -164,20 +167,13 @@ static void log_event(const char *dir, const char *event, int64_t base)
 	     (long long)base);
 }
 
-int broker_start(struct broker *b)
+int broker_open(struct broker *b)
 {
 	int rc;
 	b->lfd = -1;
-	/* Block the stop signals before anything can start a thread, so
-	 * they reach only the signalfd below. */
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if ((rc = ev_create(&b->ev)))
 		return rc;
+	connset_init(&b->conns, b, b->ev);
 	b->cfg.log.notify = log_event;
 	rc = topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log);
 	if (rc) {
@@ -192,7 +188,7 @@ int broker_start(struct broker *b)
 		blog("cannot open %s: %s", odir, strerror(-rc));
 		return rc;
 	}
-	if ((rc = coord_create(&b->coord, b)))
+	if ((rc = groups_start(b)) || (rc = fetch_waits_create(&b->waits)))
 		return rc;
 	if ((rc = producers_create(&b->producers)))
 		return rc;
@@ -203,10 +199,25 @@ int broker_start(struct broker *b)
 		blog("idempotent producers: some partitions could not be read "
 		     "(%s); their producers start unknown",
 		     strerror(-rc));
+	ev_before_sleep(b->ev, before_sleep, b);
+	b->maint_timer = ev_timer(b->ev, MAINT_MS, on_maint, b);
+	return 0;
+}
+
+int broker_listen(struct broker *b)
+{
+	/* Block the stop signals before anything can start a thread, so
+	 * they reach only the signalfd below. */
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	int port = b->cfg.listen_port;
 	b->lfd = net_listen(b->cfg.listen_host, &port, 512);
 	if (b->lfd < 0) {
-		rc = b->lfd;
+		int rc = b->lfd;
 		blog("cannot listen on %s:%d: %s", b->cfg.listen_host,
 		     b->cfg.listen_port, strerror(-rc));
 		return rc;
@@ -220,13 +231,11 @@ int broker_start(struct broker *b)
 			: "127.0.0.1";
 	snprintf(b->adv_host, sizeof(b->adv_host), "%s", h);
 	b->adv_port = b->cfg.adv_port ? b->cfg.adv_port : port;
-	conn_listen(b);
+	connset_listen(&b->conns, b->lfd);
 
 	sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd >= 0)
 		ev_set(b->ev, sigfd, EV_READ, on_signal, b);
-	ev_before_sleep(b->ev, before_sleep, b);
-	b->maint_timer = ev_timer(b->ev, MAINT_MS, on_maint, b);
 	blog("listening on %s:%d (advertised %s:%d, data %s, fetch via %s)",
 	     b->cfg.listen_host, port, b->adv_host, b->adv_port,
 	     b->cfg.data_dir, zc_method_name(b->cfg.fetch_method));
@@ -238,17 +247,16 @@ int broker_run(struct broker *b)
 	return ev_run(b->ev);
 }
 
-void broker_free(struct broker *b)
+void broker_close(struct broker *b)
 {
-	if (b->ev && b->lfd >= 0)
-		ev_del(b->ev, b->lfd);
+	if (b->ev)
+		connset_close_all(&b->conns);
 	if (b->lfd >= 0)
 		close(b->lfd);
 	b->lfd = -1;
-	if (b->ev)
-		conn_close_all(b);
 	if (b->coord)
-		coord_free(b->coord);
+		groups_stop(b);
+	fetch_waits_free(b->waits);
 	producers_free(b->producers);
 	if (b->offs)
 		offstore_close(b->offs);
@@ -258,6 +266,9 @@ void broker_free(struct broker *b)
 		close(sigfd);
 		sigfd = -1;
 	}
+	if (b->ev)
+		ev_timer_del(b->ev, b->maint_timer);
 	ev_destroy(b->ev);
 	memset(b, 0, sizeof(*b));
+	b->lfd = -1;
 }

@@ -2,8 +2,8 @@
 /*
  * coord.c — the group coordinator's state machine (see coord.h for the
  * states and transitions). Requests are decoded in proto/groups.c; this
- * file owns groups and members and decides when parked JoinGroup and
- * SyncGroup requests are answered.
+ * file owns groups and members and decides when waiting JoinGroup and
+ * SyncGroup requests are answered. Time comes in as `now`.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +11,7 @@
 #include <string.h>
 
 #include "blog.h"
-#include "broker.h"
 #include "group/coord.h"
-
-#define TICK_MS 100
 
 static char *dupz(const char *s)
 {
@@ -124,35 +121,49 @@ static bool compatible(const struct group *g, const struct gproto *p, int n,
 	return false;
 }
 
-/* ---- answering parked requests ---------------------------------------- */
+/* ---- answering waiting requests ---------------------------------------- */
 
-static void answer_join(struct group *g, struct gmember *m, int16_t err)
+const struct gproto *member_chosen(const struct group *g,
+				   const struct gmember *m)
 {
-	struct conn *c = m->join_c;
-	if (!c)
-		return;
-	m->join_c = NULL;
-	m->last_seen = ev_now_ms();
-	conn_unpark(c);
-	blog_debug("%s: JoinGroup %s member %s answered: error %d gen %d",
-		   c->peer, g->name, m->id, err, g->gen);
-	bool leader = !err && g->leader && !strcmp(g->leader, m->id);
-	group_send_join(c, m->join_corr, m->join_ver, err, err ? NULL : g,
-			m->id, leader);
+	return g->protocol ? member_proto(m, g->protocol) : NULL;
 }
 
-static void answer_sync(struct gmember *m, int16_t err)
+static void reply_join(struct coord *co, void *req, enum kerr err,
+		       const struct group *g, const char *member, bool leader)
 {
-	struct conn *c = m->sync_c;
-	if (!c)
+	struct join_result res = {.err = err,
+				  .g = err ? NULL : g,
+				  .member_id = member ? member : "",
+				  .leader = !err && leader};
+	co->ops.join_done(req, &res, co->ops.ctx);
+}
+
+static void answer_join(struct coord *co, struct group *g, struct gmember *m,
+			enum kerr err, int64_t now)
+{
+	void *req = m->join_req;
+	if (!req)
 		return;
-	m->sync_c = NULL;
-	m->last_seen = ev_now_ms();
-	conn_unpark(c);
-	blog_debug("%s: SyncGroup member %s answered: error %d", c->peer, m->id,
-		   err);
-	group_send_sync(c, m->sync_corr, m->sync_ver, err,
-			err ? NULL : m->assign, err ? 0 : m->assign_len);
+	m->join_req = NULL;
+	m->last_seen = now;
+	blog_debug("JoinGroup %s member %s answered: %s gen %d", g->name, m->id,
+		   kerr_name(err), g->gen);
+	bool leader = !err && g->leader && !strcmp(g->leader, m->id);
+	reply_join(co, req, err, g, m->id, leader);
+}
+
+static void answer_sync(struct coord *co, struct gmember *m, enum kerr err,
+			int64_t now)
+{
+	void *req = m->sync_req;
+	if (!req)
+		return;
+	m->sync_req = NULL;
+	m->last_seen = now;
+	blog_debug("SyncGroup member %s answered: %s", m->id, kerr_name(err));
+	co->ops.sync_done(req, err, err ? NULL : m->assign,
+			  err ? 0 : m->assign_len, co->ops.ctx);
 }
 
 static void member_free(struct gmember *m)
@@ -167,16 +178,16 @@ static void member_free(struct gmember *m)
 }
 
 static void prepare_rebalance(struct coord *co, struct group *g,
-			      const char *why);
-static void try_complete_join(struct coord *co, struct group *g);
+			      const char *why, int64_t now);
+static void try_complete_join(struct coord *co, struct group *g, int64_t now);
 
-/* Drop a member, answering anything it has parked. */
+/* Drop a member, answering anything it has waiting. */
 static void remove_member(struct coord *co, struct group *g, struct gmember *m,
-			  const char *why)
+			  const char *why, int64_t now)
 {
 	blog("group %s: member %s %s", g->name, m->id, why);
-	answer_join(g, m, KERR_UNKNOWN_MEMBER_ID);
-	answer_sync(m, KERR_UNKNOWN_MEMBER_ID);
+	answer_join(co, g, m, KERR_UNKNOWN_MEMBER_ID, now);
+	answer_sync(co, m, KERR_UNKNOWN_MEMBER_ID, now);
 	for (struct gmember **pp = &g->members; *pp; pp = &(*pp)->next) {
 		if (*pp == m) {
 			*pp = m->next;
@@ -192,7 +203,7 @@ static void remove_member(struct coord *co, struct group *g, struct gmember *m,
 }
 
 /* After membership shrank: rebalance, finish one, or go empty. */
-static void after_removal(struct coord *co, struct group *g)
+static void after_removal(struct coord *co, struct group *g, int64_t now)
 {
 	if (!g->nmembers && g->state != G_EMPTY) {
 		g->gen++;
@@ -201,40 +212,48 @@ static void after_removal(struct coord *co, struct group *g)
 		return;
 	}
 	if (g->state == G_STABLE || g->state == G_COMPLETING)
-		prepare_rebalance(co, g, "membership changed");
+		prepare_rebalance(co, g, "membership changed", now);
 	else if (g->state == G_PREPARING)
-		try_complete_join(co, g);
+		try_complete_join(co, g, now);
 }
 
-/* The connection of a parked JoinGroup or SyncGroup closed. */
-static void park_cancel(struct conn *c, void *arg)
+void coord_cancel(struct coord *co, void *req, int64_t now)
 {
-	struct gmember *m = arg;
-	if (m->sync_c == c)
-		m->sync_c = NULL; /* its session will expire */
-	if (m->join_c != c)
-		return;
-	m->join_c = NULL;
-	struct group *g = m->group;
-	remove_member(g->co, g, m, "closed its connection while joining");
-	after_removal(g->co, g);
+	for (struct group *g = co->groups; g; g = g->next) {
+		for (struct gmember *m = g->members; m; m = m->next) {
+			if (m->sync_req == req) {
+				m->sync_req =
+				    NULL; /* its session will expire */
+				return;
+			}
+			if (m->join_req != req)
+				continue;
+			/* It could never receive the answer, and waiting for
+			 * its session would stall the barrier. */
+			m->join_req = NULL;
+			remove_member(co, g, m,
+				      "closed its connection while joining",
+				      now);
+			after_removal(co, g, now);
+			return;
+		}
+	}
 }
 
 /* ---- the join barrier ------------------------------------------------- */
 
 static void prepare_rebalance(struct coord *co, struct group *g,
-			      const char *why)
+			      const char *why, int64_t now)
 {
-	int64_t now = ev_now_ms();
 	/* Members waiting in SyncGroup learn the generation is over. */
 	for (struct gmember *m = g->members; m; m = m->next)
-		answer_sync(m, KERR_REBALANCE_IN_PROGRESS);
+		answer_sync(co, m, KERR_REBALANCE_IN_PROGRESS, now);
 	int32_t wait = 0;
 	for (struct gmember *m = g->members; m; m = m->next)
 		if (m->rebalance_ms > wait)
 			wait = m->rebalance_ms;
 	if (g->state == G_EMPTY)
-		g->not_before = now + co->b->cfg.group_initial_delay_ms;
+		g->not_before = now + co->set.initial_delay_ms;
 	else
 		g->not_before = now;
 	g->deadline = now + wait;
@@ -256,13 +275,13 @@ static const char *choose_protocol(const struct group *g)
 	return NULL;
 }
 
-static void complete_join(struct coord *co, struct group *g)
+static void complete_join(struct coord *co, struct group *g, int64_t now)
 {
 	struct gmember *next;
 	for (struct gmember *m = g->members; m; m = next) {
 		next = m->next;
-		if (!m->join_c)
-			remove_member(co, g, m, "did not rejoin in time");
+		if (!m->join_req)
+			remove_member(co, g, m, "did not rejoin in time", now);
 	}
 	g->gen++;
 	free(g->protocol);
@@ -288,20 +307,19 @@ static void complete_join(struct coord *co, struct group *g)
 		m->assign_len = 0;
 	}
 	for (struct gmember *m = g->members; m; m = m->next)
-		answer_join(g, m, KERR_NONE);
+		answer_join(co, g, m, KERR_NONE, now);
 }
 
-static void try_complete_join(struct coord *co, struct group *g)
+static void try_complete_join(struct coord *co, struct group *g, int64_t now)
 {
 	if (g->state != G_PREPARING)
 		return;
-	int64_t now = ev_now_ms();
 	if (now < g->not_before)
 		return;
 	for (struct gmember *m = g->members; m; m = m->next)
-		if (!m->join_c)
+		if (!m->join_req)
 			return;
-	complete_join(co, g);
+	complete_join(co, g, now);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -319,14 +337,8 @@ static struct group *group_new(struct coord *co, const char *name)
 	return g;
 }
 
-static void reply_join_err(struct conn *c, int32_t corr, int16_t ver,
-			   int16_t err, const char *member)
-{
-	group_send_join(c, corr, ver, err, NULL, member ? member : "", false);
-}
-
 static struct gmember *member_new(struct coord *co, struct group *g,
-				  const struct join_args *a)
+				  const struct join_args *a, int64_t now)
 {
 	struct gmember *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -335,7 +347,8 @@ static struct gmember *member_new(struct coord *co, struct group *g,
 	snprintf(id, sizeof(id), "%.200s-%08llx-%012llx",
 		 a->client_id && *a->client_id ? a->client_id : "member",
 		 (unsigned long long)++co->seq,
-		 (unsigned long long)(ev_wall_ms() & 0xffffffffffffULL));
+		 (unsigned long long)((co->set.id_salt + (uint64_t)now) &
+				      0xffffffffffffULL));
 	m->group = g;
 	m->id = strdup(id);
 	m->instance_id = dupz(a->instance_id);
@@ -353,55 +366,51 @@ static struct gmember *member_new(struct coord *co, struct group *g,
 	return m;
 }
 
-int coord_join(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
-	       const struct join_args *a)
+void coord_join(struct coord *co, void *req, const struct join_args *a,
+		int64_t now)
 {
-	const struct bconfig *cfg = &co->b->cfg;
 	bool is_new = !a->member_id || !*a->member_id;
-	blog_debug("%s: JoinGroup v%d %s member '%s'", c->peer, ver, a->group,
-		   a->member_id ? a->member_id : "");
+	const char *mid = a->member_id;
+	blog_debug("JoinGroup %s member '%s'", a->group, mid ? mid : "");
 	if (!*a->group) {
-		reply_join_err(c, corr, ver, KERR_INVALID_GROUP_ID,
-			       a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_INVALID_GROUP_ID, NULL, mid, false);
+		return;
 	}
-	if (a->session_ms < cfg->group_min_session_ms ||
-	    a->session_ms > cfg->group_max_session_ms) {
-		reply_join_err(c, corr, ver, KERR_INVALID_SESSION_TIMEOUT,
-			       a->member_id);
-		return API_NOREPLY;
+	if (a->session_ms < co->set.min_session_ms ||
+	    a->session_ms > co->set.max_session_ms) {
+		reply_join(co, req, KERR_INVALID_SESSION_TIMEOUT, NULL, mid,
+			   false);
+		return;
 	}
 	struct group *g = coord_group(co, a->group);
 	if (!g && !is_new) {
-		reply_join_err(c, corr, ver, KERR_UNKNOWN_MEMBER_ID,
-			       a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_UNKNOWN_MEMBER_ID, NULL, mid, false);
+		return;
 	}
 	if (!g && !(g = group_new(co, a->group))) {
-		reply_join_err(c, corr, ver, KERR_UNKNOWN, a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_UNKNOWN, NULL, mid, false);
+		return;
 	}
 	struct gmember *m = is_new ? NULL : group_find_member(g, a->member_id);
 	if (!is_new && !m) {
-		reply_join_err(c, corr, ver, KERR_UNKNOWN_MEMBER_ID,
-			       a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_UNKNOWN_MEMBER_ID, NULL, mid, false);
+		return;
 	}
 	bool type_ok = !g->protocol_type || !g->nmembers ||
 		       (g->nmembers == 1 && m) ||
 		       !strcmp(g->protocol_type, a->protocol_type);
 	if (!a->nprotos || !type_ok ||
 	    !compatible(g, a->protos, a->nprotos, m)) {
-		reply_join_err(c, corr, ver, KERR_INCONSISTENT_GROUP_PROTOCOL,
-			       a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_INCONSISTENT_GROUP_PROTOCOL, NULL, mid,
+			   false);
+		return;
 	}
 	struct gproto *protos = protos_copy(a->protos, a->nprotos);
-	if (!protos || (is_new && !(m = member_new(co, g, a)))) {
+	if (!protos || (is_new && !(m = member_new(co, g, a, now)))) {
 		if (protos)
 			protos_free(protos, a->nprotos);
-		reply_join_err(c, corr, ver, KERR_UNKNOWN, a->member_id);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_UNKNOWN, NULL, mid, false);
+		return;
 	}
 	if (!g->protocol_type || strcmp(g->protocol_type, a->protocol_type)) {
 		free(g->protocol_type);
@@ -413,37 +422,32 @@ int coord_join(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 	m->nprotos = a->nprotos;
 	m->session_ms = a->session_ms;
 	m->rebalance_ms = a->rebalance_ms;
-	m->last_seen = ev_now_ms();
-	if (m->join_c) /* a duplicate join: the older one is superseded */
-		answer_join(g, m, KERR_REBALANCE_IN_PROGRESS);
+	m->last_seen = now;
+	if (m->join_req) /* a duplicate join: the older one is superseded */
+		answer_join(co, g, m, KERR_REBALANCE_IN_PROGRESS, now);
 
 	bool leader = g->leader && !strcmp(g->leader, m->id);
 	if ((g->state == G_STABLE && !changed && !leader) ||
 	    (g->state == G_COMPLETING && !changed)) {
 		/* Nothing new: hand back the current generation. */
-		group_send_join(c, corr, ver, KERR_NONE, g, m->id, leader);
-		return API_NOREPLY;
+		reply_join(co, req, KERR_NONE, g, m->id, leader);
+		return;
 	}
-	m->join_c = c;
-	m->join_corr = corr;
-	m->join_ver = ver;
-	conn_park(c, park_cancel, m);
+	m->join_req = req;
 	if (g->state != G_PREPARING)
-		prepare_rebalance(co, g,
-				  is_new ? "new member" : "member rejoined");
-	try_complete_join(co, g);
-	return API_PARKED;
+		prepare_rebalance(
+		    co, g, is_new ? "new member" : "member rejoined", now);
+	try_complete_join(co, g, now);
 }
 
-int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
-	       const char *group, int32_t gen, const char *member, int nassign,
-	       char **ids, struct gproto *assigns)
+void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
+		const char *member, int nassign, char **ids,
+		struct gproto *assigns, int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
-	int16_t err = KERR_NONE;
-	blog_debug("%s: SyncGroup %s gen %d member %s", c->peer, group, gen,
-		   member);
+	enum kerr err = KERR_NONE;
+	blog_debug("SyncGroup %s gen %d member %s", group, gen, member);
 	if (!m)
 		err = KERR_UNKNOWN_MEMBER_ID;
 	else if (gen != g->gen)
@@ -453,22 +457,19 @@ int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 	else if (g->state == G_EMPTY)
 		err = KERR_UNKNOWN_MEMBER_ID;
 	if (err) {
-		group_send_sync(c, corr, ver, err, NULL, 0);
-		return API_NOREPLY;
+		co->ops.sync_done(req, err, NULL, 0, co->ops.ctx);
+		return;
 	}
-	m->last_seen = ev_now_ms();
+	m->last_seen = now;
 	if (g->state == G_STABLE) {
-		group_send_sync(c, corr, ver, KERR_NONE, m->assign,
-				m->assign_len);
-		return API_NOREPLY;
+		co->ops.sync_done(req, KERR_NONE, m->assign, m->assign_len,
+				  co->ops.ctx);
+		return;
 	}
 	/* COMPLETING: wait for the leader's assignments. */
-	if (m->sync_c)
-		answer_sync(m, KERR_REBALANCE_IN_PROGRESS);
-	m->sync_c = c;
-	m->sync_corr = corr;
-	m->sync_ver = ver;
-	conn_park(c, park_cancel, m);
+	if (m->sync_req)
+		answer_sync(co, m, KERR_REBALANCE_IN_PROGRESS, now);
+	m->sync_req = req;
 	if (g->leader && !strcmp(g->leader, m->id)) {
 		for (int i = 0; i < nassign; i++) {
 			struct gmember *t = group_find_member(g, ids[i]);
@@ -485,19 +486,18 @@ int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
 		g->state = G_STABLE;
 		blog("group %s: generation %d stable", g->name, g->gen);
 		for (struct gmember *t = g->members; t; t = t->next)
-			answer_sync(t, KERR_NONE);
+			answer_sync(co, t, KERR_NONE, now);
 	}
-	return API_PARKED;
 }
 
-int16_t coord_heartbeat(struct coord *co, const char *group, int32_t gen,
-			const char *member)
+enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
+			  const char *member, int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
 	if (!m)
 		return KERR_UNKNOWN_MEMBER_ID;
-	m->last_seen = ev_now_ms();
+	m->last_seen = now;
 	if (g->state == G_PREPARING)
 		return KERR_REBALANCE_IN_PROGRESS;
 	if (gen != g->gen)
@@ -505,19 +505,20 @@ int16_t coord_heartbeat(struct coord *co, const char *group, int32_t gen,
 	return KERR_NONE;
 }
 
-int16_t coord_leave(struct coord *co, const char *group, const char *member)
+enum kerr coord_leave(struct coord *co, const char *group, const char *member,
+		      int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
 	if (!m)
 		return KERR_UNKNOWN_MEMBER_ID;
-	remove_member(co, g, m, "left");
-	after_removal(co, g);
+	remove_member(co, g, m, "left", now);
+	after_removal(co, g, now);
 	return KERR_NONE;
 }
 
-int16_t coord_commit_check(struct coord *co, const char *group, int32_t gen,
-			   const char *member)
+enum kerr coord_commit_check(struct coord *co, const char *group, int32_t gen,
+			     const char *member, int64_t now)
 {
 	if (gen < 0 && (!member || !*member))
 		return KERR_NONE; /* a commit outside group management */
@@ -532,46 +533,45 @@ int16_t coord_commit_check(struct coord *co, const char *group, int32_t gen,
 		return KERR_ILLEGAL_GENERATION;
 	if (g->state == G_COMPLETING)
 		return KERR_REBALANCE_IN_PROGRESS;
-	m->last_seen = ev_now_ms();
+	m->last_seen = now;
 	return KERR_NONE;
 }
 
 /* ---- time -------------------------------------------------------------- */
 
-static void on_tick(struct ev_loop *ev, uint64_t id, void *arg)
+void coord_tick(struct coord *co, int64_t now)
 {
-	struct coord *co = arg;
-	int64_t now = ev_now_ms();
 	for (struct group *g = co->groups; g; g = g->next) {
 		bool gone = false;
 		struct gmember *next;
 		for (struct gmember *m = g->members; m; m = next) {
 			next = m->next;
-			if (m->join_c || m->sync_c)
+			if (m->join_req || m->sync_req)
 				continue; /* waiting on us, not on them */
 			if (now - m->last_seen > m->session_ms) {
-				remove_member(co, g, m, "session timed out");
+				remove_member(co, g, m, "session timed out",
+					      now);
 				gone = true;
 			}
 		}
 		if (gone)
-			after_removal(co, g);
+			after_removal(co, g, now);
 		if (g->state == G_PREPARING && now >= g->deadline &&
 		    now >= g->not_before)
-			complete_join(co, g);
+			complete_join(co, g, now);
 		else
-			try_complete_join(co, g);
+			try_complete_join(co, g, now);
 	}
-	co->tick = ev_timer(ev, TICK_MS, on_tick, co);
 }
 
-int coord_create(struct coord **out, struct broker *b)
+int coord_create(struct coord **out, const struct coord_settings *set,
+		 const struct coord_ops *ops)
 {
 	struct coord *co = calloc(1, sizeof(*co));
 	if (!co)
 		return -ENOMEM;
-	co->b = b;
-	co->tick = ev_timer(b->ev, TICK_MS, on_tick, co);
+	co->set = *set;
+	co->ops = *ops;
 	*out = co;
 	return 0;
 }
@@ -592,6 +592,5 @@ void coord_free(struct coord *co)
 		free(g->leader);
 		free(g);
 	}
-	ev_timer_del(co->b->ev, co->tick);
 	free(co);
 }

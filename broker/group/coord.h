@@ -18,8 +18,16 @@
  * A member whose connection closes while its JoinGroup waits is dropped
  * at once (it could never receive the answer, and waiting for its session
  * to expire would stall the barrier while other members come and go).
- * A tick (every 100 ms) expires members whose session timed out and
- * rebalances whose time is up. Committed offsets go to offstore (log.h).
+ * coord_tick() expires members whose session timed out and rebalances
+ * whose time is up.
+ *
+ * The coordinator knows neither the wire nor the clock: every call is
+ * given the time (`now`, monotonic milliseconds), and answers to JoinGroup
+ * and SyncGroup leave through callbacks (struct coord_ops) naming the
+ * request by the opaque handle the caller passed in, at once or later.
+ * proto/groups.c decodes requests, encodes those answers and passes
+ * pending replies (reply.h) as handles; a unit test passes its own.
+ * Committed offsets are offstore's (log.h).
  */
 #ifndef BROKER_GROUP_COORD_H
 #define BROKER_GROUP_COORD_H
@@ -27,8 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct broker;
-struct conn;
+#include "kafka.h"
 
 enum gstate {
 	G_EMPTY,
@@ -57,13 +64,8 @@ struct gmember {
 	uint8_t *assign;
 	int32_t assign_len;
 	int64_t last_seen;
-	bool joined; /* rejoined during the current rebalance */
-	struct conn *join_c;
-	int32_t join_corr;
-	int16_t join_ver;
-	struct conn *sync_c;
-	int32_t sync_corr;
-	int16_t sync_ver;
+	void *join_req; /* a JoinGroup waiting for the rebalance */
+	void *sync_req; /* a SyncGroup waiting for the leader */
 };
 
 struct group {
@@ -81,10 +83,32 @@ struct group {
 	int64_t not_before; /* initial rebalance delay */
 };
 
+/* The answer to a JoinGroup. g is NULL on error; when leader, the
+ * members' metadata for g->protocol goes with it. */
+struct join_result {
+	enum kerr err;
+	const struct group *g;
+	const char *member_id;
+	bool leader;
+};
+
+struct coord_ops {
+	void (*join_done)(void *req, const struct join_result *res, void *ctx);
+	void (*sync_done)(void *req, enum kerr err, const uint8_t *assign,
+			  int32_t len, void *ctx);
+	void *ctx;
+};
+
+struct coord_settings {
+	int32_t min_session_ms, max_session_ms;
+	int32_t initial_delay_ms; /* group.initial.rebalance.delay.ms */
+	uint64_t id_salt;	  /* makes member ids unique across runs */
+};
+
 struct coord {
-	struct broker *b;
+	struct coord_settings set;
+	struct coord_ops ops;
 	struct group *groups;
-	uint64_t tick;
 	uint64_t seq;
 };
 
@@ -102,32 +126,34 @@ struct join_args {
 	struct gproto *protos; /* borrowed; copied on join */
 };
 
-int coord_create(struct coord **out, struct broker *b);
+int coord_create(struct coord **out, const struct coord_settings *set,
+		 const struct coord_ops *ops);
 void coord_free(struct coord *co);
 
 struct group *coord_group(struct coord *co, const char *name);
 const char *coord_state_name(enum gstate s);
 struct gmember *group_find_member(struct group *g, const char *id);
+/* The member's metadata for the group's chosen protocol, or NULL. */
+const struct gproto *member_chosen(const struct group *g,
+				   const struct gmember *m);
 
-/* Each returns an enum api_result: they answer (now or later) through
- * group_send_join / group_send_sync, never through the caller's resp. */
-int coord_join(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
-	       const struct join_args *a);
-int coord_sync(struct coord *co, struct conn *c, int32_t corr, int16_t ver,
-	       const char *group, int32_t gen, const char *member, int nassign,
-	       char **ids, struct gproto *assigns);
-/* Kafka error codes. */
-int16_t coord_heartbeat(struct coord *co, const char *group, int32_t gen,
-			const char *member);
-int16_t coord_leave(struct coord *co, const char *group, const char *member);
+/* JoinGroup and SyncGroup: answered through ops (join_done / sync_done
+ * with `req`), perhaps before these return. */
+void coord_join(struct coord *co, void *req, const struct join_args *a,
+		int64_t now);
+void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
+		const char *member, int nassign, char **ids,
+		struct gproto *assigns, int64_t now);
+/* The request `req` can no longer be answered (its connection closed). */
+void coord_cancel(struct coord *co, void *req, int64_t now);
+enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
+			  const char *member, int64_t now);
+enum kerr coord_leave(struct coord *co, const char *group, const char *member,
+		      int64_t now);
 /* Whether a commit from (gen, member) is acceptable now. */
-int16_t coord_commit_check(struct coord *co, const char *group, int32_t gen,
-			   const char *member);
-
-/* Encoders in proto/groups.c. */
-void group_send_join(struct conn *c, int32_t corr, int16_t ver, int16_t err,
-		     const struct group *g, const char *member_id, bool leader);
-void group_send_sync(struct conn *c, int32_t corr, int16_t ver, int16_t err,
-		     const uint8_t *assign, int32_t len);
+enum kerr coord_commit_check(struct coord *co, const char *group, int32_t gen,
+			     const char *member, int64_t now);
+/* Expire sessions and finish rebalances whose time is up. */
+void coord_tick(struct coord *co, int64_t now);
 
 #endif /* BROKER_GROUP_COORD_H */

@@ -12,7 +12,7 @@
 /* What one answer may cost: a tree of a few dozen nodes. */
 #define APIVERSIONS_ARENA (64 * 1024)
 
-void apiversions_encode(struct kw *w, int16_t ver, int16_t err)
+void apiversions_encode(struct kw *w, int16_t ver, enum kerr err)
 {
 	const struct ks_msg *m = ks_resp(18);
 	const struct ks_field *keys_f = &m->root.f[ks_idx(&m->root, "ApiKeys")];

@@ -9,10 +9,15 @@
  * carries its length.
  *
  * Long-poll: when fewer than MinBytes are available and MaxWaitMs > 0, the
- * request is copied out of the read buffer, the connection parks, and the
- * request is re-evaluated after appends (fetch_wake, from the loop's
- * before-sleep hook) or answered with what there is when its timer fires.
- * Errors (unknown partition, offset out of range) are answered at once.
+ * request is copied out of the read buffer and parked with a pending reply
+ * (reply.h) and a timer. It waits on each partition it reads, in a table
+ * keyed by partition: an append (fetch_notify) touches only the waiters of
+ * its partition and adds the appended bytes to what each has, up to the
+ * partition's MaxBytes, as Kafka's delayed fetch counts them; no answer is
+ * built then. Waiters that reach MinBytes are answered before the loop
+ * sleeps (fetch_wake), the others with what there is when the timer fires.
+ * The answer is built once, when it is sent. Errors (unknown partition,
+ * offset out of range) are answered at once.
  * No fetch sessions: session_id is always 0 (clients send 0 / epoch -1).
  */
 #include <errno.h>
@@ -45,12 +50,42 @@ struct freq {
 	struct ftopic *topics;
 };
 
+struct fetch_wait;
+
+/* One partition of one parked fetch, on that partition's list. */
+struct wlink {
+	struct wlink *next, *prev;
+	struct wkey *key;
+	struct fetch_wait *fw;
+	size_t cap; /* most this partition adds toward MinBytes */
+	size_t have;
+};
+
+/* The parked fetches of one partition. The log is only a key here: never
+ * dereferenced, so a deleted topic's waiters do no harm. */
+struct wkey {
+	struct wkey *next;
+	const struct plog *l;
+	struct wlink *head;
+};
+
 struct fetch_wait {
-	struct fetch_wait *next, *prev;
+	struct fetch_wait *ready_next;
+	bool ready;
 	struct broker *b;
-	struct conn *c;
+	struct preply *p;
 	struct freq *req;
 	uint64_t timer;
+	size_t have;
+	int nlinks;
+	struct wlink links[];
+};
+
+struct fetch_waits {
+	struct wkey **buckets;
+	size_t nbuckets, nkeys;
+	struct fetch_wait *ready;
+	size_t parked;
 };
 
 static void freq_free(struct freq *f)
@@ -152,7 +187,7 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 			    ft->named
 				? topics_log(b->topics, ft->name, fp->part)
 				: NULL;
-			int16_t err = KERR_NONE;
+			enum kerr err = KERR_NONE;
 			int64_t hwm = -1, start = -1;
 			struct plog_slice s = {.fd = -1};
 			bool have = false;
@@ -215,65 +250,251 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 	return errors;
 }
 
-static void wait_unlink(struct fetch_wait *fw)
+/* ---- the table of waiters by partition --------------------------------- */
+
+int fetch_waits_create(struct fetch_waits **out)
 {
-	struct broker *b = fw->b;
-	if (fw->prev)
-		fw->prev->next = fw->next;
+	struct fetch_waits *w = calloc(1, sizeof(*w));
+	if (!w || !(w->buckets = calloc(64, sizeof(*w->buckets)))) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->nbuckets = 64;
+	*out = w;
+	return 0;
+}
+
+void fetch_waits_free(struct fetch_waits *w)
+{
+	if (!w)
+		return;
+	/* Every waiter went with its connection; keys may remain. */
+	for (size_t i = 0; i < w->nbuckets; i++)
+		while (w->buckets[i]) {
+			struct wkey *k = w->buckets[i];
+			w->buckets[i] = k->next;
+			free(k);
+		}
+	free(w->buckets);
+	free(w);
+}
+
+size_t fetch_parked(const struct broker *b)
+{
+	return b->waits->parked;
+}
+
+static size_t key_hash(const struct fetch_waits *w, const struct plog *l)
+{
+	uint64_t x = (uint64_t)(uintptr_t)l;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)(x & (w->nbuckets - 1));
+}
+
+static struct wkey **key_slot(struct fetch_waits *w, const struct plog *l)
+{
+	struct wkey **pp = &w->buckets[key_hash(w, l)];
+	while (*pp && (*pp)->l != l)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void grow_keys(struct fetch_waits *w)
+{
+	size_t n = w->nbuckets * 2;
+	struct wkey **nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return; /* longer chains, still correct */
+	struct wkey **old = w->buckets;
+	size_t on = w->nbuckets;
+	w->buckets = nb;
+	w->nbuckets = n;
+	for (size_t i = 0; i < on; i++)
+		while (old[i]) {
+			struct wkey *k = old[i];
+			old[i] = k->next;
+			struct wkey **pp = &nb[key_hash(w, k->l)];
+			k->next = *pp;
+			*pp = k;
+		}
+	free(old);
+}
+
+static int link_add(struct fetch_waits *w, struct wlink *lk,
+		    const struct plog *l)
+{
+	struct wkey **pp = key_slot(w, l);
+	if (!*pp) {
+		struct wkey *k = calloc(1, sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		k->l = l;
+		*pp = k;
+		if (++w->nkeys > 2 * w->nbuckets)
+			grow_keys(w);
+		pp = key_slot(w, l);
+	}
+	struct wkey *k = *pp;
+	lk->key = k;
+	lk->prev = NULL;
+	lk->next = k->head;
+	if (k->head)
+		k->head->prev = lk;
+	k->head = lk;
+	return 0;
+}
+
+static void link_del(struct fetch_waits *w, struct wlink *lk)
+{
+	struct wkey *k = lk->key;
+	if (!k)
+		return;
+	if (lk->prev)
+		lk->prev->next = lk->next;
 	else
-		b->waits = fw->next;
-	if (fw->next)
-		fw->next->prev = fw->prev;
-	fw->next = fw->prev = NULL;
+		k->head = lk->next;
+	if (lk->next)
+		lk->next->prev = lk->prev;
+	lk->key = NULL;
+	if (k->head)
+		return;
+	struct wkey **pp = key_slot(w, k->l);
+	*pp = k->next;
+	w->nkeys--;
+	free(k);
 }
 
-/* Answer a parked fetch (whatever is there) and free it. */
-static void wait_answer(struct fetch_wait *fw, struct resp *r)
+/* ---- parked fetches ----------------------------------------------------- */
+
+static void wait_free(struct fetch_wait *fw)
 {
-	struct conn *c = fw->c;
+	struct fetch_waits *w = fw->b->waits;
 	ev_timer_del(fw->b->ev, fw->timer);
-	wait_unlink(fw);
-	conn_unpark(c);
-	conn_send(c, r);
+	for (int i = 0; i < fw->nlinks; i++)
+		link_del(w, &fw->links[i]);
+	if (fw->ready)
+		for (struct fetch_wait **pp = &w->ready; *pp;
+		     pp = &(*pp)->ready_next)
+			if (*pp == fw) {
+				*pp = fw->ready_next;
+				break;
+			}
+	w->parked--;
 	freq_free(fw->req);
 	free(fw);
 }
 
-static void wait_cancel(struct conn *c, void *arg)
+static void encode_fetch(struct resp *r, int16_t ver, const void *state)
 {
-	struct fetch_wait *fw = arg;
-	ev_timer_del(fw->b->ev, fw->timer);
-	wait_unlink(fw);
-	freq_free(fw->req);
-	free(fw);
+	const struct fetch_wait *fw = state;
+	size_t bytes;
+	fetch_build(fw->b, fw->req, r, &bytes);
+}
+
+/* Answer a parked fetch with what there is now, and free it. */
+static void wait_answer(struct fetch_wait *fw)
+{
+	struct preply *p = fw->p;
+	fw->p = NULL;
+	preply_answer(p, encode_fetch, fw);
+	wait_free(fw);
+}
+
+static void wait_cancel(struct preply *p, void *arg)
+{
+	wait_free(arg);
 }
 
 static void wait_timeout(struct ev_loop *ev, uint64_t id, void *arg)
 {
 	struct fetch_wait *fw = arg;
-	struct resp r;
-	size_t bytes;
 	fw->timer = 0;
-	resp_begin(&r, fw->req->corr, false);
-	fetch_build(fw->b, fw->req, &r, &bytes);
-	wait_answer(fw, &r);
+	wait_answer(fw);
+}
+
+void fetch_notify(struct broker *b, const struct plog *l, size_t bytes)
+{
+	struct fetch_waits *w = b->waits;
+	if (!w->parked)
+		return;
+	struct wkey *k = *key_slot(w, l);
+	for (struct wlink *lk = k ? k->head : NULL; lk; lk = lk->next) {
+		struct fetch_wait *fw = lk->fw;
+		size_t add = lk->cap - lk->have;
+		if (add > bytes)
+			add = bytes;
+		lk->have += add;
+		fw->have += add;
+		if (!fw->ready && fw->have >= (size_t)fw->req->min_bytes) {
+			fw->ready = true;
+			fw->ready_next = w->ready;
+			w->ready = fw;
+		}
+	}
+	if (w->ready)
+		ev_wake(b->ev);
 }
 
 void fetch_wake(struct broker *b)
 {
-	b->appended = false;
-	struct fetch_wait *next;
-	for (struct fetch_wait *fw = b->waits; fw; fw = next) {
-		next = fw->next;
-		struct resp r;
-		size_t bytes;
-		resp_begin(&r, fw->req->corr, false);
-		bool errors = fetch_build(b, fw->req, &r, &bytes);
-		if (errors || bytes >= (size_t)fw->req->min_bytes)
-			wait_answer(fw, &r);
-		else
-			resp_abort(&r);
+	struct fetch_waits *w = b->waits;
+	while (w->ready) {
+		struct fetch_wait *fw = w->ready;
+		w->ready = fw->ready_next;
+		fw->ready = false;
+		wait_answer(fw);
 	}
+}
+
+/* Park f (not enough bytes yet: `have`). False when out of memory. */
+static bool park(struct broker *b, struct conn *c, const struct kreq *q,
+		 struct freq *f, size_t have)
+{
+	int n = 0;
+	for (int32_t t = 0; t < f->nt; t++)
+		n += f->topics[t].np;
+	struct fetch_wait *fw =
+	    calloc(1, sizeof(*fw) + (size_t)n * sizeof(fw->links[0]));
+	if (!fw)
+		return false;
+	fw->b = b;
+	fw->req = f;
+	fw->have = have;
+	for (int32_t t = 0; t < f->nt; t++) {
+		const struct ftopic *ft = &f->topics[t];
+		for (int32_t i = 0; i < ft->np; i++) {
+			struct plog *l = ft->named
+					     ? topics_log(b->topics, ft->name,
+							  ft->parts[i].part)
+					     : NULL;
+			struct wlink *lk = &fw->links[fw->nlinks];
+			if (!l)
+				continue; /* answered with an error already */
+			lk->fw = fw;
+			lk->cap = ft->parts[i].max_bytes > 0
+				      ? (size_t)ft->parts[i].max_bytes
+				      : 0;
+			fw->nlinks++;
+			if (link_add(b->waits, lk, l))
+				goto fail;
+		}
+	}
+	b->waits->parked++;
+	fw->timer = ev_timer(b->ev, f->max_wait, wait_timeout, fw);
+	if (!fw->timer || !(fw->p = preply_open(c, q))) {
+		fw->req = NULL; /* the caller frees it */
+		wait_free(fw);
+		return false;
+	}
+	preply_on_cancel(fw->p, wait_cancel, fw);
+	return true;
+fail:
+	for (int i = 0; i < fw->nlinks; i++)
+		link_del(b->waits, &fw->links[i]);
+	free(fw);
+	return false;
 }
 
 int api_fetch(struct broker *b, struct conn *c, const struct kreq *q,
@@ -285,28 +506,9 @@ int api_fetch(struct broker *b, struct conn *c, const struct kreq *q,
 	size_t bytes;
 	bool errors = fetch_build(b, f, r, &bytes);
 	if (errors || f->max_wait <= 0 || f->min_bytes <= 0 ||
-	    bytes >= (size_t)f->min_bytes) {
+	    bytes >= (size_t)f->min_bytes || !park(b, c, q, f, bytes)) {
 		freq_free(f);
-		return API_REPLY;
+		return API_REPLY; /* out of memory to park: answer now */
 	}
-	struct fetch_wait *fw = calloc(1, sizeof(*fw));
-	if (!fw) {
-		freq_free(f);
-		return API_REPLY; /* answer now rather than fail */
-	}
-	fw->b = b;
-	fw->c = c;
-	fw->req = f;
-	fw->timer = ev_timer(b->ev, f->max_wait, wait_timeout, fw);
-	if (!fw->timer) {
-		free(fw);
-		freq_free(f);
-		return API_REPLY;
-	}
-	fw->next = b->waits;
-	if (b->waits)
-		b->waits->prev = fw;
-	b->waits = fw;
-	conn_park(c, wait_cancel, fw);
-	return API_PARKED;
+	return API_PENDING; /* the answer in r is dropped, built again later */
 }

@@ -18,49 +18,107 @@
 
 #define NAME_MAX_LEN 1024
 
-/* ---- encoders used by the coordinator --------------------------------- */
+/* ---- the coordinator's answers ----------------------------------------- */
 
-void group_send_join(struct conn *c, int32_t corr, int16_t ver, int16_t err,
-		     const struct group *g, const char *member_id, bool leader)
+#define GROUP_TICK_MS 100
+
+static void encode_join(struct resp *r, int16_t ver, const void *state)
 {
-	struct resp r;
-	resp_begin(&r, corr, false);
-	struct kw *w = &r.w;
+	const struct join_result *res = state;
+	const struct group *g = res->g;
+	struct kw *w = &r->w;
 	if (ver >= 2)
 		kw_i32(w, 0); /* throttle_time_ms */
-	kw_i16(w, err);
+	kw_i16(w, res->err);
 	kw_i32(w, g ? g->gen : -1);
 	kw_str(w, g && g->protocol ? g->protocol : "");
 	kw_str(w, g && g->leader ? g->leader : "");
-	kw_str(w, member_id ? member_id : "");
-	if (!g || !leader) {
+	kw_str(w, res->member_id);
+	if (!g || !res->leader) {
 		kw_array(w, 0);
-	} else {
-		kw_array(w, g->nmembers);
-		for (struct gmember *m = g->members; m; m = m->next) {
-			kw_str(w, m->id);
-			if (ver >= 5)
-				kw_str(w, m->instance_id);
-			const struct gproto *p = NULL;
-			for (int i = 0; i < m->nprotos; i++)
-				if (!strcmp(m->protos[i].name, g->protocol))
-					p = &m->protos[i];
-			kw_bytes(w, p ? p->meta : NULL, p ? p->len : 0);
-		}
+		return;
 	}
-	conn_send(c, &r);
+	kw_array(w, g->nmembers);
+	for (struct gmember *m = g->members; m; m = m->next) {
+		kw_str(w, m->id);
+		if (ver >= 5)
+			kw_str(w, m->instance_id);
+		const struct gproto *p = member_chosen(g, m);
+		kw_bytes(w, p ? p->meta : NULL, p ? p->len : 0);
+	}
 }
 
-void group_send_sync(struct conn *c, int32_t corr, int16_t ver, int16_t err,
-		     const uint8_t *assign, int32_t len)
+struct sync_answer {
+	enum kerr err;
+	const uint8_t *assign;
+	int32_t len;
+};
+
+static void encode_sync(struct resp *r, int16_t ver, const void *state)
 {
-	struct resp r;
-	resp_begin(&r, corr, false);
+	const struct sync_answer *a = state;
 	if (ver >= 1)
-		kw_i32(&r.w, 0);
-	kw_i16(&r.w, err);
-	kw_bytes(&r.w, assign, assign ? len : 0);
-	conn_send(c, &r);
+		kw_i32(&r->w, 0);
+	kw_i16(&r->w, a->err);
+	kw_bytes(&r->w, a->assign, a->assign ? a->len : 0);
+}
+
+static void join_done(void *req, const struct join_result *res, void *ctx)
+{
+	preply_answer(req, encode_join, res);
+}
+
+static void sync_done(void *req, enum kerr err, const uint8_t *assign,
+		      int32_t len, void *ctx)
+{
+	struct sync_answer a = {err, assign, len};
+	preply_answer(req, encode_sync, &a);
+}
+
+/* A JoinGroup or SyncGroup whose connection closed before its answer. */
+static void group_req_cancel(struct preply *p, void *arg)
+{
+	struct broker *b = arg;
+	coord_cancel(b->coord, p, ev_now_ms());
+}
+
+static void group_tick(struct ev_loop *ev, uint64_t id, void *arg)
+{
+	struct broker *b = arg;
+	coord_tick(b->coord, ev_now_ms());
+	b->group_timer = ev_timer(ev, GROUP_TICK_MS, group_tick, b);
+}
+
+int groups_start(struct broker *b)
+{
+	struct coord_settings set = {
+	    .min_session_ms = b->cfg.group_min_session_ms,
+	    .max_session_ms = b->cfg.group_max_session_ms,
+	    .initial_delay_ms = b->cfg.group_initial_delay_ms,
+	    .id_salt = (uint64_t)ev_wall_ms()};
+	struct coord_ops ops = {join_done, sync_done, b};
+	int rc = coord_create(&b->coord, &set, &ops);
+	if (rc)
+		return rc;
+	b->group_timer = ev_timer(b->ev, GROUP_TICK_MS, group_tick, b);
+	return 0;
+}
+
+void groups_stop(struct broker *b)
+{
+	ev_timer_del(b->ev, b->group_timer);
+	coord_free(b->coord);
+	b->coord = NULL;
+}
+
+/* A pending reply for a group request, or NULL (out of memory). */
+static struct preply *group_req(struct broker *b, struct conn *c,
+				const struct kreq *q)
+{
+	struct preply *p = preply_open(c, q);
+	if (p)
+		preply_on_cancel(p, group_req_cancel, b);
+	return p;
 }
 
 /* ---- FindCoordinator ---------------------------------------------------- */
@@ -74,7 +132,7 @@ int api_findcoordinator(struct broker *b, struct conn *c, const struct kreq *q,
 	if (!kr_ok(in))
 		return API_BAD;
 	/* Transaction coordinators (type 1) are not offered. */
-	int16_t err = type == 0 ? KERR_NONE : KERR_COORDINATOR_NOT_AVAILABLE;
+	enum kerr err = type == 0 ? KERR_NONE : KERR_COORDINATOR_NOT_AVAILABLE;
 	if (q->ver >= 1)
 		kw_i32(w, 0);
 	kw_i16(w, err);
@@ -156,7 +214,11 @@ int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
 	a.client_host = host;
 	a.nprotos = n;
 	a.protos = protos;
-	rc = coord_join(b->coord, c, q->corr, q->ver, &a);
+	struct preply *p = group_req(b, c, q);
+	if (p) {
+		coord_join(b->coord, p, &a, ev_now_ms());
+		rc = API_PENDING;
+	}
 out:
 	free(protos);
 	free(names);
@@ -189,8 +251,12 @@ int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 		as[got].meta = (uint8_t *)m.p;
 		as[got].len = m.len < 0 ? 0 : m.len;
 	}
-	rc = coord_sync(b->coord, c, q->corr, q->ver, group, gen, member, n,
-			ids, as);
+	struct preply *p = group_req(b, c, q);
+	if (p) {
+		coord_sync(b->coord, p, group, gen, member, n, ids, as,
+			   ev_now_ms());
+		rc = API_PENDING;
+	}
 out:
 	for (int32_t i = 0; ids && i < got; i++)
 		free(ids[i]);
@@ -214,9 +280,10 @@ int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	if (q->ver >= 1)
 		kw_i32(&r->w, 0);
-	int16_t err = coord_heartbeat(b->coord, group, gen, member);
-	blog_debug("%s: Heartbeat %s gen %d member %s: error %d", c->peer,
-		   group, gen, member, err);
+	enum kerr err =
+	    coord_heartbeat(b->coord, group, gen, member, ev_now_ms());
+	blog_debug("%s: Heartbeat %s gen %d member %s: %s", c->peer, group, gen,
+		   member, kerr_name(err));
 	kw_i16(&r->w, err);
 	return API_REPLY;
 }
@@ -231,9 +298,9 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	if (q->ver >= 1)
 		kw_i32(&r->w, 0);
-	int16_t err = coord_leave(b->coord, group, member);
-	blog_debug("%s: LeaveGroup %s member %s: error %d", c->peer, group,
-		   member, err);
+	enum kerr err = coord_leave(b->coord, group, member, ev_now_ms());
+	blog_debug("%s: LeaveGroup %s member %s: %s", c->peer, group, member,
+		   kerr_name(err));
 	kw_i16(&r->w, err);
 	return API_REPLY;
 }
@@ -253,9 +320,9 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 	int32_t nt = kr_array(in);
 	if (!kr_ok(in) || !ok)
 		return API_BAD;
-	int16_t gerr = group[0]
-			   ? coord_commit_check(b->coord, group, gen, member)
-			   : KERR_INVALID_GROUP_ID;
+	enum kerr gerr = group[0] ? coord_commit_check(b->coord, group, gen,
+						       member, ev_now_ms())
+				  : KERR_INVALID_GROUP_ID;
 	if (q->ver >= 3)
 		kw_i32(w, 0);
 	kw_array(w, nt < 0 ? 0 : nt);
@@ -271,12 +338,12 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 			struct kstr md = kr_str(in);
 			if (!kr_ok(in))
 				return API_BAD;
-			int16_t err = gerr;
+			enum kerr err = gerr;
 			char meta[4096];
 			if (!err && !e.named)
 				err = KERR_UNKNOWN_TOPIC;
 			if (!err && md.len >= (int32_t)sizeof(meta))
-				err = 12; /* OFFSET_METADATA_TOO_LARGE */
+				err = KERR_OFFSET_METADATA_TOO_LARGE;
 			if (!err) {
 				if (!kstr_copy(meta, sizeof(meta), md))
 					meta[0] = 0;
@@ -434,11 +501,8 @@ int api_describegroups(struct broker *b, struct conn *c, const struct kreq *q,
 			kw_str(w, m->id);
 			kw_str(w, m->client_id);
 			kw_str(w, m->client_host ? m->client_host : "");
-			const struct gproto *p = NULL;
-			for (int j = 0; stable && g->protocol && j < m->nprotos;
-			     j++)
-				if (!strcmp(m->protos[j].name, g->protocol))
-					p = &m->protos[j];
+			const struct gproto *p =
+			    stable ? member_chosen(g, m) : NULL;
 			kw_bytes(w, p ? p->meta : NULL, p ? p->len : 0);
 			kw_bytes(w, stable ? m->assign : NULL,
 				 stable && m->assign ? m->assign_len : 0);

@@ -84,7 +84,7 @@ int api_listoffsets(struct broker *b, struct conn *c, const struct kreq *q,
 			struct plog *l =
 			    e.named ? topics_log(b->topics, e.topic, part)
 				    : NULL;
-			int16_t err = KERR_NONE;
+			enum kerr err = KERR_NONE;
 			int64_t off = -1, ts_out = -1;
 			if (!l)
 				err = KERR_UNKNOWN_TOPIC;

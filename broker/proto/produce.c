@@ -17,7 +17,7 @@
 #include "proto/producers.h"
 #include "proto/topic_entry.h"
 
-static int16_t append_err(int rc)
+static enum kerr append_err(int rc)
 {
 	switch (rc) {
 	case -EBADMSG:
@@ -33,9 +33,9 @@ static int16_t append_err(int rc)
 }
 
 /* One partition's batch: returns the Kafka error, *base the offset. */
-static int16_t produce_one(struct broker *b, const char *topic, bool named,
-			   int32_t part, struct kstr rec, int64_t *base,
-			   int64_t *start)
+static enum kerr produce_one(struct broker *b, const char *topic, bool named,
+			     int32_t part, struct kstr rec, int64_t *base,
+			     int64_t *start)
 {
 	*base = -1;
 	*start = -1;
@@ -64,10 +64,10 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 	if (rc)
 		return append_err(rc);
 	int64_t dup = -1;
-	rc = producers_check(b->producers, topic, part, &bi, &dup);
-	if (rc < 0)
-		return (int16_t)-rc;
-	if (rc == 1) {
+	enum kerr perr = producers_check(b->producers, topic, part, &bi, &dup);
+	if (perr)
+		return perr;
+	if (dup >= 0) {
 		/* A retry of a batch already written: acknowledge it. */
 		*base = dup;
 		*start = plog_start_offset(l);
@@ -80,7 +80,7 @@ static int16_t produce_one(struct broker *b, const char *topic, bool named,
 		return append_err((int)off);
 	}
 	producers_record(b->producers, topic, part, &bi, off);
-	b->appended = true;
+	fetch_notify(b, l, (size_t)rec.len);
 	*base = off;
 	*start = plog_start_offset(l);
 	return KERR_NONE;
@@ -97,7 +97,7 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 	if (!kr_ok(in))
 		return API_BAD;
 	bool ack_ok = acks == 0 || acks == 1 || acks == -1;
-	int16_t first_err = 0;
+	enum kerr first_err = KERR_NONE;
 	kw_array(w, nt < 0 ? 0 : nt);
 	for (int32_t t = 0; t < nt; t++) {
 		struct topic_entry e;
@@ -109,7 +109,7 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 			if (!kr_ok(in))
 				return API_BAD;
 			int64_t base = -1, start = -1;
-			int16_t err =
+			enum kerr err =
 			    ack_ok ? produce_one(b, e.topic, e.named, part, rec,
 						 &base, &start)
 				   : KERR_INVALID_REQUIRED_ACKS;
@@ -128,8 +128,8 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 		if (first_err) {
 			char why[96];
 			snprintf(why, sizeof(why),
-				 "acks=0 produce failed (error %d), closing",
-				 first_err);
+				 "acks=0 produce failed (%s), closing",
+				 kerr_name(first_err));
 			conn_fail(c, why);
 		}
 		return API_NOREPLY;

@@ -22,11 +22,6 @@
 #define SCAN_FIRST (1ULL << 20)
 #define SCAN_MAX   (64ULL << 20)
 
-enum {
-	KERR_OUT_OF_ORDER_SEQUENCE = 45,
-	KERR_INVALID_PRODUCER_EPOCH = 47,
-};
-
 struct pentry {
 	struct pentry *next;
 	int64_t pid;
@@ -95,29 +90,30 @@ static struct pentry *find(struct producers *p, int64_t pid, const char *topic,
 	return NULL;
 }
 
-int producers_check(struct producers *p, const char *topic, int32_t part,
-		    const struct batch_info *bi, int64_t *dup_offset)
+enum kerr producers_check(struct producers *p, const char *topic, int32_t part,
+			  const struct batch_info *bi, int64_t *dup_offset)
 {
+	*dup_offset = -1;
 	if (bi->producer_id < 0)
-		return 0;
+		return KERR_NONE;
 	struct pentry *e = find(p, bi->producer_id, topic, part);
 	if (!e)
-		return 0;
+		return KERR_NONE;
 	int16_t epoch = bi->producer_epoch;
 	int32_t seq = bi->base_sequence;
 	if (epoch < e->epoch)
-		return -KERR_INVALID_PRODUCER_EPOCH;
+		return KERR_INVALID_PRODUCER_EPOCH;
 	if (epoch > e->epoch)
-		return seq == 0 ? 0 : -KERR_OUT_OF_ORDER_SEQUENCE;
+		return seq == 0 ? KERR_NONE : KERR_OUT_OF_ORDER_SEQUENCE;
 	for (int i = 0; i < e->n; i++) {
 		if (e->first_seq[i] == seq && e->count[i] == bi->record_count) {
 			*dup_offset = e->offset[i];
-			return 1;
+			return KERR_NONE;
 		}
 	}
 	/* Sequences wrap from INT32_MAX to 0. */
 	int32_t want = e->last_seq == INT32_MAX ? 0 : e->last_seq + 1;
-	return seq == want ? 0 : -KERR_OUT_OF_ORDER_SEQUENCE;
+	return seq == want ? KERR_NONE : KERR_OUT_OF_ORDER_SEQUENCE;
 }
 
 void producers_record(struct producers *p, const char *topic, int32_t part,
@@ -253,7 +249,8 @@ int api_initproducerid(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	bool transactional = txn.len >= 0;
 	kw_i32(&r->w, 0); /* throttle_time_ms */
-	kw_i16(&r->w, transactional ? KERR_COORDINATOR_NOT_AVAILABLE : 0);
+	kw_i16(&r->w,
+	       transactional ? KERR_COORDINATOR_NOT_AVAILABLE : KERR_NONE);
 	kw_i64(&r->w, transactional ? -1 : producers_new_id(b->producers));
 	kw_i16(&r->w, transactional ? -1 : 0);
 	return API_REPLY;

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "kafka.h"
 #include "log/log.h"
 
 struct producers;
@@ -27,12 +28,12 @@ struct producers;
 int producers_create(struct producers **out);
 void producers_free(struct producers *p);
 
-/* Before appending: 0 to append, 1 for a duplicate of a recent batch
- * (*dup_offset gets its first offset; do not append), or a Kafka error
- * (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH) as a negative
- * number. Batches without a producer id always get 0. */
-int producers_check(struct producers *p, const char *topic, int32_t part,
-		    const struct batch_info *bi, int64_t *dup_offset);
+/* Before appending: KERR_NONE with *dup_offset -1 to append, KERR_NONE
+ * with *dup_offset >= 0 for a duplicate of a recent batch (its first
+ * offset; do not append), or OUT_OF_ORDER_SEQUENCE_NUMBER /
+ * INVALID_PRODUCER_EPOCH. Batches without a producer id always append. */
+enum kerr producers_check(struct producers *p, const char *topic, int32_t part,
+			  const struct batch_info *bi, int64_t *dup_offset);
 /* After a successful append at `offset`. */
 void producers_record(struct producers *p, const char *topic, int32_t part,
 		      const struct batch_info *bi, int64_t offset);

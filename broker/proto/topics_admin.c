@@ -15,7 +15,7 @@
 #include "blog.h"
 #include "broker.h"
 
-static int16_t create_err(int rc)
+static enum kerr create_err(int rc)
 {
 	switch (rc) {
 	case 0:
@@ -50,7 +50,7 @@ static int32_t skip_assignments_configs(struct kr *in)
 	return na;
 }
 
-static const char *err_text(int16_t err)
+static const char *err_text(enum kerr err)
 {
 	switch (err) {
 	case KERR_TOPIC_ALREADY_EXISTS:
@@ -99,7 +99,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		int16_t rf = kr_i16(in);
 		int32_t na = skip_assignments_configs(in);
 		char name[256];
-		int16_t err = KERR_NONE;
+		enum kerr err = KERR_NONE;
 		const char *msg = NULL;
 		if (parts == -1 && na > 0)
 			parts = na;
@@ -149,7 +149,7 @@ int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
 		if (!kr_ok(in))
 			return API_BAD;
 		char name[256];
-		int16_t err = KERR_NONE;
+		enum kerr err = KERR_NONE;
 		if (!kstr_copy(name, sizeof(name), ns)) {
 			err = KERR_UNKNOWN_TOPIC;
 		} else {

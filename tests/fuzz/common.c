@@ -157,14 +157,8 @@ struct conn *fz_broker_conn(int *peer)
 
 void fz_broker_settle(void)
 {
-	for (int i = 0; i < 4; i++) {
-		conn_run_ready(&th_b);
-		if (th_b.appended) {
-			th_b.appended = false;
-			fetch_wake(&th_b);
-		}
-	}
-	conn_run_ready(&th_b);
+	for (int i = 0; i < 4; i++)
+		broker_settle(&th_b);
 }
 
 int fz_drain_answers(int peer, int32_t *first_corr)
@@ -200,7 +194,5 @@ void fz_broker_down(void)
 
 	th_teardown();
 	snprintf(p, sizeof(p), "%s/data", fz_dir());
-	bb_rm_rf(p);
-	snprintf(p, sizeof(p), "%s/offsets", fz_dir());
 	bb_rm_rf(p);
 }

@@ -21,15 +21,11 @@
 #include "broker.h"
 #include "common.h"
 
-/* What on_read() would have received: the connection owns (and frees)
- * rbuf; unparking queues it because input is buffered. */
+/* What the socket would have delivered, taken by the connection's own
+ * framing. */
 static void feed(struct conn *c, const uint8_t *p, size_t n)
 {
-	c->rbuf = malloc(n ? n : 1);
-	FZ_ASSERT(c->rbuf);
-	memcpy(c->rbuf, p, n);
-	c->rlen = c->rcap = n;
-	conn_unpark(c);
+	FZ_ASSERT(conn_feed(c, p, n) == 0);
 	fz_broker_settle();
 }
 

@@ -159,11 +159,11 @@ int main(void)
 
 	/* A alone: answered at once, leader of generation 1. */
 	join_req(&w, 5, "", 30000, "range");
-	CHECK_EQ(th_send(&A, &w), API_PARKED);
+	CHECK_EQ(th_send(&A, &w), API_PENDING);
 	CHECK(read_join(&A, corr, 5, &ja));
 	CHECK(ja.err == 0 && ja.gen == 1 && ja.nmembers == 1);
 	CHECK(!strcmp(ja.leader, ja.me));
-	CHECK(!A.c->parked);
+	CHECK_EQ(A.c->pending, 0);
 	sync_req(&w, 1, ja.me, ja.me, NULL);
 	th_send(&A, &w);
 	CHECK_EQ(read_sync(&A, corr, got, sizeof(got)), 0);
@@ -178,9 +178,9 @@ int main(void)
 	/* B joins (kafka-python's v2): parked until A rejoins. The member
 	 * session is short so eviction can be tested below. */
 	join_req(&w, 2, "", 150, "range");
-	CHECK_EQ(th_send(&Bc, &w), API_PARKED);
+	CHECK_EQ(th_send(&Bc, &w), API_PENDING);
 	int32_t b_corr = corr;
-	CHECK(Bc.c->parked);
+	CHECK_EQ(Bc.c->pending, 1);
 	struct kr none;
 	CHECK(!th_answer(&Bc, b_corr, &none));
 	CHECK_EQ(heartbeat(&A, 1, ja.me), KERR_REBALANCE_IN_PROGRESS);
@@ -192,13 +192,13 @@ int main(void)
 	CHECK_EQ(ja.nmembers, 2); /* the leader sees everyone */
 	CHECK_EQ(jb.nmembers, 0);
 	CHECK(!strcmp(jb.leader, ja.me) && strcmp(jb.me, ja.me));
-	CHECK(!Bc.c->parked);
+	CHECK_EQ(Bc.c->pending, 0);
 
 	/* B's sync waits for the leader's. */
 	sync_req(&w, 2, jb.me, NULL, NULL);
-	CHECK_EQ(th_send(&Bc, &w), API_PARKED);
+	CHECK_EQ(th_send(&Bc, &w), API_PENDING);
 	b_corr = corr;
-	CHECK(Bc.c->parked);
+	CHECK_EQ(Bc.c->pending, 1);
 	sync_req(&w, 2, ja.me, ja.me, jb.me);
 	th_send(&A, &w);
 	CHECK_EQ(read_sync(&A, corr, got, sizeof(got)), 0);
@@ -233,9 +233,9 @@ int main(void)
 	 * dropped at once: A's rejoin completes the barrier without it. */
 	join_req(&w, 5, "", 30000, "range");
 	th_send(&Bc, &w);
-	CHECK(Bc.c->parked);
+	CHECK_EQ(Bc.c->pending, 1);
 	conn_fail(Bc.c, NULL);
-	conn_run_ready(&th_b);
+	connset_run(&th_b.conns);
 	join_req(&w, 5, ja.me, 30000, "range");
 	th_send(&A, &w);
 	CHECK(read_join(&A, corr, 5, &ja));

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proto_harness.h — what the proto_* unit tests share (header-only, as
- * each unit test is its own program): a real broker (store in a temporary
- * directory, event loop, coordinator) without a listening socket, client
- * connections made of socketpairs, requests fed to broker_dispatch() and
- * answers read back frame by frame from the client end.
+ * each unit test is its own program): a real broker (broker_open: store in
+ * a temporary directory, event loop, coordinator) without a listening
+ * socket, client connections made by conn_new() on socketpairs, requests
+ * fed to broker_dispatch() and answers read back frame by frame from the
+ * client end.
  */
 #ifndef ZC_TEST_PROTO_HARNESS_H
 #define ZC_TEST_PROTO_HARNESS_H
@@ -30,12 +31,8 @@ struct tconn {
 	uint8_t buf[1 << 20];
 };
 
-static inline void th_noop(struct ev_loop *ev, int fd, unsigned events,
-			   void *arg)
-{
-}
-
-/* A fresh client connection (closing any previous peer end). */
+/* A fresh client connection (closing any previous peer end), made by the
+ * broker's own constructor on one end of a socketpair. */
 static inline void th_conn(struct tconn *t)
 {
 	int sv[2], big = 4 << 20;
@@ -45,23 +42,15 @@ static inline void th_conn(struct tconn *t)
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		t_fatal("out of memory");
-	c->b = &th_b;
-	c->fd = sv[0];
-	c->out_tail = &c->out;
-	snprintf(c->peer, sizeof(c->peer), "test:%d", sv[0]);
-	ev_set(th_b.ev, c->fd, EV_READ, th_noop, c);
-	c->next = th_b.conns;
-	if (th_b.conns)
-		th_b.conns->prev = c;
-	th_b.conns = c;
-	th_b.nconns++;
-	t->c = c;
+	char peer[64];
+	snprintf(peer, sizeof(peer), "test:%d", sv[0]);
+	t->c = conn_new(&th_b.conns, sv[0], peer);
+	if (!t->c)
+		t_fatal("cannot make a connection");
 	t->peer = sv[1];
 }
 
+/* A broker on a store in the temporary directory, without a socket. */
 static inline void th_setup(void)
 {
 	struct broker *b = &th_b;
@@ -70,26 +59,14 @@ static inline void th_setup(void)
 		 t_tmpdir());
 	snprintf(b->adv_host, sizeof(b->adv_host), "127.0.0.1");
 	b->adv_port = 9092;
-	b->lfd = -1;
 	b->cfg.group_min_session_ms = 10;
-	char od[4200];
-	snprintf(od, sizeof(od), "%s/offsets", t_tmpdir());
-	if (ev_create(&b->ev) ||
-	    topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log) ||
-	    offstore_open(&b->offs, od) || coord_create(&b->coord, b) ||
-	    producers_create(&b->producers))
+	if (broker_open(b))
 		t_fatal("cannot set up a broker in %s", t_tmpdir());
 }
 
 static inline void th_teardown(void)
 {
-	struct broker *b = &th_b;
-	conn_close_all(b);
-	coord_free(b->coord);
-	producers_free(b->producers);
-	offstore_close(b->offs);
-	topics_close(b->topics);
-	ev_destroy(b->ev);
+	broker_close(&th_b);
 }
 
 /* Start a request: header v1 (v2 for ApiVersions v3+). */
@@ -110,9 +87,7 @@ static inline int th_send(struct tconn *t, struct kw *req)
 {
 	int rc = broker_dispatch(&th_b, t->c, req->buf, req->len);
 	kw_free(req);
-	conn_run_ready(&th_b);
-	if (th_b.appended)
-		fetch_wake(&th_b);
+	broker_settle(&th_b);
 	return rc;
 }
 
@@ -153,17 +128,9 @@ static inline void th_stop(struct ev_loop *ev, uint64_t id, void *arg)
 	ev_stop(ev);
 }
 
-static inline void th_hook(struct ev_loop *ev, void *arg)
-{
-	conn_run_ready(&th_b);
-	if (th_b.appended)
-		fetch_wake(&th_b);
-}
-
 static inline void th_run(int64_t ms)
 {
 	ev_timer(th_b.ev, ms, th_stop, NULL);
-	ev_before_sleep(th_b.ev, th_hook, NULL);
 	ev_run(th_b.ev);
 }
 

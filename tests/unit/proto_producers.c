@@ -11,7 +11,11 @@
 #include "batch_builder.h"
 #include "proto/producers.h"
 
-enum { OUT_OF_ORDER = -45, BAD_EPOCH = -47 };
+/* What check() returns: append (0), a duplicate (1), or the error. */
+enum {
+	OUT_OF_ORDER = KERR_OUT_OF_ORDER_SEQUENCE,
+	BAD_EPOCH = KERR_INVALID_PRODUCER_EPOCH
+};
 
 #define PA 5000LL      /* long-lived, its batches far apart */
 #define PB 7000LL      /* writes 1.6 MiB in between */
@@ -62,8 +66,10 @@ static int check(struct producers *p, int32_t part, int64_t pid, int16_t epoch,
 	struct batch_info bi;
 
 	mk(b, pid, epoch, seq, count, 10, &bi);
-	*dup = -1;
-	return producers_check(p, "t", part, &bi, dup);
+	enum kerr err = producers_check(p, "t", part, &bi, dup);
+	if (err)
+		return err;
+	return *dup >= 0 ? 1 : 0;
 }
 
 /* The offset a batch of pid with base sequence seq was stored at. */

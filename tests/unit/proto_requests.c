@@ -18,17 +18,17 @@ static struct tconn T;
 
 /* Send one request; returns the response body (after the correlation id)
  * with its length, or NULL when there was none. A connection that was
- * closed or parked is replaced by a fresh one. */
+ * closed or still waiting for an answer is replaced by a fresh one. */
 static const uint8_t *call(struct kw *req, int32_t corr, size_t *len)
 {
 	struct kw copy;
 	kw_init(&copy);
 	kw_raw(&copy, req->buf, req->len);
 	th_send(&T, &copy);
-	bool gone = T.c->parked || T.c->closing;
+	bool gone = T.c->pending || T.c->closing;
 	if (gone)
-		conn_fail(T.c, NULL); /* freed by conn_run_ready */
-	conn_run_ready(&th_b);
+		conn_fail(T.c, NULL); /* freed by connset_run */
+	connset_run(&th_b.conns);
 	struct kr r;
 	bool ok = th_answer(&T, corr, &r);
 	if (gone) {
