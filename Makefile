@@ -81,7 +81,7 @@ PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) 
 all: lib $(PROGRAMS) tests
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
-tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY)
+tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY) $(POWERCUTFS)
 
 # ---- compile ---------------------------------------------------------------
 # Library objects are PIC so one set serves the .a and the .so; symbols not
@@ -153,6 +153,15 @@ $(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)
 		$(ALL_LDFLAGS) -lrdkafka -lm
 
 bench-bin: $(BENCH_BIN)
+
+# The power-cut FUSE file system of tests/powercut/, only where libfuse3 is.
+FUSE_LIBS    := $(shell pkg-config --libs fuse3 2>/dev/null)
+POWERCUTFS   := $(if $(FUSE_LIBS),$(BUILD)/tests/powercut/powercutfs)
+$(BUILD)/tests/powercut/powercutfs: tests/powercut/powercutfs.c
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags fuse3) -o $@ $< \
+		$(ALL_LDFLAGS) $(FUSE_LIBS)
 
 # ---- fuzzing ---------------------------------------------------------------
 # tests/fuzz/fuzz_NAME.c are libFuzzer targets. The normal build links each

@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs_run="gcc make libc6-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
-xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace"
+xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace \
+fuse3 libfuse3-dev pkg-config"
 pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
 case "$want" in
 run) pkgs=$pkgs_run ;;
