@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: MIT
+"""powercut.py — the client halves of powercut.sh (confluent-kafka):
+
+  powercut.py produce ADDR TOPIC ACKS   two producers until killed, one with
+                                    acks=all and one with acks=1 (no
+                                    retries), into the same partitions;
+                                    one line "KIND partition offset seq"
+                                    per acknowledged record (KIND a or 1)
+  powercut.py verify ADDR TOPIC ACKS    after the power cut and a restart:
+                                    offsets are dense, no record is stored
+                                    twice or altered, and every
+                                    acknowledged acks=all record is at its
+                                    offset. Exit 3 when acks=all records
+                                    were lost (and only that went wrong),
+                                    1 on any other failure.
+
+acks=1 records may be lost by a power cut: that is their contract. The
+verify line says how many were.
+"""
+import sys
+import time
+
+import confluent_kafka as ck
+
+from _kt import fail, log
+
+PARTS = 2
+AFTER = "after-"
+
+
+def value(kind, seq):
+    fill = "".join(chr(97 + (seq * 3 + j) % 26) for j in range(seq % 150))
+    return "pc%s-%08d-%s" % (kind, seq, fill)
+
+
+def produce(addr, topic, acks_path):
+    out = open(acks_path, "w", buffering=1)
+    prods = {}
+    for kind, acks in (("a", "all"), ("1", "1")):
+        prods[kind] = ck.Producer({
+            "bootstrap.servers": addr, "acks": acks, "retries": 0,
+            "linger.ms": 2, "message.timeout.ms": 5000,
+            "queue.buffering.max.messages": 2000})
+
+    def report(err, m):
+        if err is None:
+            v = m.value().decode()
+            out.write("%s %d %d %d\n" % (v[2], m.partition(), m.offset(),
+                                         int(v[4:12])))
+
+    seq = 0
+    end = time.time() + 50
+    while time.time() < end:
+        for kind, p in prods.items():
+            try:
+                p.produce(topic, key=b"k%d" % (seq % 5),
+                          value=value(kind, seq).encode(),
+                          on_delivery=report)
+            except BufferError:
+                p.poll(0.01)
+            p.poll(0)
+        seq += 1
+    for p in prods.values():
+        p.flush(5)
+
+
+def read_all(addr, topic):
+    c = ck.Consumer({"bootstrap.servers": addr, "group.id": "pc-verify",
+                     "enable.auto.commit": False,
+                     "enable.partition.eof": True})
+    hw = {}
+    for p in range(PARTS):
+        hw[p] = c.get_watermark_offsets(ck.TopicPartition(topic, p),
+                                        timeout=20)[1]
+    c.assign([ck.TopicPartition(topic, p, ck.OFFSET_BEGINNING)
+              for p in range(PARTS)])
+    recs = {}
+    done = {p for p in range(PARTS) if hw[p] == 0}
+    end = time.time() + 30
+    while len(done) < PARTS and time.time() < end:
+        m = c.poll(0.2)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() == ck.KafkaError._PARTITION_EOF:
+                done.add(m.partition())
+                continue
+            fail("consumer: %s" % m.error())
+        if (m.partition(), m.offset()) in recs:
+            fail("partition %d offset %d delivered twice" %
+                 (m.partition(), m.offset()))
+        recs[(m.partition(), m.offset())] = (m.key(), m.value().decode())
+    c.close()
+    if len(done) < PARTS:
+        fail("could not read every partition to its end")
+    return recs, hw
+
+
+def verify(addr, topic, acks_path):
+    acked = {"a": [], "1": []}
+    with open(acks_path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 4 and w[0] in acked:  # the last may be torn
+                acked[w[0]].append((int(w[1]), int(w[2]), int(w[3])))
+    if not acked["a"]:
+        fail("no acks=all record was acknowledged before the cut")
+    recs, hw = read_all(addr, topic)
+    for p in range(PARTS):
+        for o in range(hw[p]):
+            if (p, o) not in recs:
+                fail("partition %d: offset %d missing below the end %d" %
+                     (p, o, hw[p]))
+    where = {}
+    for (p, o), (k, v) in recs.items():
+        if v.startswith(AFTER):
+            continue
+        kind = v[2:3]
+        try:
+            seq = int(v[4:12])
+        except ValueError:
+            seq = -1
+        if kind not in acked or seq < 0 or v != value(kind, seq) or \
+                k != b"k%d" % (seq % 5):
+            fail("partition %d offset %d: altered record %r" % (p, o, v[:20]))
+        if (kind, seq) in where:
+            fail("record %s%d stored twice: %s and %s" %
+                 (kind, seq, where[(kind, seq)], (p, o)))
+        where[(kind, seq)] = (p, o)
+    lost = {}
+    for kind in acked:
+        lost[kind] = 0
+        for p, o, seq in acked[kind]:
+            at = where.get((kind, seq))
+            if at is None:
+                lost[kind] += 1
+            elif at != (p, o):
+                fail("acknowledged record %s%d moved from %s to %s" %
+                     (kind, seq, (p, o), at))
+    log("acknowledged before the cut: %d acks=all, %d acks=1; kept: %s "
+        "records, ends %s; lost: %d acks=all, %d acks=1" %
+        (len(acked["a"]), len(acked["1"]), len(where), hw, lost["a"],
+         lost["1"]))
+    if lost["a"]:
+        print("LOST %d acknowledged acks=all records" % lost["a"])
+        sys.exit(3)
+    # The log goes on where the kept data ends.
+    pr = ck.Producer({"bootstrap.servers": addr, "acks": "all"})
+    got = []
+    for i in range(10):
+        pr.produce(topic, value=b"%s%d" % (AFTER.encode(), i),
+                   partition=i % PARTS,
+                   on_delivery=lambda e, m: got.append((e, m.partition(),
+                                                        m.offset())))
+    pr.flush(20)
+    nxt = dict(hw)
+    for e, p, o in got:
+        if e is not None or o != nxt[p]:
+            fail("new record at partition %d offset %d (expected %d): %s"
+                 % (p, o, nxt[p], e))
+        nxt[p] += 1
+    if len(got) != 10:
+        fail("only %d of 10 new records acknowledged" % len(got))
+
+
+if __name__ == "__main__":
+    modes = {"produce": produce, "verify": verify}
+    if len(sys.argv) != 5 or sys.argv[1] not in modes:
+        print(__doc__)
+        sys.exit(2)
+    modes[sys.argv[1]](*sys.argv[2:])
