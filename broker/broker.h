@@ -21,7 +21,9 @@
 #include "proto/codec.h"
 
 struct coord;
+struct dur_wait;
 struct fetch_wait;
+struct flusher;
 struct producers;
 
 struct broker {
@@ -41,6 +43,11 @@ struct broker {
 	struct fetch_wait *waits;
 	bool appended; /* data arrived since parked fetches were checked */
 	uint64_t maint_timer;
+	/* Durable acks (durable.c): the group commit and the answers
+	 * parked until it finishes; NULL flusher with write.caching. */
+	struct flusher *flusher;
+	struct dur_wait *dur_head, **dur_tail;
+	int offs_offline; /* -errno of a failed offsets sync, or 0 */
 };
 
 /* The header of one request. */

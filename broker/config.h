@@ -10,6 +10,13 @@
  *   zc.fetch.method                   our own: how Fetch sends segment
  *                                     bytes (read-write, mmap, sendfile,
  *                                     splice), default sendfile.
+ *   write.caching                     false: acks=all is answered after
+ *                                     an fdatasync (group commit), as a
+ *                                     single node has no replica to
+ *                                     stand in for the disk; true gives
+ *                                     Kafka's page-cache acknowledgement
+ *                                     (the name and meaning Redpanda
+ *                                     uses for the same trade-off).
  */
 #ifndef BROKER_CONFIG_H
 #define BROKER_CONFIG_H
@@ -34,6 +41,7 @@ struct bconfig {
 	int32_t group_max_session_ms;
 	int32_t group_initial_delay_ms;
 	enum zc_method fetch_method;
+	bool write_caching; /* acks=all from the page cache (durable.h) */
 	struct log_config log;
 };
 

@@ -17,6 +17,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 #include "group/coord.h"
 #include "net.h"
 #include "proto/producers.h"
@@ -179,6 +180,7 @@ int broker_start(struct broker *b)
 	if ((rc = ev_create(&b->ev)))
 		return rc;
 	b->cfg.log.notify = log_event;
+	b->cfg.log.sync_on_roll = !b->cfg.write_caching;
 	rc = topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log);
 	if (rc) {
 		blog("cannot open the data directory %s: %s", b->cfg.data_dir,
@@ -190,6 +192,10 @@ int broker_start(struct broker *b)
 	rc = offstore_open(&b->offs, odir);
 	if (rc) {
 		blog("cannot open %s: %s", odir, strerror(-rc));
+		return rc;
+	}
+	if ((rc = dur_start(b))) { /* durable acks */
+		blog("cannot start the group commit: %s", strerror(-rc));
 		return rc;
 	}
 	if ((rc = coord_create(&b->coord, b)))
@@ -249,6 +255,7 @@ void broker_free(struct broker *b)
 		conn_close_all(b);
 	if (b->coord)
 		coord_free(b->coord);
+	dur_stop(b); /* durable acks */
 	producers_free(b->producers);
 	if (b->offs)
 		offstore_close(b->offs);

@@ -217,6 +217,21 @@ static int load_all(struct plog *l, bool clean)
 			unlink_base(l->dir, bases[i]);
 			continue;
 		}
+		if (!clean && l->nseg && bases[i] > pl_active(l)->next) {
+			/* A power cut took the tail of the previous segment
+			 * but not this one's name: offsets would have a hole
+			 * that no fetch can cross. What follows was never
+			 * acknowledged as durable (sync_on_roll); drop it. */
+			fprintf(stderr,
+				"zcbroker: %s: segment %" PRId64
+				" starts past the end %" PRId64
+				" of the one before it; removing it and later "
+				"ones\n",
+				l->dir, bases[i], pl_active(l)->next);
+			cut = 1;
+			unlink_base(l->dir, bases[i]);
+			continue;
+		}
 		cut = load_seg(l, bases[i], !clean && i >= first_recover);
 		if (cut < 0) {
 			ret = (int)cut;
@@ -365,8 +380,16 @@ int pl_roll(struct plog *l)
 	struct seg *old = pl_active(l);
 	int ret;
 
-	/* Start the old segment's writeback now; maintain syncs it later. */
-	sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	/* Durable acks: the old segment's tail reaches the disk before the
+	 * new segment's name does (new_active syncs the directory), so a
+	 * power cut cannot leave a gap in the offsets. Otherwise start the
+	 * writeback now; maintain syncs it later. */
+	if (l->cfg.sync_on_roll) {
+		if (fdatasync(old->fd) < 0)
+			return -errno;
+	} else {
+		sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
 	ret = seg_deactivate(old);
 	if (ret < 0)
 		return ret;
@@ -457,6 +480,22 @@ int plog_flush(struct plog *l)
 	l->unflushed = 0;
 	l->unflushed_ms = -1;
 	return 0;
+}
+
+int plog_active_fd(const struct plog *l)
+{
+	return pl_active(l)->fd;
+}
+
+void plog_set_offline(struct plog *l, int err)
+{
+	if (!l->offline)
+		l->offline = err < 0 ? err : -EIO;
+}
+
+int plog_offline(const struct plog *l)
+{
+	return l->offline;
 }
 
 int plog_destroy(struct plog *l)
