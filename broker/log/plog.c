@@ -385,14 +385,24 @@ int pl_roll(struct plog *l)
 	 * power cut cannot leave a gap in the offsets. Otherwise start the
 	 * writeback now; maintain syncs it later. */
 	if (l->cfg.sync_on_roll) {
-		if (fdatasync(old->fd) < 0)
-			return -errno;
+		if (fdatasync(old->fd) < 0) {
+			ret = -errno;
+			plog_set_offline(l, ret); /* never retried */
+			return ret;
+		}
 	} else {
 		sync_file_range(old->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	}
 	ret = seg_deactivate(old);
-	if (ret < 0)
+	if (ret < 0) {
+		/* The indexes could not be sealed (a failing disk): keep
+		 * appending to the old segment if it can be reopened, else
+		 * take the partition offline rather than append to a
+		 * segment that is no longer active. */
+		if (seg_activate(old, &l->cfg) < 0)
+			plog_set_offline(l, ret);
 		return ret;
+	}
 	ret = new_active(l);
 	if (ret < 0) {
 		seg_activate(old, &l->cfg);
@@ -423,6 +433,8 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	int64_t base = l->end;
 	int ret;
 
+	if (l->offline)
+		return l->offline;
 	if (len != bi->size || len < BATCH_HEADER_SIZE ||
 	    bi->last_offset_delta < 0)
 		return -EINVAL;

@@ -48,7 +48,12 @@ def produce(addr, topic, acks_path):
             out.write("%s %d %d %d\n" % (v[2], m.partition(), m.offset(),
                                          int(v[4:12])))
 
-    seq = 0
+    # One record each first, so both know the topic before the load.
+    for kind, p in prods.items():
+        p.produce(topic, key=b"k0", value=value(kind, 0).encode(),
+                  on_delivery=report)
+        p.flush(10)
+    seq = 1
     end = time.time() + 50
     while time.time() < end:
         for kind, p in prods.items():

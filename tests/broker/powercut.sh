@@ -31,10 +31,14 @@ pc_cleanup()
 }
 trap pc_cleanup EXIT
 
-# acked_all FILE: acks=all acknowledgements recorded so far
+# acked_all FILE, acked_one FILE: acknowledgements recorded so far
 acked_all()
 {
 	grep -c '^a ' "$1"
+}
+acked_one()
+{
+	grep -c '^1 ' "$1"
 }
 
 # cut_round TOPIC WANT [broker options]: load until WANT acks=all
@@ -50,7 +54,10 @@ cut_round()
 		>"$ZC_TMP/producer.$topic.log" 2>&1 &
 	prod=$!
 	for ((i = 0; i < 600; i++)); do
-		[ "$(acked_all "$acks")" -ge "$want" ] && break
+		if [ "$(acked_all "$acks")" -ge "$want" ] &&
+			[ "$(acked_one "$acks")" -ge 100 ]; then
+			break
+		fi
 		kill -0 $prod 2>/dev/null || break
 		sleep 0.05
 	done
@@ -66,7 +73,7 @@ cut_round()
 	wait $prod 2>/dev/null
 	zb_kill
 	pc_umount "$mnt"
-	echo "$topic: power cut after $n acks=all acknowledgements ($(acked_all "$acks") in all, $(grep -c '^1 ' "$acks") acks=1)"
+	echo "$topic: power cut after $n acks=all acknowledgements ($(acked_all "$acks") in all, $(acked_one "$acks") acks=1)"
 }
 
 # verify_topics TOPIC...: restart on what the disk kept and verify each.
