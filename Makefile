@@ -71,6 +71,10 @@ TBROKER_BIN  := $(patsubst tests/broker/%.c,$(BUILD)/tests/broker/%,$(TBROKER_SR
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
 
+# The power-cut FUSE file system of tests/powercut/, only where libfuse3 is.
+FUSE_LIBS    := $(shell pkg-config --libs fuse3 2>/dev/null)
+POWERCUTFS   := $(if $(FUSE_LIBS),$(BUILD)/tests/powercut/powercutfs)
+
 PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) \
             $(if $(BROKER_SRC),$(BUILD)/zcbroker)
 
@@ -154,9 +158,7 @@ $(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)
 
 bench-bin: $(BENCH_BIN)
 
-# The power-cut FUSE file system of tests/powercut/, only where libfuse3 is.
-FUSE_LIBS    := $(shell pkg-config --libs fuse3 2>/dev/null)
-POWERCUTFS   := $(if $(FUSE_LIBS),$(BUILD)/tests/powercut/powercutfs)
+# The power-cut FUSE file system of tests/powercut/ (POWERCUTFS above).
 $(BUILD)/tests/powercut/powercutfs: tests/powercut/powercutfs.c
 	$(call say,LD,$@)
 	@mkdir -p $(@D)

@@ -359,6 +359,17 @@ void plog_close(struct plog *l)
 	struct seg *a = pl_active(l);
 	int ret;
 
+	/* After a failed sync the disk may lack what the page cache shows:
+	 * leave no clean marker, so the next start recovers (re-reads) the
+	 * log instead of trusting it. */
+	if (l->offline) {
+		fprintf(stderr,
+			"zcbroker: %s: offline after a failed sync (%s); "
+			"recovery will check it at the next start\n",
+			l->dir, strerror(-l->offline));
+		ret = 0;
+		goto out;
+	}
 	/* Final time entry and trimmed indexes first, then all to disk. */
 	ret = seg_deactivate(a);
 	if (!ret)
@@ -368,6 +379,7 @@ void plog_close(struct plog *l)
 	if (ret < 0)
 		fprintf(stderr, "zcbroker: %s: close: %s\n", l->dir,
 			strerror(-ret));
+out:
 	for (size_t i = 0; i < l->nseg; i++)
 		seg_put(l->segs[i]);
 	free(l->segs);

@@ -25,6 +25,11 @@
  * mount again to boot on what DISK kept. A clean unmount without a cut
  * writes everything back, as umount(8) does.
  *
+ * Writing "eio" makes every later fsync and fdatasync fail with EIO, as
+ * on a disk whose writeback failed, and drops the dirty ranges of the
+ * file that failed (the kernel may drop such pages too, so a later
+ * successful sync must not bring them back); "ok" ends that.
+ *
  * Shared mmaps: with direct_io off (the default here) the kernel writes
  * dirty mapped pages back through FUSE_WRITE, which lands in write()
  * below like any other write; msync(2) and fsync(2) force that writeback
@@ -89,6 +94,7 @@ static struct {
 	struct dirty *d;
 	size_t nd, capd;
 	atomic_bool dead;
+	bool eio; /* fsync fails */
 	uint64_t cuts, commits, syncs;
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -656,12 +662,17 @@ static int pc_write(const char *p, const char *buf, size_t n, off_t off,
 	int rc;
 
 	if (fi->fh == UINT64_MAX) { /* the control file */
-		if (n < 3 || memcmp(buf, "cut", 3))
-			return -EINVAL;
 		pthread_mutex_lock(&S.mu);
-		cut();
+		if (n >= 3 && !memcmp(buf, "cut", 3))
+			cut();
+		else if (n >= 3 && !memcmp(buf, "eio", 3))
+			S.eio = true;
+		else if (n >= 2 && !memcmp(buf, "ok", 2))
+			S.eio = false;
+		else
+			n = 0;
 		pthread_mutex_unlock(&S.mu);
-		return (int)n;
+		return n ? (int)n : -EINVAL;
 	}
 	ENTER();
 	w = pwrite((int)fi->fh, buf, n, off);
@@ -694,6 +705,15 @@ static int pc_fsync(const char *p, int datasync, struct fuse_file_info *fi)
 		return 0;
 	ENTER();
 	S.syncs++;
+	if (S.eio) {
+		ino_t ino = 0;
+		struct dirty *d;
+
+		if (fd_ino((int)fi->fh, &ino, NULL) == 0 &&
+		    (d = dfind(ino, false)))
+			ddrop(d); /* lost, never to be written */
+		LEAVE(-EIO);
+	}
 	rc = jcommit();
 	if (!rc)
 		rc = dflush((int)fi->fh, p);
@@ -706,7 +726,7 @@ static int pc_fsyncdir(const char *p, int datasync, struct fuse_file_info *fi)
 
 	ENTER();
 	S.syncs++;
-	rc = jcommit();
+	rc = S.eio ? -EIO : jcommit();
 	LEAVE(rc);
 }
 

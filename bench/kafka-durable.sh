@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# kafka-durable.sh — what durable acknowledgements cost: produce
+# throughput and latency (p50/p99, from producev() to the delivery report)
+# of acks=all (answered after the group commit's fdatasync) against acks=1
+# (answered from the page cache), with one and with eight producers, all
+# against one broker in one run whose data lives on the root file system
+# (/var/tmp). Then the same acks=1 and acks=all loads with eight producers
+# again while one consumer reads a topic filled beforehand: the consumer
+# must not notice the syncs (the group commit runs off the event loop).
+#
+#   bench/kafka-durable.sh [--build DIR] [-n RECORDS] [-s SIZE]
+#                          [-- BROKER OPTIONS...]
+#
+# Needs `make bench-bin` (BUILD/bench/kafka-load) and BUILD/zcbroker.
+# Goal: acks=all >= 0.5x acks=1 with eight producers; consumer rate during
+# the acks=all load within 10% of its rate during the acks=1 load.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+n=1000000
+size=100
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$(cd "$2" && pwd); shift 2 ;;
+	-n) n=$2; shift 2 ;;
+	-s) size=$2; shift 2 ;;
+	--) shift; break ;;
+	*) sed -n '2,18p' "$0"; exit 2 ;;
+	esac
+done
+export ZC_SRC=$here ZC_BUILD=$build
+ZC_TMP=$(mktemp -d /var/tmp/kafka-durable.XXXXXX)
+export ZC_TMP
+. "$here/tests/broker/_lib.sh"
+trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
+zb_need_broker
+load=$build/bench/kafka-load
+[ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
+echo "disk:    $(df -P "$ZC_TMP" | awk 'NR == 2 { print $1 }') ($(stat -f -c %T "$ZC_TMP"))"
+echo "broker:  $ZB_BIN $*"
+zb_start "$ZC_TMP/data" "$@"
+# A bounded client queue, so latency is the broker's and not the time a
+# record waits behind two million others.
+common=(-b "$ZB_ADDR" -s "$size" -p 8 --produce-only
+	-X queue.buffering.max.messages=20000)
+
+# run LABEL ACKS PRODUCERS: one produce run; its line goes to $ZC_TMP/LABEL
+run()
+{
+	"$load" "${common[@]}" -t "$1" -n "$n" --producers "$3" -X acks="$2" \
+		>"$ZC_TMP/$1" || zb_fail "kafka-load $1"
+	echo "$1: $(cat "$ZC_TMP/$1")"
+}
+rate() { awk '{ print $10 }' "$ZC_TMP/$1"; }
+lat() { sed -n 's/.*latency p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \2/p' "$ZC_TMP/$1"; }
+
+echo "commands: $load ${common[*]} -t LABEL -n $n --producers N -X acks=1|all"
+run acks1-p1 1 1
+run durable-p1 all 1
+run acks1-p8 1 8
+run durable-p8 all 8
+
+# Consumer during the load: a topic of n records read while eight
+# producers write another.
+"$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" --produce-only \
+	>/dev/null || zb_fail "prefill"
+consume_during()
+{
+	local label=$1 acks=$2 prod
+	"$load" "${common[@]}" -t "$label" -n $((n * 2)) --producers 8 \
+		-X acks="$acks" >"$ZC_TMP/$label" &
+	prod=$!
+	sleep 1
+	"$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" \
+		--consume-only -X group.id="c-$label" >"$ZC_TMP/c-$label" ||
+		zb_fail "consumer during $label"
+	kill -0 $prod 2>/dev/null || echo "note: the $label load ended before the consumer did"
+	wait $prod || zb_fail "kafka-load $label"
+	echo "consumer during $label: $(cat "$ZC_TMP/c-$label")"
+}
+"$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" --consume-only \
+	-X group.id=c-idle >"$ZC_TMP/c-idle" || zb_fail "consumer alone"
+echo "consumer alone: $(cat "$ZC_TMP/c-idle")"
+consume_during load-acks1 1
+consume_during load-durable all
+zb_stop
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+read -r p50a p99a <<<"$(lat acks1-p8)"
+read -r p50d p99d <<<"$(lat durable-p8)"
+awk -v a1="$(rate acks1-p1)" -v d1="$(rate durable-p1)" \
+	-v a8="$(rate acks1-p8)" -v d8="$(rate durable-p8)" \
+	-v ca="$(awk '{ print $10 }' "$ZC_TMP/c-load-acks1")" \
+	-v cd="$(awk '{ print $10 }' "$ZC_TMP/c-load-durable")" \
+	-v p50a="$p50a" -v p99a="$p99a" -v p50d="$p50d" -v p99d="$p99d" 'BEGIN {
+	printf "acks=all durable / acks=1, 1 producer:  %.2fx throughput\n", d1 / a1
+	printf "acks=all durable / acks=1, 8 producers: %.2fx throughput (goal >= 0.5x: %s), p50 %s vs %s ms, p99 %s vs %s ms\n", d8 / a8, (d8 / a8 >= 0.5 ? "met" : "not met"), p50d, p50a, p99d, p99a
+	printf "consumer during acks=all / during acks=1: %.2fx (goal within 10%%: %s)\n", cd / ca, (cd / ca >= 0.9 && cd / ca <= 1.1 ? "met" : "not met")
+}'
