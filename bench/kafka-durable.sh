@@ -6,26 +6,31 @@
 # of acks=all (answered after the group commit's fdatasync) against acks=1
 # (answered from the page cache), with one and with eight producers, all
 # against one broker in one run whose data lives on the root file system
-# (/var/tmp). Then the same acks=1 and acks=all loads with eight producers
-# again while one consumer reads a topic filled beforehand: the consumer
-# must not notice the syncs (the group commit runs off the event loop).
+# (/var/tmp). Then acks=1 and acks=all loads of the same size (eight
+# producers paced to RATE records/s in all, a quarter of the durable rate
+# measured above unless given) while one consumer reads a topic filled beforehand:
+# the consumer must not notice the syncs (the group commit runs off the
+# event loop); the paced runs' latency is the one to read for latency.
 #
-#   bench/kafka-durable.sh [--build DIR] [-n RECORDS] [-s SIZE]
+#   bench/kafka-durable.sh [--build DIR] [-n RECORDS] [-s SIZE] [--rate R]
 #                          [-- BROKER OPTIONS...]
 #
 # Needs `make bench-bin` (BUILD/bench/kafka-load) and BUILD/zcbroker.
-# Goal: acks=all >= 0.5x acks=1 with eight producers; consumer rate during
-# the acks=all load within 10% of its rate during the acks=1 load.
+# Goal: acks=all >= 0.5x acks=1 with eight producers; the consumer during
+# the acks=all load no more than 10% slower than during the acks=1 load
+# (faster is fine: it means the syncs left the loop idle, not busy).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
 n=1000000
 size=100
+pace=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
 	-n) n=$2; shift 2 ;;
 	-s) size=$2; shift 2 ;;
+	--rate) pace=$2; shift 2 ;;
 	--) shift; break ;;
 	*) sed -n '2,18p' "$0"; exit 2 ;;
 	esac
@@ -46,7 +51,7 @@ zb_start "$ZC_TMP/data" "$@"
 # A bounded client queue, so latency is the broker's and not the time a
 # record waits behind two million others.
 common=(-b "$ZB_ADDR" -s "$size" -p 8 --produce-only
-	-X queue.buffering.max.messages=20000)
+	-X queue.buffering.max.messages=5000)
 
 # run LABEL ACKS PRODUCERS: one produce run; its line goes to $ZC_TMP/LABEL
 run()
@@ -68,11 +73,13 @@ run durable-p8 all 8
 # producers write another.
 "$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" --produce-only \
 	>/dev/null || zb_fail "prefill"
+[ -n "$pace" ] || pace=$(awk -v r="$(rate durable-p8)" 'BEGIN { printf "%d", r / 4 }')
 consume_during()
 {
 	local label=$1 acks=$2 prod
-	"$load" "${common[@]}" -t "$label" -n $((n * 2)) --producers 8 \
-		-X acks="$acks" >"$ZC_TMP/$label" &
+	# Long enough to outlast the consumer: 8 s of records at the pace.
+	"$load" "${common[@]}" -t "$label" -n $((pace * 8)) --producers 8 \
+		--rate "$pace" -X acks="$acks" >"$ZC_TMP/$label" &
 	prod=$!
 	sleep 1
 	"$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" \
@@ -80,6 +87,7 @@ consume_during()
 		zb_fail "consumer during $label"
 	kill -0 $prod 2>/dev/null || echo "note: the $label load ended before the consumer did"
 	wait $prod || zb_fail "kafka-load $label"
+	echo "$label (paced to $pace rec/s): $(cat "$ZC_TMP/$label")"
 	echo "consumer during $label: $(cat "$ZC_TMP/c-$label")"
 }
 "$load" -b "$ZB_ADDR" -s "$size" -p 8 -t prefill -n "$n" --consume-only \
@@ -92,12 +100,17 @@ echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 read -r p50a p99a <<<"$(lat acks1-p8)"
 read -r p50d p99d <<<"$(lat durable-p8)"
+read -r q50a q99a <<<"$(lat load-acks1)"
+read -r q50d q99d <<<"$(lat load-durable)"
 awk -v a1="$(rate acks1-p1)" -v d1="$(rate durable-p1)" \
 	-v a8="$(rate acks1-p8)" -v d8="$(rate durable-p8)" \
 	-v ca="$(awk '{ print $10 }' "$ZC_TMP/c-load-acks1")" \
 	-v cd="$(awk '{ print $10 }' "$ZC_TMP/c-load-durable")" \
-	-v p50a="$p50a" -v p99a="$p99a" -v p50d="$p50d" -v p99d="$p99d" 'BEGIN {
+	-v p50a="$p50a" -v p99a="$p99a" -v p50d="$p50d" -v p99d="$p99d" \
+	-v q50a="$q50a" -v q99a="$q99a" -v q50d="$q50d" -v q99d="$q99d" \
+	-v pace="$pace" 'BEGIN {
 	printf "acks=all durable / acks=1, 1 producer:  %.2fx throughput\n", d1 / a1
 	printf "acks=all durable / acks=1, 8 producers: %.2fx throughput (goal >= 0.5x: %s), p50 %s vs %s ms, p99 %s vs %s ms\n", d8 / a8, (d8 / a8 >= 0.5 ? "met" : "not met"), p50d, p50a, p99d, p99a
-	printf "consumer during acks=all / during acks=1: %.2fx (goal within 10%%: %s)\n", cd / ca, (cd / ca >= 0.9 && cd / ca <= 1.1 ? "met" : "not met")
+	printf "paced to %d rec/s, 8 producers: latency p50 %s ms (acks=all) vs %s ms (acks=1), p99 %s vs %s ms\n", pace, q50d, q50a, q99d, q99a
+	printf "consumer during acks=all / during acks=1: %.2fx (goal >= 0.9x: %s)\n", cd / ca, (cd / ca >= 0.9 ? "met" : "not met")
 }'

@@ -8,14 +8,16 @@
  * producer, then one consumer reading everything back.
  *
  *   kafka-load -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE] [-p PARTITIONS]
- *              [--producers N] [--produce-only | --consume-only]
+ *              [--producers N] [--rate R] [--produce-only | --consume-only]
  *              [-X NAME=VALUE ...]
  *
  * --producers N runs N producers at once, each with its own client and
  * connection, each sending its share of the records (as N applications
  * would). Produce latency is measured per record from producev() to its
  * delivery report, as Kafka's ProducerPerformance does, so it includes
- * the time a record waits in the client's queue.
+ * the time a record waits in the client's queue. --rate R paces the
+ * producers to R records/s in all (default: as fast as they go), for a
+ * load of the same size whatever the acknowledgement costs.
  *
  * -X settings go to both clients (librdkafka names). Every record carries
  * its number in its first 8 bytes and a fixed pattern after; the consumer
@@ -52,6 +54,7 @@ struct opts {
 	size_t size;
 	int partitions;
 	int producers;
+	double rate; /* records/s over all producers, 0: unpaced */
 	bool produce, consume;
 	const char *x[MAX_X];
 	int nx;
@@ -189,6 +192,34 @@ static rd_kafka_t *new_producer(const struct opts *o, struct pstate *ps)
 	return rk;
 }
 
+/* Wait until this client knows the leader of every partition, so the
+ * first records' latency is not the metadata refresh after creation. */
+static void await_leaders(rd_kafka_t *rk, const struct opts *o)
+{
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, o->topic, NULL);
+
+	for (int tries = 0; t && tries < 200; tries++) {
+		const struct rd_kafka_metadata *md;
+		int ready = 0;
+
+		if (rd_kafka_metadata(rk, 0, t, &md, 5000) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			for (int i = 0; i < md->topic_cnt; i++)
+				for (int p = 0; p < md->topics[i].partition_cnt;
+				     p++)
+					ready += !md->topics[i].err &&
+						 md->topics[i].partitions[p]
+							 .leader >= 0;
+			rd_kafka_metadata_destroy(md);
+		}
+		if (ready >= o->partitions)
+			break;
+		nanosleep(&(struct timespec){0, 50000000}, NULL);
+	}
+	if (t)
+		rd_kafka_topic_destroy(t);
+}
+
 static void *produce_run(void *arg)
 {
 	struct pstate *ps = arg;
@@ -198,8 +229,16 @@ static void *produce_run(void *arg)
 	if (!buf)
 		die("out of memory");
 	memcpy(buf, pattern, o->size);
+	double t0 = now_s(), per = o->rate > 0 ? o->producers / o->rate : 0;
+
 	for (uint64_t k = 0; k < ps->n; k++) {
 		uint64_t i = ps->first + k;
+
+		/* Paced: never ahead of k records at `per` seconds each. */
+		while (per > 0 && (k & 63) == 0 && now_s() < t0 + k * per) {
+			rd_kafka_poll(ps->rk, 0);
+			nanosleep(&(struct timespec){0, 200000}, NULL);
+		}
 
 		memcpy(buf, &i, sizeof(i));
 		ps->sent[k] = now_s();
@@ -247,6 +286,8 @@ static void produce(const struct opts *o)
 		ps[k].rk = new_producer(o, &ps[k]);
 	}
 	create_topic(ps[0].rk, o);
+	for (int k = 0; k < np; k++)
+		await_leaders(ps[k].rk, o);
 
 	t0 = now_s();
 	for (int k = 0; k < np; k++)
@@ -385,7 +426,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: " PROG
 		" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
-		"       [-p PARTITIONS] [--producers N]\n"
+		"       [-p PARTITIONS] [--producers N] [--rate R]\n"
 		"       [--produce-only | --consume-only]\n"
 		"       [-X NAME=VALUE ...]\n");
 	exit(2);
@@ -396,6 +437,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 	    {"produce-only", no_argument, NULL, 'P'},
 	    {"producers", required_argument, NULL, 'N'},
+	    {"rate", required_argument, NULL, 'R'},
 	    {"consume-only", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -432,6 +474,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			o.producers = atoi(optarg);
+			break;
+		case 'R':
+			o.rate = strtod(optarg, NULL);
 			break;
 		case 'C':
 			o.produce = false;
