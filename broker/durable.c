@@ -83,7 +83,8 @@ void dur_req_add(struct broker *b, struct dur_req *d, struct resp *r,
 	}
 	t = flusher_add(b->flusher, l ? (void *)l : (void *)b->offs, fd);
 	if (t < 0) {
-		blog("group commit: cannot queue a sync: %s", strerror((int)-t));
+		blog("group commit: cannot queue a sync: %s",
+		     strerror((int)-t));
 		x.fail = true;
 	} else if (t > d->ticket) {
 		d->ticket = t;
@@ -147,6 +148,20 @@ int dur_req_finish(struct broker *b, struct dur_req *d, struct conn *c,
 	return 1;
 }
 
+int dur_answer(struct broker *b, struct conn *c, const struct kreq *q,
+	       struct kr *in, struct resp *r, dur_body_fn body)
+{
+	struct dur_req d;
+	int rc;
+
+	dur_req_init(&d);
+	rc = body(b, c, q, in, r, &d);
+	if (rc == API_REPLY && dur_req_finish(b, &d, c, r))
+		rc = API_PARKED;
+	dur_req_free(&d);
+	return rc;
+}
+
 static void mark_failed(struct broker *b, const void *key, int err)
 {
 	if (key == b->offs) {
@@ -167,17 +182,18 @@ static void mark_failed(struct broker *b, const void *key, int err)
 			if (topics_log(b->topics, t, p) != l)
 				continue;
 			if (!plog_offline(l))
-				blog("%s-%d: sync failed (%s); partition offline "
-				     "until recovery",
-				     t, p, strerror(-err));
+				blog(
+				    "%s-%d: sync failed (%s); partition offline "
+				    "until recovery",
+				    t, p, strerror(-err));
 			plog_set_offline(l, err);
 			return;
 		}
 	}
 }
 
-static void on_done(void *arg, uint64_t seq, int err,
-		    const void *const *failed, size_t nfailed)
+static void on_done(void *arg, uint64_t seq, int err, const void *const *failed,
+		    size_t nfailed)
 {
 	struct broker *b = arg;
 

@@ -27,6 +27,8 @@
 
 struct broker;
 struct conn;
+struct kr;
+struct kreq;
 struct resp;
 struct plog;
 struct dur_wait;
@@ -61,5 +63,13 @@ int dur_req_finish(struct broker *b, struct dur_req *d, struct conn *c,
 /* Forget d (any path that does not reach dur_req_finish; harmless
  * after it). */
 void dur_req_free(struct dur_req *d);
+
+/* A handler whose answer may wait for the sync: runs body with a fresh
+ * dur_req, then sends (API_REPLY) or parks (API_PARKED). */
+typedef int (*dur_body_fn)(struct broker *b, struct conn *c,
+			   const struct kreq *q, struct kr *in, struct resp *r,
+			   struct dur_req *d);
+int dur_answer(struct broker *b, struct conn *c, const struct kreq *q,
+	       struct kr *in, struct resp *r, dur_body_fn body);
 
 #endif /* BROKER_DURABLE_H */

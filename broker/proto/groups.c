@@ -242,9 +242,8 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 /* ---- OffsetCommit / OffsetFetch ---------------------------------------------
  */
 
-static int offsetcommit(struct broker *b, struct conn *c,
-			const struct kreq *q, struct kr *in, struct resp *r,
-			struct dur_req *dur)
+static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
+			struct kr *in, struct resp *r, struct dur_req *dur)
 {
 	struct kw *w = &r->w;
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
@@ -305,14 +304,7 @@ static int offsetcommit(struct broker *b, struct conn *c,
 int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 		     struct kr *in, struct resp *r)
 {
-	struct dur_req dur;
-
-	dur_req_init(&dur);
-	int rc = offsetcommit(b, c, q, in, r, &dur);
-	if (rc == API_REPLY && dur_req_finish(b, &dur, c, r))
-		rc = API_PARKED;
-	dur_req_free(&dur);
-	return rc;
+	return dur_answer(b, c, q, in, r, offsetcommit);
 }
 
 static void fetched_partition(struct kw *w, int16_t ver, int32_t part,

@@ -118,9 +118,10 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 			size_t err_pos = w->len; /* durable acks */
 			kw_i16(w, err);
 			if (!err && acks == -1) /* durable acks */
-				dur_req_add(b, dur, r,
-					    topics_log(b->topics, e.topic, part),
-					    err_pos, true);
+				dur_req_add(
+				    b, dur, r,
+				    topics_log(b->topics, e.topic, part),
+				    err_pos, true);
 			kw_i64(w, base);
 			kw_i64(w, -1); /* log_append_time: CreateTime */
 			if (q->ver >= 5)
@@ -145,12 +146,5 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 		struct kr *in, struct resp *r)
 {
-	struct dur_req dur;
-
-	dur_req_init(&dur);
-	int rc = produce(b, c, q, in, r, &dur);
-	if (rc == API_REPLY && dur_req_finish(b, &dur, c, r))
-		rc = API_PARKED;
-	dur_req_free(&dur);
-	return rc;
+	return dur_answer(b, c, q, in, r, produce);
 }

@@ -23,9 +23,7 @@ import time
 import confluent_kafka as ck
 
 from _kt import fail, log
-
-PARTS = 2
-AFTER = "after-"
+from durability import AFTER, append_after, check_dense, read_all
 
 
 def value(kind, seq):
@@ -40,6 +38,7 @@ def produce(addr, topic, acks_path):
         prods[kind] = ck.Producer({
             "bootstrap.servers": addr, "acks": acks, "retries": 0,
             "linger.ms": 2, "message.timeout.ms": 5000,
+            "batch.size": 65536,  # below the test's segment size
             "queue.buffering.max.messages": 2000})
 
     def report(err, m):
@@ -69,38 +68,6 @@ def produce(addr, topic, acks_path):
         p.flush(5)
 
 
-def read_all(addr, topic):
-    c = ck.Consumer({"bootstrap.servers": addr, "group.id": "pc-verify",
-                     "enable.auto.commit": False,
-                     "enable.partition.eof": True})
-    hw = {}
-    for p in range(PARTS):
-        hw[p] = c.get_watermark_offsets(ck.TopicPartition(topic, p),
-                                        timeout=20)[1]
-    c.assign([ck.TopicPartition(topic, p, ck.OFFSET_BEGINNING)
-              for p in range(PARTS)])
-    recs = {}
-    done = {p for p in range(PARTS) if hw[p] == 0}
-    end = time.time() + 30
-    while len(done) < PARTS and time.time() < end:
-        m = c.poll(0.2)
-        if m is None:
-            continue
-        if m.error():
-            if m.error().code() == ck.KafkaError._PARTITION_EOF:
-                done.add(m.partition())
-                continue
-            fail("consumer: %s" % m.error())
-        if (m.partition(), m.offset()) in recs:
-            fail("partition %d offset %d delivered twice" %
-                 (m.partition(), m.offset()))
-        recs[(m.partition(), m.offset())] = (m.key(), m.value().decode())
-    c.close()
-    if len(done) < PARTS:
-        fail("could not read every partition to its end")
-    return recs, hw
-
-
 def verify(addr, topic, acks_path):
     acked = {"a": [], "1": []}
     with open(acks_path) as f:
@@ -111,11 +78,7 @@ def verify(addr, topic, acks_path):
     if not acked["a"]:
         fail("no acks=all record was acknowledged before the cut")
     recs, hw = read_all(addr, topic)
-    for p in range(PARTS):
-        for o in range(hw[p]):
-            if (p, o) not in recs:
-                fail("partition %d: offset %d missing below the end %d" %
-                     (p, o, hw[p]))
+    check_dense(recs, hw)
     where = {}
     for (p, o), (k, v) in recs.items():
         if v.startswith(AFTER):
@@ -149,23 +112,7 @@ def verify(addr, topic, acks_path):
     if lost["a"]:
         print("LOST %d acknowledged acks=all records" % lost["a"])
         sys.exit(3)
-    # The log goes on where the kept data ends.
-    pr = ck.Producer({"bootstrap.servers": addr, "acks": "all"})
-    got = []
-    for i in range(10):
-        pr.produce(topic, value=b"%s%d" % (AFTER.encode(), i),
-                   partition=i % PARTS,
-                   on_delivery=lambda e, m: got.append((e, m.partition(),
-                                                        m.offset())))
-    pr.flush(20)
-    nxt = dict(hw)
-    for e, p, o in got:
-        if e is not None or o != nxt[p]:
-            fail("new record at partition %d offset %d (expected %d): %s"
-                 % (p, o, nxt[p], e))
-        nxt[p] += 1
-    if len(got) != 10:
-        fail("only %d of 10 new records acknowledged" % len(got))
+    append_after(addr, topic, hw, 10)
 
 
 if __name__ == "__main__":

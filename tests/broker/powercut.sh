@@ -19,17 +19,8 @@ zb_need_broker
 zb_need_py confluent_kafka
 pc_need
 
-disk=$ZC_TMP/disk
-mnt=$ZC_TMP/mnt
-PC_LOG=$ZC_TMP/powercutfs.log
-mkdir -p "$disk"
+pc_broker_env # disk=$ZC_TMP/disk, mnt=$ZC_TMP/mnt
 opts=(--set num.partitions=2 --set log.segment.bytes=131072)
-pc_cleanup()
-{
-	zb_cleanup
-	pc_umount "$mnt" 2>/dev/null
-}
-trap pc_cleanup EXIT
 
 # acked_all FILE, acked_one FILE: acknowledgements recorded so far
 acked_all()

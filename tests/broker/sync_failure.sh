@@ -18,16 +18,7 @@ zb_need_broker
 zb_need_cmd kcat
 pc_need
 
-disk=$ZC_TMP/disk
-mnt=$ZC_TMP/mnt
-PC_LOG=$ZC_TMP/powercutfs.log
-mkdir -p "$disk"
-pc_cleanup()
-{
-	zb_cleanup
-	pc_umount "$mnt" 2>/dev/null
-}
-trap pc_cleanup EXIT
+pc_broker_env # disk=$ZC_TMP/disk, mnt=$ZC_TMP/mnt
 opts=(--set num.partitions=2)
 
 pc_mount "$disk" "$mnt"

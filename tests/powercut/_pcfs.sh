@@ -7,6 +7,8 @@
 #   pc_mount DISK MNT             mount DISK's durable state on MNT
 #   pc_cut MNT                    cut the power (unsynced changes dropped)
 #   pc_umount MNT                 unmount and wait for the daemon to exit
+#   pc_broker_env                 for broker tests (after _lib.sh): disk and
+#                                 mnt under $ZC_TMP, cleanup of both on exit
 
 PC_BIN=${ZC_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}/tests/powercut/powercutfs
 PC_PID=
@@ -77,4 +79,13 @@ pc_umount()
 		wait "$PC_PID" 2>/dev/null
 		PC_PID=
 	fi
+}
+
+pc_broker_env()
+{
+	disk=$ZC_TMP/disk
+	mnt=$ZC_TMP/mnt
+	PC_LOG=$ZC_TMP/powercutfs.log
+	mkdir -p "$disk"
+	trap 'zb_cleanup; pc_umount "$mnt" 2>/dev/null' EXIT
 }

@@ -300,32 +300,34 @@ static int fd_ino(int fd, ino_t *ino, uint64_t *size)
 	return 0;
 }
 
-static int note_write(int fd, uint64_t lo, uint64_t hi)
+/* The dirty record of the file open as fd, made if new; NULL and *rc. */
+static struct dirty *dirty_of(int fd, int *rc)
 {
 	ino_t ino = 0;
-	int rc = fd_ino(fd, &ino, NULL);
-	struct dirty *d;
+	struct dirty *d = NULL;
 
-	if (rc < 0)
-		return rc;
-	d = dfind(ino, true);
-	return d ? dmark(d, lo, hi) : -ENOMEM;
+	*rc = fd_ino(fd, &ino, NULL);
+	if (!*rc && !(d = dfind(ino, true)))
+		*rc = -ENOMEM;
+	return d;
+}
+
+static int note_write(int fd, uint64_t lo, uint64_t hi)
+{
+	int rc;
+	struct dirty *d = dirty_of(fd, &rc);
+
+	return d ? dmark(d, lo, hi) : rc;
 }
 
 static int note_size(int fd, uint64_t old, uint64_t size)
 {
-	ino_t ino = 0;
-	int rc = fd_ino(fd, &ino, NULL);
-	struct dirty *d;
+	int rc;
+	struct dirty *d = dirty_of(fd, &rc);
 
-	if (rc < 0)
-		return rc;
-	d = dfind(ino, true);
-	if (!d)
-		return -ENOMEM;
-	if (size < old)
+	if (d && size < old)
 		dcut(d, size);
-	return 0;
+	return rc;
 }
 
 /* Copy the dirty state of the view file `vfd` to DISK's file at `p`. */
@@ -427,9 +429,8 @@ static int pc_getattr(const char *p, struct stat *st, struct fuse_file_info *fi)
 	return rc < 0 ? -errno : 0;
 }
 
-static int pc_readdir(const char *p, void *buf, fuse_fill_dir_t fill,
-		      off_t off, struct fuse_file_info *fi,
-		      enum fuse_readdir_flags fl)
+static int pc_readdir(const char *p, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags fl)
 {
 	char v[PATH_MAX];
 	DIR *dir;
@@ -554,8 +555,7 @@ static int pc_utimens(const char *p, const struct timespec tv[2],
 	if (fi)
 		return futimens((int)fi->fh, tv) < 0 ? -errno : 0;
 	vpath(v, p);
-	return utimensat(AT_FDCWD, v, tv, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
-								   : 0;
+	return utimensat(AT_FDCWD, v, tv, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 static int resize(int fd, off_t size)
@@ -757,12 +757,13 @@ static void *pc_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1; /* no .fuse_hidden renames to journal */
 	cfg->nullpath_ok = 0; /* fsync needs the name; NULL once unlinked */
-	cfg->direct_io = 0; /* mmap through the page cache */
+	cfg->direct_io = 0;   /* mmap through the page cache */
 	cfg->kernel_cache = 0;
 	return NULL;
 }
 
-/* ---- copying trees -------------------------------------------------------- */
+/* ---- copying trees --------------------------------------------------------
+ */
 
 static char copy_from[PATH_MAX], copy_to[PATH_MAX];
 
