@@ -229,12 +229,17 @@ static void on_event(struct ev_loop *ev, int fd, unsigned events, void *arg)
 
 int dur_start(struct broker *b)
 {
+	return dur_start_with(b, NULL);
+}
+
+int dur_start_with(struct broker *b, int (*sync)(int fd))
+{
 	int rc;
 
 	b->dur_tail = &b->dur_head;
 	if (b->cfg.write_caching)
 		return 0;
-	rc = flusher_open(&b->flusher, NULL);
+	rc = flusher_open(&b->flusher, sync);
 	if (rc)
 		return rc;
 	rc = ev_set(b->ev, flusher_event_fd(b->flusher), EV_READ, on_event, b);

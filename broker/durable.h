@@ -44,6 +44,9 @@ struct dur_req {
 
 /* Start the flusher and watch its eventfd (no-op with write.caching). */
 int dur_start(struct broker *b);
+/* The same with the call that syncs one file (NULL: fdatasync). The seam
+ * for a storage system-call layer, and for tests that make syncs fail. */
+int dur_start_with(struct broker *b, int (*sync)(int fd));
 /* Answer nobody (connections are gone), stop the flusher. */
 void dur_stop(struct broker *b);
 /* Whether acks=all waits for a sync. */
