@@ -12,7 +12,7 @@
 # write.caching=true (acks=all acknowledged from the page cache, Kafka's
 # single-node behaviour): the same check must find acknowledged records
 # lost, or this test could not fail.
-# timeout: 150
+# timeout: 90
 . "$(dirname "$0")/_lib.sh"
 . "$ZC_SRC/tests/powercut/_pcfs.sh"
 zb_need_broker
@@ -90,7 +90,7 @@ verify_topics()
 
 done_topics=()
 for round in 1 2 3; do
-	cut_round pc$round $((600 * round))
+	cut_round pc$round $((400 * round))
 	done_topics+=(pc$round)
 	verify_topics "${done_topics[@]}"
 	if [ -n "$LOST" ]; then
@@ -100,7 +100,7 @@ for round in 1 2 3; do
 	fi
 done
 
-cut_round cached 600 --set write.caching=true
+cut_round cached 400 --set write.caching=true
 verify_topics cached
 if [ -n "$LOST" ]; then
 	echo "ok   write.caching=true: the cut lost acknowledged records, as it must"

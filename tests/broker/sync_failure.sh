@@ -11,7 +11,6 @@
 # logs, they take records again, and every acknowledged record is there
 # (kcat reads them back).
 # timeout: 90
-# san: yes
 . "$(dirname "$0")/_lib.sh"
 . "$ZC_SRC/tests/powercut/_pcfs.sh"
 zb_need_broker
