@@ -159,7 +159,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	uint64_t i = (uint64_t)(uintptr_t)m->_private;
 
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		ps->lat_ms[ps->acked++] = (float)((now_s() - ps->sent[i]) * 1e3);
+		ps->lat_ms[ps->acked++] =
+		    (float)((now_s() - ps->sent[i]) * 1e3);
 		return;
 	}
 	if (!ps->failed++)
@@ -208,7 +209,8 @@ static void await_leaders(rd_kafka_t *rk, const struct opts *o)
 				for (int p = 0; p < md->topics[i].partition_cnt;
 				     p++)
 					ready += !md->topics[i].err &&
-						 md->topics[i].partitions[p]
+						 md->topics[i]
+							 .partitions[p]
 							 .leader >= 0;
 			rd_kafka_metadata_destroy(md);
 		}
@@ -423,12 +425,11 @@ static void consume(const struct opts *o)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: " PROG
-		" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
-		"       [-p PARTITIONS] [--producers N] [--rate R]\n"
-		"       [--produce-only | --consume-only]\n"
-		"       [-X NAME=VALUE ...]\n");
+	fprintf(stderr, "usage: " PROG
+			" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
+			"       [-p PARTITIONS] [--producers N] [--rate R]\n"
+			"       [--produce-only | --consume-only]\n"
+			"       [-X NAME=VALUE ...]\n");
 	exit(2);
 }
 

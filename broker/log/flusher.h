@@ -57,10 +57,10 @@ size_t flusher_drain(struct flusher *f, flusher_done_fn fn, void *arg);
 
 /* Counters for logs and tests. */
 struct flusher_stats {
-	uint64_t syncs;	     /* sync rounds finished */
-	uint64_t files;	     /* fdatasync calls made */
-	uint64_t adds;	     /* flusher_add calls */
-	uint64_t failed;     /* files failed, including sticky repeats */
+	uint64_t syncs;	 /* sync rounds finished */
+	uint64_t files;	 /* fdatasync calls made */
+	uint64_t adds;	 /* flusher_add calls */
+	uint64_t failed; /* files failed, including sticky repeats */
 	uint64_t last_ticket;
 };
 void flusher_stats(struct flusher *f, struct flusher_stats *st);

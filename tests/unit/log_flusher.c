@@ -102,8 +102,8 @@ struct seen {
 	size_t n;
 };
 
-static void on_done(void *arg, uint64_t seq, int err,
-		    const void *const *failed, size_t nfailed)
+static void on_done(void *arg, uint64_t seq, int err, const void *const *failed,
+		    size_t nfailed)
 {
 	struct seen *s = arg;
 

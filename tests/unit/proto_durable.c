@@ -45,6 +45,16 @@ static void send_produce(int corr, int32_t part, int16_t acks, uint64_t seed,
 	CHECK_EQ(th_send(&T, &w), parked ? API_PARKED : API_REPLY);
 }
 
+/* Past [topics: name, [partition id ...: the error of the first one. */
+static int16_t first_err(struct kr *r)
+{
+	kr_array(r);
+	kr_str(r);
+	kr_array(r);
+	kr_i32(r);
+	return kr_i16(r);
+}
+
 /* The produce answer for corr: its error, *base the offset. -100: none. */
 static int read_produce(int corr, int64_t *base)
 {
@@ -52,11 +62,7 @@ static int read_produce(int corr, int64_t *base)
 
 	if (!th_answer(&T, corr, &r))
 		return -100;
-	kr_array(&r);
-	kr_str(&r);
-	kr_array(&r);
-	kr_i32(&r);
-	int16_t err = kr_i16(&r);
+	int16_t err = first_err(&r);
 	*base = kr_i64(&r);
 	return kr_ok(&r) ? err : -101;
 }
@@ -73,7 +79,7 @@ static int produce_wait(int corr, int64_t *base)
 	return read_produce(corr, base);
 }
 
-static void send_commit(int corr, int64_t off)
+static void send_commit(int corr, int64_t off, bool parked)
 {
 	struct kw w;
 
@@ -87,25 +93,27 @@ static void send_commit(int corr, int64_t off)
 	kw_i32(&w, 0);
 	kw_i64(&w, off);
 	kw_str(&w, "");
-	CHECK_EQ(th_send(&T, &w), API_PARKED);
+	CHECK_EQ(th_send(&T, &w), parked ? API_PARKED : API_REPLY);
+}
+
+/* The OffsetCommit answer for corr (after the throttle time). */
+static int read_commit(int corr)
+{
+	struct kr r;
+
+	if (!th_answer(&T, corr, &r))
+		return -100;
+	kr_i32(&r); /* throttle */
+	int16_t err = first_err(&r);
+	return kr_ok(&r) ? err : -101;
 }
 
 static int commit_wait(int corr)
 {
-	struct kr r;
-
-	CHECK(!th_answer(&T, corr, &r));
+	CHECK_EQ(read_commit(corr), -100); /* parked: nothing yet */
 	for (int i = 0; i < 100 && T.c->parked; i++)
 		th_run(10);
-	if (!th_answer(&T, corr, &r))
-		return -100;
-	kr_i32(&r); /* throttle */
-	kr_array(&r);
-	kr_str(&r);
-	kr_array(&r);
-	kr_i32(&r);
-	int16_t err = kr_i16(&r);
-	return kr_ok(&r) ? err : -101;
+	return read_commit(corr);
 }
 
 int main(void)
@@ -133,7 +141,7 @@ int main(void)
 	CHECK_EQ(atomic_load(&sync_calls), before);
 
 	/* OffsetCommit waits for the group commit too. */
-	send_commit(3, 7);
+	send_commit(3, 7, true);
 	CHECK_EQ(commit_wait(3), 0);
 
 	/* The disk fails: the waiter gets KAFKA_STORAGE_ERROR, base -1. */
@@ -156,29 +164,11 @@ int main(void)
 
 	/* A failed offsets sync: that commit and later ones refused. */
 	atomic_store(&fail_rc, -ENOSPC);
-	send_commit(8, 9);
+	send_commit(8, 9, true);
 	CHECK_EQ(commit_wait(8), KERR_KAFKA_STORAGE_ERROR);
 	atomic_store(&fail_rc, 0);
-	struct kw w;
-	th_hdr(&w, 8, 5, 9);
-	kw_str(&w, "dg");
-	kw_i32(&w, -1);
-	kw_str(&w, "");
-	kw_array(&w, 1);
-	kw_str(&w, "dt");
-	kw_array(&w, 1);
-	kw_i32(&w, 0);
-	kw_i64(&w, 10);
-	kw_str(&w, "");
-	CHECK_EQ(th_send(&T, &w), API_REPLY);
-	struct kr r;
-	CHECK(th_answer(&T, 9, &r));
-	kr_i32(&r);
-	kr_array(&r);
-	kr_str(&r);
-	kr_array(&r);
-	kr_i32(&r);
-	CHECK_EQ(kr_i16(&r), KERR_KAFKA_STORAGE_ERROR);
+	send_commit(9, 10, false);
+	CHECK_EQ(read_commit(9), KERR_KAFKA_STORAGE_ERROR);
 
 	/* A connection closed while parked: its waiter is forgotten. */
 	send_produce(10, 1, -1, 10, true);
