@@ -26,16 +26,8 @@ while [ $# -gt 0 ]; do
 	*) sed -n '2,12p' "$0"; exit 2 ;;
 	esac
 done
-export ZC_SRC=$here ZC_BUILD=$build
-ZC_TMP=$(mktemp -d /var/tmp/kafka-load.XXXXXX)
-export ZC_TMP
-. "$here/tests/broker/_lib.sh"
-trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
-zb_need_broker
-load=$build/bench/kafka-load
-[ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
-
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
+. "$here/bench/kafka-common.sh"
+kb_setup kafka-load
 echo "broker:  $ZB_BIN $*"
 zb_start "$ZC_TMP/data" "$@"
 echo "commands: $load -b $ZB_ADDR -t load100 -s 100 -n $n100 -p $parts"
