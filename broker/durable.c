@@ -24,7 +24,7 @@ struct dur_dep {
 	struct plog *l; /* NULL: the offsets store */
 	size_t pos;
 	bool base;
-	bool fail; /* could not be queued for a sync */
+	bool fail; /* could not be queued for a sync, or its log deleted */
 };
 
 struct dur_wait {
@@ -192,6 +192,26 @@ static void mark_failed(struct broker *b, const void *key, int err)
 	}
 }
 
+void dur_forget_topic(struct broker *b, const char *topic)
+{
+	int32_t n = topics_partitions(b->topics, topic);
+
+	for (int32_t p = 0; p < n; p++) {
+		struct plog *l = topics_log(b->topics, topic, p);
+
+		for (struct dur_wait *w = b->dur_head; w; w = w->next) {
+			for (size_t i = 0; i < w->d.n; i++) {
+				struct dur_dep *x = &w->d.deps[i];
+
+				if (l && x->l == l) {
+					x->fail = true;
+					x->l = NULL; /* never looked at again */
+				}
+			}
+		}
+	}
+}
+
 static void on_done(void *arg, uint64_t seq, int err, const void *const *failed,
 		    size_t nfailed)
 {
@@ -207,7 +227,9 @@ static void on_done(void *arg, uint64_t seq, int err, const void *const *failed,
 			b->dur_tail = &b->dur_head;
 		for (size_t i = 0; i < w->d.n; i++) {
 			const struct dur_dep *x = &w->d.deps[i];
-			int off = x->l ? plog_offline(x->l) : b->offs_offline;
+			int off = x->fail ? -ENOENT
+				  : x->l  ? plog_offline(x->l)
+					  : b->offs_offline;
 
 			if (off)
 				patch_fail(&w->r, x);

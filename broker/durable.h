@@ -67,6 +67,10 @@ int dur_req_finish(struct broker *b, struct dur_req *d, struct conn *c,
  * after it). */
 void dur_req_free(struct dur_req *d);
 
+/* The topic is about to be deleted: answers still waiting on its logs
+ * will say KAFKA_STORAGE_ERROR (the records are gone with it). */
+void dur_forget_topic(struct broker *b, const char *topic);
+
 /* A handler whose answer may wait for the sync: runs body with a fresh
  * dur_req, then sends (API_REPLY) or parks (API_PARKED). */
 typedef int (*dur_body_fn)(struct broker *b, struct conn *c,

@@ -21,5 +21,6 @@ void log_config_defaults(struct log_config *cfg)
 	cfg->flush_interval_messages = INT64_MAX;
 	cfg->flush_interval_ms = INT64_MAX;
 	cfg->max_message_bytes = 1024 * 1024 + 12;
+	cfg->sync_on_roll = false; /* the broker sets it for durable acks */
 	cfg->notify = NULL; /* callers often keep the struct on the stack */
 }

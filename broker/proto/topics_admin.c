@@ -12,6 +12,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 
 static int16_t create_err(int rc)
 {
@@ -137,6 +138,7 @@ int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
 		if (!kstr_copy(name, sizeof(name), ns)) {
 			err = KERR_UNKNOWN_TOPIC;
 		} else {
+			dur_forget_topic(b, name); /* durable acks */
 			int rc = topics_delete(b->topics, name);
 			if (rc == -ENOENT)
 				err = KERR_UNKNOWN_TOPIC;

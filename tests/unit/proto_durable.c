@@ -6,7 +6,8 @@
  * an acks=1 produce is answered at once; a failed sync answers the waiter
  * with KAFKA_STORAGE_ERROR (base offset -1), takes the partition offline
  * (acks=1 refused, and acks=all refused again once syncs work), leaves
- * other partitions alone, and a failed offsets sync refuses later commits.
+ * other partitions alone, and a failed offsets sync refuses later commits;
+ * an answer waiting on a topic that is deleted says the record is gone.
  */
 #include <stdatomic.h>
 
@@ -169,6 +170,14 @@ int main(void)
 	atomic_store(&fail_rc, 0);
 	send_commit(9, 10, false);
 	CHECK_EQ(read_commit(9), KERR_KAFKA_STORAGE_ERROR);
+
+	/* The topic is deleted while an answer waits on it: the answer says
+	 * the record is not kept (and nothing reads the freed log). */
+	send_produce(11, 1, -1, 11, true);
+	dur_forget_topic(&th_b, "dt");
+	CHECK_EQ(topics_delete(th_b.topics, "dt"), 0);
+	CHECK_EQ(produce_wait(11, &base), KERR_KAFKA_STORAGE_ERROR);
+	CHECK_EQ(topics_create(th_b.topics, "dt", 2), 0);
 
 	/* A connection closed while parked: its waiter is forgotten. */
 	send_produce(10, 1, -1, 10, true);
