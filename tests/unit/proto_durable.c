@@ -17,9 +17,12 @@
 
 static atomic_int fail_rc;
 static atomic_int sync_calls;
+static atomic_bool shut; /* syncs wait while set */
 
 static int fake_sync(int fd)
 {
+	while (atomic_load(&shut))
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	atomic_fetch_add(&sync_calls, 1);
 	return atomic_load(&fail_rc);
 }
@@ -144,6 +147,35 @@ int main(void)
 	/* OffsetCommit waits for the group commit too. */
 	send_commit(3, 7, true);
 	CHECK_EQ(commit_wait(3), 0);
+	/* A burst of commits from four consumers costs two syncs of the
+	 * store, not four: the first, and one for all that came while it
+	 * ran. */
+	struct tconn more[3];
+	atomic_store(&shut, true);
+	before = atomic_load(&sync_calls);
+	send_commit(20, 20, true);
+	for (int i = 0; i < 3; i++) {
+		struct tconn keep = T;
+
+		th_conn(&more[i]);
+		T = more[i];
+		send_commit(21 + i, 21 + i, true);
+		more[i] = T;
+		T = keep;
+	}
+	atomic_store(&shut, false);
+	CHECK_EQ(commit_wait(20), 0);
+	for (int i = 0; i < 3; i++) {
+		struct tconn keep = T;
+
+		T = more[i];
+		CHECK_EQ(read_commit(21 + i),
+			 0); /* answered by that loop run */
+		close(T.peer);
+		conn_fail(T.c, NULL);
+		T = keep;
+	}
+	CHECK_EQ(atomic_load(&sync_calls) - before, 2);
 
 	/* The disk fails: the waiter gets KAFKA_STORAGE_ERROR, base -1. */
 	atomic_store(&fail_rc, -EIO);
