@@ -91,6 +91,16 @@ static inline int th_send(struct tconn *t, struct kw *req)
 	return rc;
 }
 
+/* A request as bytes arriving on the connection (size prefix added;
+ * consumed): taken when the connection reads, in the next connset_run. */
+static inline void th_feed(struct tconn *t, struct kw *w)
+{
+	uint8_t len[4] = {w->len >> 24, w->len >> 16, w->len >> 8, w->len};
+	CHECK_EQ(conn_feed(t->c, len, 4), 0);
+	CHECK_EQ(conn_feed(t->c, w->buf, w->len), 0);
+	kw_free(w);
+}
+
 /* Read exactly n bytes if they are there (they are written before
  * th_send returns, so no waiting). */
 static inline bool th_readn(int fd, uint8_t *p, size_t n)
