@@ -154,7 +154,8 @@ int main(void)
 {
 	int64_t base;
 
-	th_setup(); /* durable acks are on by default */
+	th_write_caching = false; /* durable acks, as by default */
+	th_setup();
 	loop_thread = pthread_self();
 	lsys_fault_set(hook, NULL);
 	CHECK(dur_enabled(&th_b));
