@@ -30,8 +30,7 @@
 
 struct fl_file {
 	const void *key;
-	int orig; /* the caller's descriptor, for de-duplication */
-	int fd;	  /* ours */
+	int fd; /* ours */
 	dev_t dev;
 	ino_t ino;
 	int rc; /* in a round: 1 to sync, then 0 or -errno */
@@ -282,16 +281,24 @@ int flusher_event_fd(const struct flusher *f)
 
 int64_t flusher_add(struct flusher *f, const void *key, int fd)
 {
-	struct fl_file x = {.key = key, .orig = fd};
+	struct fl_file x = {.key = key};
 	struct stat st;
 	int64_t ticket;
 
+	/* The file itself, not its descriptor number, is what is synced: a
+	 * number closed and reused (a roll, the descriptor cache) may name
+	 * another file of the same owner. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	x.dev = st.st_dev;
+	x.ino = st.st_ino;
 	pthread_mutex_lock(&f->mu);
 	ticket = (int64_t)f->next;
 	f->st.adds++;
 	f->st.last_ticket = f->next;
 	for (size_t i = 0; i < f->npend; i++) {
-		if (f->pend[i].key == key && f->pend[i].orig == fd) {
+		if (f->pend[i].key == key && f->pend[i].dev == x.dev &&
+		    f->pend[i].ino == x.ino) {
 			pthread_mutex_unlock(&f->mu);
 			return ticket; /* already in this round */
 		}
@@ -312,16 +319,12 @@ int64_t flusher_add(struct flusher *f, const void *key, int fd)
 		f->cap = cap;
 	}
 	x.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (x.fd < 0 || fstat(x.fd, &st) < 0) {
+	if (x.fd < 0) {
 		int rc = -errno;
 
-		if (x.fd >= 0)
-			close(x.fd);
 		pthread_mutex_unlock(&f->mu);
 		return rc;
 	}
-	x.dev = st.st_dev;
-	x.ino = st.st_ino;
 	f->pend[f->npend++] = x;
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);

@@ -7,7 +7,8 @@
  * file then fails in every later round without being synced again, even
  * when the sync call would succeed; closing finishes what was asked. The
  * default sync is the storage layer's fdatasync wrapper: a failure its
- * fault hook injects reaches the round's report the same way.
+ * fault hook injects reaches the round's report the same way. A
+ * descriptor number reused by another file within a round syncs both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -278,6 +279,36 @@ static void test_real_fdatasync(const char *dir)
 	close(a);
 }
 
+/* A descriptor number closed and reused by another file of the same
+ * owner (a roll, the descriptor cache) within one round: both files are
+ * synced, not only the first. */
+static void test_reused_number(const char *dir)
+{
+	struct flusher *f;
+	struct seen s = {0};
+	int a = open_file(dir, "reuse-a"), b, ka, keep, other;
+
+	CHECK_EQ(flusher_open(&f, fake_sync), 0);
+	gate(true);
+	other = open_file(dir, "reuse-other");
+	CHECK_EQ(flusher_add(f, &ka, other), 1);
+	wait_blocked(); /* round 1 runs; the next adds go to round 2 */
+	CHECK_EQ(flusher_add(f, &ka, a), 2);
+	keep = dup(a); /* to ask calls_of about the first file later */
+	close(a);
+	b = open_file(dir, "reuse-b");
+	CHECK_EQ(b, a); /* the lowest free number: the same one */
+	CHECK_EQ(flusher_add(f, &ka, b), 2);
+	gate(false);
+	drain_until(f, &s, 2);
+	CHECK_EQ(calls_of(keep), 1);
+	CHECK_EQ(calls_of(b), 1);
+	flusher_close(f);
+	close(keep);
+	close(b);
+	close(other);
+}
+
 /* The storage layer's hook fails the first fdatasync it sees. */
 static void fail_first_sync(enum lsys_id id, uint64_t nth, struct lsys_fault *f,
 			    void *arg)
@@ -320,5 +351,6 @@ int main(void)
 	test_close_finishes(dir);
 	test_real_fdatasync(dir);
 	test_storage_hook(dir);
+	test_reused_number(dir);
 	return t_result();
 }
