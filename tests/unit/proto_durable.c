@@ -69,14 +69,14 @@ static void feed_produce(int corr, int32_t part, int16_t acks, uint64_t seed)
 	th_feed(&T, &w);
 }
 
-/* Send a produce; `parked`: whether its answer must wait for a sync. */
+/* Send a produce; `waits`: whether its answer must wait for a sync. */
 static void send_produce(int corr, int32_t part, int16_t acks, uint64_t seed,
-			 bool parked)
+			 bool waits)
 {
 	struct kw w;
 
 	produce_req(&w, corr, part, acks, seed);
-	CHECK_EQ(th_send(&T, &w), parked ? API_PENDING : API_REPLY);
+	CHECK_EQ(th_send(&T, &w), waits ? API_PENDING : API_REPLY);
 }
 
 /* Past [topics: name, [partition id ...: the error of the first one. */
@@ -113,7 +113,7 @@ static int produce_wait(int corr, int64_t *base)
 	return read_produce(corr, base);
 }
 
-static void send_commit(int corr, int64_t off, bool parked)
+static void send_commit(int corr, int64_t off, bool waits)
 {
 	struct kw w;
 
@@ -127,7 +127,7 @@ static void send_commit(int corr, int64_t off, bool parked)
 	kw_i32(&w, 0);
 	kw_i64(&w, off);
 	kw_str(&w, "");
-	CHECK_EQ(th_send(&T, &w), parked ? API_PENDING : API_REPLY);
+	CHECK_EQ(th_send(&T, &w), waits ? API_PENDING : API_REPLY);
 }
 
 /* The OffsetCommit answer for corr (after the throttle time). */
@@ -162,7 +162,7 @@ int main(void)
 	CHECK_EQ(topics_create(th_b.topics, "dt", 2), 0);
 	th_conn(&T);
 
-	/* acks=all: parked until the sync, then answered. */
+	/* acks=all: held until the sync, then answered. */
 	send_produce(1, 0, -1, 1, true);
 	CHECK_EQ(produce_wait(1, &base), 0);
 	CHECK_EQ(base, 0);
