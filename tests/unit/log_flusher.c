@@ -198,13 +198,15 @@ static void test_failure(const char *dir, int err)
 	struct seen s = {0};
 	struct stat sb;
 	char name[32];
-	int ka, kb;
-	int a, b;
+	int ka, kb, kz;
+	int a, b, z;
 
 	snprintf(name, sizeof(name), "fa%d", -err);
 	a = open_file(dir, name);
 	snprintf(name, sizeof(name), "fb%d", -err);
 	b = open_file(dir, name);
+	snprintf(name, sizeof(name), "fz%d", -err);
+	z = open_file(dir, name);
 	fstat(b, &sb);
 	CHECK_EQ(flusher_open(&f, fake_sync), 0);
 	pthread_mutex_lock(&G.mu);
@@ -212,40 +214,43 @@ static void test_failure(const char *dir, int err)
 	G.bad_err = err;
 	G.bad_left = 1;
 	pthread_mutex_unlock(&G.mu);
+	/* Sync 1 (another file) hangs, so a and b both go into sync 2. */
 	gate(true);
-	CHECK_EQ(flusher_add(f, &ka, a), 1);
-	CHECK_EQ(flusher_add(f, &kb, b), 1);
+	CHECK_EQ(flusher_add(f, &kz, z), 1);
 	wait_blocked();
-	/* Appended after sync 1 started: covered by sync 2. */
-	CHECK_EQ(flusher_add(f, &kb, b), 2);
 	CHECK_EQ(flusher_add(f, &ka, a), 2);
+	CHECK_EQ(flusher_add(f, &kb, b), 2);
 	gate(false);
 	drain_until(f, &s, 2);
 	CHECK_EQ(s.n, 2);
-	CHECK_EQ(s.err[0], err);
-	CHECK_EQ(s.nfailed[0], 1);
-	CHECK(s.failed[0][0] == &kb);
-	/* The sync call would succeed now (bad_left is 0), but the pages
-	 * the failed sync lost are gone: sync 2 must fail too, without
-	 * calling it. */
+	CHECK_EQ(s.err[0], 0);
 	CHECK_EQ(s.err[1], err);
 	CHECK_EQ(s.nfailed[1], 1);
 	CHECK(s.failed[1][0] == &kb);
+	/* The sync call would succeed now (bad_left is 0), but the pages
+	 * the failed sync lost are gone: sync 3 must fail too, without
+	 * calling it. */
 	CHECK_EQ(flusher_add(f, &kb, b), 3);
 	drain_until(f, &s, 3);
 	CHECK_EQ(s.err[2], err);
+	CHECK_EQ(s.nfailed[2], 1);
+	CHECK(s.failed[2][0] == &kb);
+	CHECK_EQ(flusher_add(f, &ka, a), 4);
+	drain_until(f, &s, 4);
+	CHECK_EQ(s.err[3], 0);
 	CHECK_EQ(calls_of(b), 1); /* synced once, never retried */
 	CHECK_EQ(calls_of(a), 2); /* the healthy file goes on */
 	/* A new file of the same owner (a new segment) syncs fine. */
 	snprintf(name, sizeof(name), "fc%d", -err);
 	int c = open_file(dir, name);
-	CHECK_EQ(flusher_add(f, &kb, c), 4);
-	drain_until(f, &s, 4);
-	CHECK_EQ(s.err[3], 0);
+	CHECK_EQ(flusher_add(f, &kb, c), 5);
+	drain_until(f, &s, 5);
+	CHECK_EQ(s.err[4], 0);
 	flusher_close(f);
 	close(a);
 	close(b);
 	close(c);
+	close(z);
 }
 
 static void test_close_finishes(const char *dir)
