@@ -78,6 +78,10 @@ TBROKER_BIN  := $(patsubst tests/broker/%.c,$(BUILD)/tests/broker/%,$(TBROKER_SR
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRC))
 
+# The power-cut FUSE file system of tests/powercut/, only where libfuse3 is.
+FUSE_LIBS    := $(shell pkg-config --libs fuse3 2>/dev/null)
+POWERCUTFS   := $(if $(FUSE_LIBS),$(BUILD)/tests/powercut/powercutfs)
+
 PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) \
             $(if $(BROKER_SRC),$(BUILD)/zcbroker)
 
@@ -89,7 +93,7 @@ PROGRAMS := $(if $(ZCP_SRC),$(BUILD)/zcp) $(if $(ZCBENCH_SRC),$(BUILD)/zcbench) 
 all: lib $(PROGRAMS) tests
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
-tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY)
+tests: $(TLIB_BIN) $(TUNIT_BIN) $(TBROKER_BIN) $(FUZZ_REPLAY) $(POWERCUTFS)
 
 # ---- compile ---------------------------------------------------------------
 # Library objects are PIC so one set serves the .a and the .so; symbols not
@@ -163,6 +167,13 @@ $(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)
 		$(ALL_LDFLAGS) $(BROKER_LIBS) -lrdkafka -lm
 
 bench-bin: $(BENCH_BIN)
+
+# The power-cut FUSE file system of tests/powercut/ (POWERCUTFS above).
+$(BUILD)/tests/powercut/powercutfs: tests/powercut/powercutfs.c
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags fuse3) -o $@ $< \
+		$(ALL_LDFLAGS) $(FUSE_LIBS)
 
 # ---- fuzzing ---------------------------------------------------------------
 # tests/fuzz/fuzz_NAME.c are libFuzzer targets. The normal build links each

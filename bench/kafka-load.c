@@ -8,7 +8,16 @@
  * producer, then one consumer reading everything back.
  *
  *   kafka-load -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE] [-p PARTITIONS]
- *              [--produce-only | --consume-only] [-X NAME=VALUE ...]
+ *              [--producers N] [--rate R] [--produce-only | --consume-only]
+ *              [-X NAME=VALUE ...]
+ *
+ * --producers N runs N producers at once, each with its own client and
+ * connection, each sending its share of the records (as N applications
+ * would). Produce latency is measured per record from producev() to its
+ * delivery report, as Kafka's ProducerPerformance does, so it includes
+ * the time a record waits in the client's queue. --rate R paces the
+ * producers to R records/s in all (default: as fast as they go), for a
+ * load of the same size whatever the acknowledgement costs.
  *
  * -X settings go to both clients (librdkafka names). Every record carries
  * its number in its first 8 bytes and a fixed pattern after; the consumer
@@ -16,13 +25,15 @@
  * none is missing, so a fast result cannot hide lost or corrupt records.
  *
  * Output, one line per phase:
- *   produce: N records x SIZE B in S s: R rec/s, M MiB/s
+ *   produce: N records x SIZE B in S s: R rec/s, M MiB/s, latency p50 A
+ *            ms, p99 B ms, P producers
  *   consume: N records x SIZE B in S s: R rec/s, M MiB/s
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +53,8 @@ struct opts {
 	uint64_t records;
 	size_t size;
 	int partitions;
+	int producers;
+	double rate; /* records/s over all producers, 0: unpaced */
 	bool produce, consume;
 	const char *x[MAX_X];
 	int nx;
@@ -126,18 +139,28 @@ static void create_topic(rd_kafka_t *rk, const struct opts *o)
 
 /* ---- produce ---------------------------------------------------------- */
 
+/* One producer: its client, its share [first, first + n) of the record
+ * numbers, and the send time of each for the latency. */
 struct pstate {
+	const struct opts *o;
+	rd_kafka_t *rk;
+	uint64_t first, n;
 	uint64_t acked, failed;
+	double *sent;
+	float *lat_ms; /* one per acknowledged record */
 	char first_err[256];
+	pthread_t th;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			void *opaque)
 {
 	struct pstate *ps = opaque;
+	uint64_t i = (uint64_t)(uintptr_t)m->_private;
 
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		ps->acked++;
+		ps->lat_ms[ps->acked++] =
+		    (float)((now_s() - ps->sent[i]) * 1e3);
 		return;
 	}
 	if (!ps->failed++)
@@ -145,14 +168,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			 rd_kafka_err2str(m->err));
 }
 
-static void produce(const struct opts *o)
+static rd_kafka_t *new_producer(const struct opts *o, struct pstate *ps)
 {
 	rd_kafka_conf_t *c = base_conf(o);
-	struct pstate ps = {0};
 	char err[256];
 	rd_kafka_t *rk;
-	uint8_t *buf = malloc(o->size);
-	double t0, t1;
 
 	/* What Kafka's producer benchmarks use: leader-only acks (Kafka's
 	 * 2014 single-producer run), and the OpenMessaging Benchmark Kafka
@@ -166,35 +186,140 @@ static void produce(const struct opts *o)
 	conf_set(c, "compression.codec", "none");
 	apply_x(c, o);
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
-	rd_kafka_conf_set_opaque(c, &ps);
+	rd_kafka_conf_set_opaque(c, ps);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-	if (!rk || !buf)
-		die("producer: %s", rk ? "out of memory" : err);
-	create_topic(rk, o);
-	memcpy(buf, pattern, o->size);
+	if (!rk)
+		die("producer: %s", err);
+	return rk;
+}
 
-	t0 = now_s();
-	for (uint64_t i = 0; i < o->records; i++) {
+/* Wait until this client knows the leader of every partition, so the
+ * first records' latency is not the metadata refresh after creation. */
+static void await_leaders(rd_kafka_t *rk, const struct opts *o)
+{
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, o->topic, NULL);
+
+	for (int tries = 0; t && tries < 200; tries++) {
+		const struct rd_kafka_metadata *md;
+		int ready = 0;
+
+		if (rd_kafka_metadata(rk, 0, t, &md, 5000) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			for (int i = 0; i < md->topic_cnt; i++)
+				for (int p = 0; p < md->topics[i].partition_cnt;
+				     p++)
+					ready += !md->topics[i].err &&
+						 md->topics[i]
+							 .partitions[p]
+							 .leader >= 0;
+			rd_kafka_metadata_destroy(md);
+		}
+		if (ready >= o->partitions)
+			break;
+		nanosleep(&(struct timespec){0, 50000000}, NULL);
+	}
+	if (t)
+		rd_kafka_topic_destroy(t);
+}
+
+static void *produce_run(void *arg)
+{
+	struct pstate *ps = arg;
+	const struct opts *o = ps->o;
+	uint8_t *buf = malloc(o->size);
+
+	if (!buf)
+		die("out of memory");
+	memcpy(buf, pattern, o->size);
+	double t0 = now_s(), per = o->rate > 0 ? o->producers / o->rate : 0;
+
+	for (uint64_t k = 0; k < ps->n; k++) {
+		uint64_t i = ps->first + k;
+
+		/* Paced: never ahead of k records at `per` seconds each. */
+		while (per > 0 && (k & 63) == 0 && now_s() < t0 + k * per) {
+			rd_kafka_poll(ps->rk, 0);
+			nanosleep(&(struct timespec){0, 200000}, NULL);
+		}
+
 		memcpy(buf, &i, sizeof(i));
+		ps->sent[k] = now_s();
 		while (rd_kafka_producev(
-			   rk, RD_KAFKA_V_TOPIC(o->topic),
+			   ps->rk, RD_KAFKA_V_TOPIC(o->topic),
 			   RD_KAFKA_V_VALUE(buf, o->size),
+			   RD_KAFKA_V_OPAQUE((void *)(uintptr_t)k),
 			   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			rd_kafka_poll(rk, 1);
-		if ((i & 1023) == 0)
-			rd_kafka_poll(rk, 0);
+			rd_kafka_poll(ps->rk, 1);
+		if ((k & 1023) == 0)
+			rd_kafka_poll(ps->rk, 0);
 	}
-	while (rd_kafka_outq_len(rk) > 0 && ps.failed == 0)
-		rd_kafka_poll(rk, 10);
-	t1 = now_s();
-	if (ps.failed || ps.acked != o->records)
-		die("produce: %" PRIu64 " of %" PRIu64 " acknowledged, %" PRIu64
-		    " failed (%s)",
-		    ps.acked, o->records, ps.failed, ps.first_err);
-	print_rate("produce", o->records, o->size, t1 - t0);
-	rd_kafka_destroy(rk);
+	while (rd_kafka_outq_len(ps->rk) > 0 && ps->failed == 0)
+		rd_kafka_poll(ps->rk, 10);
 	free(buf);
+	return NULL;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void produce(const struct opts *o)
+{
+	int np = o->producers;
+	struct pstate *ps = calloc(np, sizeof(*ps));
+	float *all = malloc(o->records * sizeof(*all));
+	uint64_t at = 0, acked = 0;
+	double t0, t1;
+
+	if (!ps || !all)
+		die("out of memory");
+	for (int k = 0; k < np; k++) {
+		ps[k].o = o;
+		ps[k].first = o->records * k / np;
+		ps[k].n = o->records * (k + 1) / np - ps[k].first;
+		ps[k].sent = malloc((ps[k].n + 1) * sizeof(double));
+		ps[k].lat_ms = malloc((ps[k].n + 1) * sizeof(float));
+		if (!ps[k].sent || !ps[k].lat_ms)
+			die("out of memory");
+		ps[k].rk = new_producer(o, &ps[k]);
+	}
+	create_topic(ps[0].rk, o);
+	for (int k = 0; k < np; k++)
+		await_leaders(ps[k].rk, o);
+
+	t0 = now_s();
+	for (int k = 0; k < np; k++)
+		if (pthread_create(&ps[k].th, NULL, produce_run, &ps[k]))
+			die("pthread_create failed");
+	for (int k = 0; k < np; k++)
+		pthread_join(ps[k].th, NULL);
+	t1 = now_s();
+	for (int k = 0; k < np; k++) {
+		if (ps[k].failed || ps[k].acked != ps[k].n)
+			die("produce: %" PRIu64 " of %" PRIu64
+			    " acknowledged, %" PRIu64 " failed (%s)",
+			    ps[k].acked, ps[k].n, ps[k].failed,
+			    ps[k].first_err);
+		memcpy(all + at, ps[k].lat_ms, ps[k].acked * sizeof(*all));
+		at += ps[k].acked;
+		acked += ps[k].acked;
+		rd_kafka_destroy(ps[k].rk);
+		free(ps[k].sent);
+		free(ps[k].lat_ms);
+	}
+	qsort(all, acked, sizeof(*all), cmp_float);
+	printf("produce: %" PRIu64 " records x %zu B in %.2f s: %.0f rec/s, "
+	       "%.1f MiB/s, latency p50 %.2f ms, p99 %.2f ms, %d producer%s\n",
+	       o->records, o->size, t1 - t0, o->records / (t1 - t0),
+	       o->records * (double)o->size / (t1 - t0) / (1 << 20),
+	       all[acked / 2], all[acked * 99 / 100], np, np == 1 ? "" : "s");
+	fflush(stdout);
+	free(all);
+	free(ps);
 }
 
 /* ---- consume ---------------------------------------------------------- */
@@ -300,11 +425,11 @@ static void consume(const struct opts *o)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: " PROG
-		" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
-		"       [-p PARTITIONS] [--produce-only | --consume-only]\n"
-		"       [-X NAME=VALUE ...]\n");
+	fprintf(stderr, "usage: " PROG
+			" -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]\n"
+			"       [-p PARTITIONS] [--producers N] [--rate R]\n"
+			"       [--produce-only | --consume-only]\n"
+			"       [-X NAME=VALUE ...]\n");
 	exit(2);
 }
 
@@ -312,6 +437,8 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 	    {"produce-only", no_argument, NULL, 'P'},
+	    {"producers", required_argument, NULL, 'N'},
+	    {"rate", required_argument, NULL, 'R'},
 	    {"consume-only", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -320,6 +447,7 @@ int main(int argc, char **argv)
 			 .records = 1000000,
 			 .size = 100,
 			 .partitions = 3,
+			 .producers = 1,
 			 .produce = true,
 			 .consume = true};
 	int ch;
@@ -345,6 +473,12 @@ int main(int argc, char **argv)
 		case 'P':
 			o.consume = false;
 			break;
+		case 'N':
+			o.producers = atoi(optarg);
+			break;
+		case 'R':
+			o.rate = strtod(optarg, NULL);
+			break;
 		case 'C':
 			o.produce = false;
 			break;
@@ -358,7 +492,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!o.brokers || optind != argc || o.records == 0 || o.size < 8 ||
-	    o.size > (1 << 20) || o.partitions < 1)
+	    o.size > (1 << 20) || o.partitions < 1 || o.producers < 1 ||
+	    o.producers > 64 || (uint64_t)o.producers > o.records)
 		usage();
 	pattern = malloc(o.size);
 	if (!pattern)

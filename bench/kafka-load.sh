@@ -39,17 +39,8 @@ while [ $# -gt 0 ]; do
 	*) sed -n '2,19p' "$0"; exit 2 ;;
 	esac
 done
-export ZC_SRC=$here ZC_BUILD=$build
-ZC_TMP=$(mktemp -d /var/tmp/kafka-load.XXXXXX)
-export ZC_TMP
-. "$here/tests/broker/_lib.sh"
-trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
-zb_need_broker
-load=$build/bench/kafka-load
-[ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
-
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
-
+. "$here/bench/kafka-common.sh"
+kb_setup kafka-load
 if [ -n "$rev" ]; then
 	after=$ZB_BIN
 	. "$here/bench/_before.sh"

@@ -23,7 +23,9 @@
 #include "proto/codec.h"
 
 struct coord;
+struct dur_wait;
 struct fetch_waits;
+struct flusher;
 struct producers;
 
 struct broker {
@@ -40,6 +42,11 @@ struct broker {
 	int adv_port;
 	uint64_t maint_timer;
 	uint64_t group_timer;
+	/* Durable acks (durable.c): the group commit and the answers
+	 * waiting for it; NULL flusher with write.caching. */
+	struct flusher *flusher;
+	struct dur_wait *dur_head, **dur_tail;
+	int offs_offline; /* -errno of a failed offsets sync, or 0 */
 };
 
 /* The header of one request. */

@@ -89,6 +89,7 @@ static const struct opt opts[] = {
     {"broker.id", K_I32, F(node_id), 0, INT32_MAX},
     {"node.id", K_I32, F(node_id), 0, INT32_MAX},
     {"auto.create.topics.enable", K_BOOL, F(auto_create), 0, 1},
+    {"write.caching", K_BOOL, F(write_caching), 0, 1},
     {"socket.request.max.bytes", K_I64, F(socket_request_max_bytes), 64,
      INT32_MAX},
     {"group.min.session.timeout.ms", K_I32, F(group_min_session_ms), 0,

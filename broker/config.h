@@ -17,6 +17,13 @@
  *   queued.max.request.bytes          256 MiB (Kafka: unbounded): request
  *                                     bytes read and not yet handled,
  *                                     across connections.
+ *   write.caching                     false: acks=all is answered after
+ *                                     an fdatasync (group commit), as a
+ *                                     single node has no replica to
+ *                                     stand in for the disk; true gives
+ *                                     Kafka's page-cache acknowledgement
+ *                                     (the name and meaning Redpanda
+ *                                     uses for the same trade-off).
  * Our own limits (zc.*): zc.connection.output.max.bytes (32 MiB of
  * memory and file bytes owed to one peer before its requests wait),
  * zc.connection.max.pending.replies (64 answers outstanding on one
@@ -53,6 +60,7 @@ struct bconfig {
 	int64_t conn_output_max_bytes;
 	int32_t max_pending_replies;
 	int64_t metadata_max_response_bytes;
+	bool write_caching; /* acks=all from the page cache (durable.h) */
 	struct log_config log;
 };
 

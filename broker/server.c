@@ -17,6 +17,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 #include "group/coord.h"
 #include "net.h"
 #include "proto/producers.h"
@@ -175,6 +176,7 @@ int broker_open(struct broker *b)
 		return rc;
 	connset_init(&b->conns, b, b->ev);
 	b->cfg.log.notify = log_event;
+	b->cfg.log.sync_on_roll = !b->cfg.write_caching;
 	rc = topics_open(&b->topics, b->cfg.data_dir, &b->cfg.log);
 	if (rc) {
 		blog("cannot open the data directory %s: %s", b->cfg.data_dir,
@@ -186,6 +188,10 @@ int broker_open(struct broker *b)
 	rc = offstore_open(&b->offs, odir);
 	if (rc) {
 		blog("cannot open %s: %s", odir, strerror(-rc));
+		return rc;
+	}
+	if ((rc = dur_start(b))) { /* durable acks */
+		blog("cannot start the group commit: %s", strerror(-rc));
 		return rc;
 	}
 	if ((rc = groups_start(b)) || (rc = fetch_waits_create(&b->waits)))
@@ -257,6 +263,7 @@ void broker_close(struct broker *b)
 	if (b->coord)
 		groups_stop(b);
 	fetch_waits_free(b->waits);
+	dur_stop(b); /* durable acks */
 	producers_free(b->producers);
 	if (b->offs)
 		offstore_close(b->offs);

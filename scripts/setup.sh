@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs_run="gcc make libc6-dev libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev"
 pkgs_test="$pkgs_run kcat librdkafka-dev python3 python3-kafka python3-confluent-kafka \
 xfsprogs util-linux e2fsprogs iproute2 procps nodejs npm iperf3 pv strace \
-mandoc bash-completion abigail-tools"
+mandoc bash-completion abigail-tools fuse3 libfuse3-dev pkg-config"
 pkgs_fuzz="$pkgs_run clang libclang-rt-14-dev"
 case "$want" in
 run) pkgs=$pkgs_run ;;

@@ -25,5 +25,6 @@ void log_config_defaults(struct log_config *cfg)
 	cfg->max_partitions = 10000;
 	cfg->max_partitions_per_request = 5000;
 	cfg->max_open_files = 1000;
+	cfg->sync_on_roll = false; /* the broker sets it for durable acks */
 	cfg->notify = NULL; /* callers often keep the struct on the stack */
 }

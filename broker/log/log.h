@@ -49,6 +49,10 @@ struct log_config {
 					       5000 */
 	uint32_t max_open_files; /* log.max.open.files, 1000 (at most half
 				    of RLIMIT_NOFILE) */
+	/* fdatasync a segment before its successor is created (durable
+	 * acks: a power cut must not leave a later segment's name on disk
+	 * while an earlier one's tail is gone). Off by default. */
+	bool sync_on_roll;
 	/* Told of notable events for the broker's log lines (a segment
 	 * rolled, one deleted by retention); NULL for silence. `dir` is the
 	 * partition's directory, `base` the segment's base offset. */
@@ -177,6 +181,18 @@ long plog_scan_tail(struct plog *l, uint64_t max_bytes,
 /* fdatasync the active segment (and indexes). */
 int plog_flush(struct plog *l);
 
+/* For group commit (flusher.h): the descriptor of the active segment,
+ * which holds every byte appended since the last roll (sync_on_roll made
+ * the earlier segments durable). Indexes need no sync for acknowledged
+ * data: recovery rebuilds them from the log after an unclean stop. */
+int plog_active_fd(const struct plog *l);
+
+/* A failed sync: the page cache may hold bytes the disk never got, so
+ * the partition refuses appends (KAFKA_STORAGE_ERROR) until a restart's
+ * recovery has re-read it. err is the sync's -errno; 0 while online. */
+void plog_set_offline(struct plog *l, int err);
+int plog_offline(const struct plog *l);
+
 /* Time-based roll and retention (by time and size, whole segments, never
  * the active one unless empty-rolling is needed). Call periodically.
  * Returns the number of segments deleted, or -errno. */
@@ -253,5 +269,12 @@ size_t offstore_groups(struct offstore *s, const char **names, size_t max);
  * 4 MiB); and the file's current size. */
 int offstore_compact(struct offstore *s);
 uint64_t offstore_file_bytes(const struct offstore *s);
+
+/* Group commit of offsets: with `deferred`, offstore_commit appends
+ * without its own fdatasync and the caller answers only after a sync of
+ * offstore_fd() (flusher.h) has finished; the commit is visible to
+ * offstore_fetch at once. */
+void offstore_defer_sync(struct offstore *s, bool deferred);
+int offstore_fd(const struct offstore *s);
 
 #endif /* BROKER_LOG_H */

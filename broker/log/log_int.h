@@ -202,6 +202,7 @@ struct plog {
 	int64_t rp;	      /* segments below it are known synced */
 	int64_t rp_disk;      /* the recovery point in the file */
 	int64_t rp_pending;   /* rp once the segments below it are synced */
+	int offline;	      /* -errno of a failed sync, or 0 */
 };
 
 static inline struct seg *pl_active(const struct plog *l)

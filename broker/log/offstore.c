@@ -17,7 +17,8 @@
  *  1. The file is a sequence of whole, CRC-valid records: replay truncates
  *     at the first record that is not, and a failed append is cut back.
  *  2. A commit is visible to offstore_fetch only after its record is
- *     durable (written and fdatasync'ed).
+ *     durable (written and fdatasync'ed) — or, deferred, once written,
+ *     while its committer waits for the group commit's sync.
  *  3. The table holds exactly one entry per (group, topic, partition): the
  *     newest committed one.
  *  4. Compaction never loses a live entry: the new file is complete and
@@ -60,6 +61,7 @@ struct offstore {
 	size_t nbuckets, count;
 	char **groups;
 	size_t ngroups, gcap;
+	bool deferred; /* the caller syncs offstore_fd (group commit) */
 };
 
 static uint64_t key_hash(const char *g, const char *t, int32_t p)
@@ -423,7 +425,7 @@ int offstore_commit(struct offstore *s, const char *group, const char *topic,
 	encode(buf, group, topic, partition, offset, metadata);
 	ret = lsys_pwrite_all(s->fd, buf, n, -1);
 	free(buf);
-	if (!ret)
+	if (!ret && !s->deferred)
 		ret = lsys_fdatasync(s->fd);
 	if (ret < 0) {
 		/* Invariant 1: no partial record stays behind. */
@@ -481,4 +483,14 @@ size_t offstore_groups(struct offstore *s, const char **names, size_t max)
 uint64_t offstore_file_bytes(const struct offstore *s)
 {
 	return s->file_bytes;
+}
+
+void offstore_defer_sync(struct offstore *s, bool deferred)
+{
+	s->deferred = deferred;
+}
+
+int offstore_fd(const struct offstore *s)
+{
+	return s->fd;
 }

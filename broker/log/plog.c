@@ -222,6 +222,21 @@ static int load_all(struct plog *l, bool clean)
 			unlink_base(l->dir, bases[i]);
 			continue;
 		}
+		if (!clean && l->nseg && bases[i] > pl_active(l)->next) {
+			/* A power cut took the tail of the previous segment
+			 * but not this one's name: offsets would have a hole
+			 * that no fetch can cross. What follows was never
+			 * acknowledged as durable (sync_on_roll); drop it. */
+			fprintf(stderr,
+				"zcbroker: %s: segment %" PRId64
+				" starts past the end %" PRId64
+				" of the one before it; removing it and later "
+				"ones\n",
+				l->dir, bases[i], pl_active(l)->next);
+			cut = 1;
+			unlink_base(l->dir, bases[i]);
+			continue;
+		}
 		cut = load_seg(l, bases[i], !clean && i >= first_recover);
 		if (cut < 0) {
 			ret = (int)cut;
@@ -369,6 +384,17 @@ void plog_close(struct plog *l)
 	struct seg *a = pl_active(l);
 	int ret;
 
+	/* After a failed sync the disk may lack what the page cache shows:
+	 * leave no clean marker, so the next start recovers (re-reads) the
+	 * log instead of trusting it. */
+	if (l->offline) {
+		fprintf(stderr,
+			"zcbroker: %s: offline after a failed sync (%s); "
+			"recovery will check it at the next start\n",
+			l->dir, strerror(-l->offline));
+		ret = 0;
+		goto out;
+	}
 	/* Final time entry and trimmed indexes first, then all to disk. A
 	 * partition that never got a file has nothing to mark. */
 	ret = seg_deactivate(a);
@@ -379,6 +405,7 @@ void plog_close(struct plog *l)
 	if (ret < 0)
 		fprintf(stderr, "zcbroker: %s: close: %s\n", l->dir,
 			strerror(-ret));
+out:
 	for (size_t i = 0; i < l->nseg; i++)
 		seg_put(l->segs[i]);
 	free(l->segs);
@@ -391,14 +418,33 @@ int pl_roll(struct plog *l)
 	struct seg *old = pl_active(l);
 	int ret;
 
-	/* Start the old segment's writeback now; maintain syncs it later
-	 * (only a hint: nothing depends on it succeeding). */
-	if (!old->lazy && seg_fd(old) >= 0)
+	/* Durable acks: the old segment's tail reaches the disk before the
+	 * new segment's name does (new_active syncs the directory), so a
+	 * power cut cannot leave a gap in the offsets. Otherwise start the
+	 * writeback now; maintain syncs it later (only a hint: nothing
+	 * depends on it succeeding). */
+	if (!old->lazy && l->cfg.sync_on_roll) {
+		ret = seg_fd(old);
+		if (ret >= 0)
+			ret = lsys_fdatasync(ret);
+		if (ret < 0) {
+			plog_set_offline(l, ret); /* never retried */
+			return ret;
+		}
+	} else if (!old->lazy && seg_fd(old) >= 0) {
 		(void)lsys_sync_file_range(seg_fd(old), 0, 0,
 					   SYNC_FILE_RANGE_WRITE);
+	}
 	ret = seg_deactivate(old);
-	if (ret < 0)
+	if (ret < 0) {
+		/* The indexes could not be sealed (a failing disk): keep
+		 * appending to the old segment if it can be reopened, else
+		 * take the partition offline rather than append to a
+		 * segment that is no longer active. */
+		if (seg_activate(old, &l->cfg) < 0)
+			plog_set_offline(l, ret);
 		return ret;
+	}
 	ret = new_active(l);
 	if (!ret) {
 		ret = pl_materialize(l);
@@ -435,6 +481,8 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	int64_t base = l->end;
 	int ret;
 
+	if (l->offline)
+		return l->offline;
 	if (len != bi->size || len < BATCH_HEADER_SIZE ||
 	    bi->last_offset_delta < 0)
 		return -EINVAL;
@@ -499,6 +547,24 @@ int plog_flush(struct plog *l)
 	l->unflushed = 0;
 	l->unflushed_ms = -1;
 	return 0;
+}
+
+int plog_active_fd(const struct plog *l)
+{
+	struct seg *a = pl_active(l);
+
+	return a->lazy ? -ENOENT : seg_fd(a);
+}
+
+void plog_set_offline(struct plog *l, int err)
+{
+	if (!l->offline)
+		l->offline = err < 0 ? err : -EIO;
+}
+
+int plog_offline(const struct plog *l)
+{
+	return l->offline;
 }
 
 int plog_destroy(struct plog *l)

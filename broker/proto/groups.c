@@ -13,6 +13,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 #include "group/coord.h"
 #include "proto/topic_entry.h"
 
@@ -308,8 +309,8 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 /* ---- OffsetCommit / OffsetFetch ---------------------------------------------
  */
 
-int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
-		     struct kr *in, struct resp *r)
+static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
+			struct kr *in, struct resp *r, struct dur_req *dur)
 {
 	struct kw *w = &r->w;
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
@@ -344,6 +345,8 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 				err = KERR_UNKNOWN_TOPIC;
 			if (!err && md.len >= (int32_t)sizeof(meta))
 				err = KERR_OFFSET_METADATA_TOO_LARGE;
+			if (!err && b->offs_offline) /* durable acks */
+				err = KERR_KAFKA_STORAGE_ERROR;
 			if (!err) {
 				if (!kstr_copy(meta, sizeof(meta), md))
 					meta[0] = 0;
@@ -356,10 +359,19 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 				}
 			}
 			kw_i32(w, part);
+			if (!err) /* durable acks: the group commit */
+				dur_req_add(b, dur, r, NULL, w->len, false);
 			kw_i16(w, err);
 		}
 	}
 	return API_REPLY;
+}
+
+/* Durable acks: answered after the group commit has synced the store. */
+int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
+		     struct kr *in, struct resp *r)
+{
+	return dur_answer(b, c, q, in, r, offsetcommit);
 }
 
 static void fetched_partition(struct kw *w, int16_t ver, int32_t part,

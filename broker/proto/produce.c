@@ -14,6 +14,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 #include "proto/producers.h"
 #include "proto/topic_entry.h"
 
@@ -51,6 +52,8 @@ static enum kerr produce_one(struct broker *b, const char *topic, bool named,
 	struct plog *l = topics_log(b->topics, topic, part);
 	if (!l)
 		return KERR_UNKNOWN_TOPIC;
+	if (plog_offline(l)) /* durable acks: a sync failed */
+		return KERR_KAFKA_STORAGE_ERROR;
 	if (rec.len <= 0)
 		return KERR_INVALID_RECORD;
 	/* The batch lives in our own read buffer: safe to rewrite. */
@@ -86,8 +89,8 @@ static enum kerr produce_one(struct broker *b, const char *topic, bool named,
 	return KERR_NONE;
 }
 
-int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
-		struct kr *in, struct resp *r)
+static int produce(struct broker *b, struct conn *c, const struct kreq *q,
+		   struct kr *in, struct resp *r, struct dur_req *dur)
 {
 	struct kw *w = &r->w;
 	kr_str(in); /* transactional_id */
@@ -116,7 +119,13 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 			if (err && !first_err)
 				first_err = err;
 			kw_i32(w, part);
+			size_t err_pos = w->len; /* durable acks */
 			kw_i16(w, err);
+			if (!err && acks == -1) /* durable acks */
+				dur_req_add(
+				    b, dur, r,
+				    topics_log(b->topics, e.topic, part),
+				    err_pos, true);
 			kw_i64(w, base);
 			kw_i64(w, -1); /* log_append_time: CreateTime */
 			if (q->ver >= 5)
@@ -135,4 +144,11 @@ int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_NOREPLY;
 	}
 	return API_REPLY;
+}
+
+/* ---- durable acks: acks=all is answered after the group commit ---------- */
+int api_produce(struct broker *b, struct conn *c, const struct kreq *q,
+		struct kr *in, struct resp *r)
+{
+	return dur_answer(b, c, q, in, r, produce);
 }

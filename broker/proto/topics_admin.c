@@ -14,6 +14,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "durable.h"
 
 static enum kerr create_err(int rc)
 {
@@ -153,6 +154,7 @@ int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
 		if (!kstr_copy(name, sizeof(name), ns)) {
 			err = KERR_UNKNOWN_TOPIC;
 		} else {
+			dur_forget_topic(b, name); /* durable acks */
 			int rc = topics_delete(b->topics, name);
 			if (rc == -ENOENT)
 				err = KERR_UNKNOWN_TOPIC;

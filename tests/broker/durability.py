@@ -107,6 +107,36 @@ def read_all(addr, topic):
     return recs, hw
 
 
+def check_dense(recs, hw):
+    """Every offset below each partition's end was read."""
+    for p in range(PARTS):
+        for o in range(hw[p]):
+            if (p, o) not in recs:
+                fail("partition %d: offset %d missing below the end %d" %
+                     (p, o, hw[p]))
+
+
+def append_after(addr, topic, hw, count):
+    """The log goes on where the recovered data ends: `count` new
+    records (values AFTER + n, no key) land at the next offsets."""
+    pr = ck.Producer({"bootstrap.servers": addr, "acks": "all"})
+    got = []
+    for i in range(count):
+        pr.produce(topic, value=b"%s%d" % (AFTER.encode(), i),
+                   partition=i % PARTS,
+                   on_delivery=lambda e, m: got.append((e, m.partition(),
+                                                        m.offset())))
+    pr.flush(20)
+    nxt = dict(hw)
+    for e, p, o in got:
+        if e is not None or o != nxt[p]:
+            fail("new record at partition %d offset %d (expected %d): %s"
+                 % (p, o, nxt[p], e))
+        nxt[p] += 1
+    if len(got) != count:
+        fail("only %d of %d new records acknowledged" % (len(got), count))
+
+
 def verify(addr, topic, acks_path, exact=False):
     acked = []
     with open(acks_path) as f:
@@ -119,11 +149,7 @@ def verify(addr, topic, acks_path, exact=False):
     recs, hw = read_all(addr, topic)
     log("%d acknowledged; after restart the partitions end at %s" %
         (len(acked), hw))
-    for p in range(PARTS):
-        for o in range(hw[p]):
-            if (p, o) not in recs:
-                fail("partition %d: offset %d missing below the end %d" %
-                     (p, o, hw[p]))
+    check_dense(recs, hw)
     seqs = {}
     for (p, o), (k, v) in recs.items():
         if v.startswith(AFTER) and v[len(AFTER):].isdigit() and k is None:
@@ -148,22 +174,7 @@ def verify(addr, topic, acks_path, exact=False):
     if exact and mine != len({a[2] for a in acked}):
         fail("the log holds %d records, %d were acknowledged" %
              (mine, len({a[2] for a in acked})))
-    # The log goes on where the recovered data ends.
-    pr = ck.Producer({"bootstrap.servers": addr, "acks": "all"})
-    got = []
-    for i in range(20):
-        pr.produce(topic, value=b"%s%d" % (AFTER.encode(), i), partition=i % PARTS,
-                   on_delivery=lambda e, m: got.append((e, m.partition(),
-                                                        m.offset())))
-    pr.flush(20)
-    nxt = dict(hw)
-    for e, p, o in got:
-        if e is not None or o != nxt[p]:
-            fail("new record at partition %d offset %d (expected %d): %s"
-                 % (p, o, nxt[p], e))
-        nxt[p] += 1
-    if len(got) != 20:
-        fail("only %d of 20 new records acknowledged" % len(got))
+    append_after(addr, topic, hw, 20)
     log("all %d acknowledged records there once; %d records in the log"
         % (len(acked), len(recs)))
 

@@ -9,7 +9,9 @@
 # runs on a log that has been recovered before; then a torn write (a batch
 # header without its records, garbage) at the end of a segment must be cut
 # off by recovery. First, with strace, that log.flush.interval.messages=1
-# syncs every record, the default never, log.flush.interval.ms by time.
+# syncs every record, and so does the default (durable acks=all: kcat
+# produces with acks=all, one record at a time); with write.caching=true
+# nothing syncs unless log.flush.interval.ms says so, by time.
 # (idempotence.sh: an idempotent producer that outlives a crash.)
 # timeout: 120
 # san: yes
@@ -43,14 +45,19 @@ if command -v strace >/dev/null 2>&1; then
 		zb_fail "log.flush.interval.messages=1: $SYNCS sync calls for 30 records"
 	n=$SYNCS
 	count_syncs
+	[ "$SYNCS" -ge 30 ] ||
+		zb_fail "durable acks=all: $SYNCS sync calls for 30 records"
+	nd=$SYNCS
+	count_syncs --set write.caching=true
 	[ "$SYNCS" -eq 0 ] ||
-		zb_fail "default flush settings: $SYNCS sync calls for 30 records"
+		zb_fail "write.caching=true: $SYNCS sync calls for 30 records"
 	n0=$SYNCS
 	# By time: the broker checks flush.interval.ms once a second or so.
-	SYNC_WAIT=2.5 count_syncs --set log.flush.interval.ms=100
+	SYNC_WAIT=2.5 count_syncs --set write.caching=true \
+		--set log.flush.interval.ms=100
 	[ "$SYNCS" -ge 1 ] && [ "$SYNCS" -lt 30 ] ||
 		zb_fail "log.flush.interval.ms=100: $SYNCS sync calls for 30 records in about 3 s"
-	echo "sync calls for 30 one-record produces: $n with log.flush.interval.messages=1, $n0 by default, $SYNCS with log.flush.interval.ms=100"
+	echo "sync calls for 30 one-record acks=all produces: $n with log.flush.interval.messages=1, $nd by default (durable acks), $n0 with write.caching=true, $SYNCS with that and log.flush.interval.ms=100"
 else
 	echo "strace missing: flush calls not counted"
 fi

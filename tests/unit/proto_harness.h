@@ -24,6 +24,9 @@
 #include "helpers.h"
 
 static struct broker th_b;
+/* Answer acks=all and OffsetCommit from the page cache (write.caching),
+ * so answers come at once; proto_durable clears it before th_setup. */
+static bool th_write_caching = true;
 
 struct tconn {
 	struct conn *c;
@@ -60,6 +63,7 @@ static inline void th_setup(void)
 	snprintf(b->adv_host, sizeof(b->adv_host), "127.0.0.1");
 	b->adv_port = 9092;
 	b->cfg.group_min_session_ms = 10;
+	b->cfg.write_caching = th_write_caching;
 	if (broker_open(b))
 		t_fatal("cannot set up a broker in %s", t_tmpdir());
 }
@@ -89,6 +93,16 @@ static inline int th_send(struct tconn *t, struct kw *req)
 	kw_free(req);
 	broker_settle(&th_b);
 	return rc;
+}
+
+/* A request as bytes arriving on the connection (size prefix added;
+ * consumed): taken when the connection reads, in the next connset_run. */
+static inline void th_feed(struct tconn *t, struct kw *w)
+{
+	uint8_t len[4] = {w->len >> 24, w->len >> 16, w->len >> 8, w->len};
+	CHECK_EQ(conn_feed(t->c, len, 4), 0);
+	CHECK_EQ(conn_feed(t->c, w->buf, w->len), 0);
+	kw_free(w);
 }
 
 /* Read exactly n bytes if they are there (they are written before

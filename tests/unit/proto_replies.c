@@ -82,15 +82,6 @@ static int32_t fetched_bytes(struct kr *r)
 	return kr_ok(r) && !err ? n : -1;
 }
 
-/* A request as bytes arriving on the connection (size prefix added). */
-static void feed(struct tconn *t, struct kw *w)
-{
-	uint8_t len[4] = {w->len >> 24, w->len >> 16, w->len >> 8, w->len};
-	CHECK_EQ(conn_feed(t->c, len, 4), 0);
-	CHECK_EQ(conn_feed(t->c, w->buf, w->len), 0);
-	kw_free(w);
-}
-
 static bool nothing_waiting(struct tconn *t)
 {
 	uint8_t x;
@@ -111,13 +102,13 @@ int main(void)
 	 * three requests arrive together, through the connection's own
 	 * framing. */
 	fetch_req(&w, 1, 0, 0, 30000, 1);
-	feed(&A, &w);
+	th_feed(&A, &w);
 	th_hdr(&w, API_METADATA, 1, 2);
 	kw_array(&w, 1);
 	kw_str(&w, "lp");
-	feed(&A, &w);
+	th_feed(&A, &w);
 	produce_req(&w, 3, 0, 100, 1);
-	feed(&A, &w);
+	th_feed(&A, &w);
 	broker_settle(&th_b);
 	CHECK_EQ(fetch_parked(&th_b), 0);
 	CHECK(th_answer(&A, 1, &r));
@@ -196,12 +187,12 @@ int main(void)
 	 * a third request is not taken until one of them is answered. */
 	th_b.cfg.max_pending_replies = 2;
 	fetch_req(&w, 50, 1, 2, 30000, 1);
-	feed(&B, &w);
+	th_feed(&B, &w);
 	fetch_req(&w, 51, 2, 4, 30000, 1);
-	feed(&B, &w);
+	th_feed(&B, &w);
 	th_hdr(&w, API_METADATA, 1, 52);
 	kw_array(&w, 0);
-	feed(&B, &w);
+	th_feed(&B, &w);
 	broker_settle(&th_b);
 	CHECK_EQ(B.c->pending, 2);
 	CHECK(B.c->rlen > B.c->rpos); /* the Metadata request waits */
