@@ -110,12 +110,15 @@ uint32_t tidx_lookup(const struct idx *x, int64_t ts);
 /* ---- segment.c: one .log with its two indexes ------------------------- */
 
 struct seg {
-	int64_t base;	      /* base offset: the file name */
-	int64_t next;	      /* offset after its last batch (base if empty) */
-	uint64_t size;	      /* bytes of whole, valid batches */
-	int64_t max_ts;	      /* largest batch MaxTimestamp, -1 none */
-	int64_t max_ts_off;   /* last offset of the batch holding max_ts */
-	int64_t roll_ts;      /* first batch's MaxTimestamp, or creation time */
+	int64_t base;	    /* base offset: the file name */
+	int64_t next;	    /* offset after its last batch (base if empty) */
+	uint64_t size;	    /* bytes of whole, valid batches */
+	int64_t max_ts;	    /* largest batch MaxTimestamp, -1 none */
+	int64_t max_ts_off; /* last offset of the batch holding max_ts */
+	int64_t roll_ts;    /* first batch's MaxTimestamp, or creation time */
+	/* roll_ts came from the first batch: log.roll.ms is then measured
+	 * in the records' own time (Kafka's LogSegment.shouldRoll). */
+	bool roll_by_batch;
 	uint64_t since_index; /* bytes appended since the last index entry */
 	struct lfd lf;	      /* the .log, O_RDWR, opened on demand */
 	int refs;	      /* the plog's + one per live plog_slice */

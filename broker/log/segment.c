@@ -218,8 +218,10 @@ int seg_load_stats(struct seg *s)
 	bscan_init(&b, seg_fd(s), 0, s->size);
 	ret = bscan_next(&b, &bi, NULL);
 	if (ret > 0) {
-		if (bi.max_timestamp >= 0)
+		if (bi.max_timestamp >= 0) {
 			s->roll_ts = bi.max_timestamp;
+			s->roll_by_batch = true;
+		}
 		ret = set_next(s, &bi);
 		/* From the last indexed batch to the end: the last offset. */
 		b.pos = oidx_last_pos(&s->oi);
@@ -302,8 +304,10 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 		s->since_index = 0;
 	}
 	s->since_index += bi->size;
-	if (pos == 0 && bi->max_timestamp >= 0)
+	if (pos == 0 && bi->max_timestamp >= 0) {
 		s->roll_ts = bi->max_timestamp;
+		s->roll_by_batch = true;
+	}
 	s->size = pos + bi->size;
 	s->next = last + 1;
 }
