@@ -221,6 +221,10 @@ int32_t topics_partitions(const struct topics *t, const char *name);
 struct plog *topics_log(struct topics *t, const char *name, int32_t part);
 /* Iterate: the i-th topic name (sorted), NULL past the end. */
 const char *topics_name(const struct topics *t, size_t i);
+/* A topic's 16-byte ID (KIP-516), or NULL when there is no such topic;
+ * and the topic of an ID, or NULL. */
+const uint8_t *topics_id(const struct topics *t, const char *name);
+const char *topics_by_id(const struct topics *t, const uint8_t id[16]);
 size_t topics_count(const struct topics *t);
 
 /* Run plog_maintain / plog_flush (by flush.interval.ms) on every log. */

@@ -226,8 +226,9 @@ int pl_reindex(struct plog *l);
 
 /* ---- recovery.c ------------------------------------------------------- */
 
-#define CLEAN_MARKER  ".zcbroker_cleanshutdown"
-#define RECOVERY_FILE ".zcbroker_recovery_point"
+#define CLEAN_MARKER   ".zcbroker_cleanshutdown"
+#define RECOVERY_FILE  ".zcbroker_recovery_point"
+#define PARTITION_META "partition.metadata" /* the topic ID (topic_id.c) */
 
 /* Re-validate every batch of s (CRC, offsets), truncate at the first bad
  * one, rebuild both indexes. Returns the bytes cut (>= 0) or -errno. */
@@ -243,5 +244,13 @@ int recovery_point_write(const char *dir, int64_t offset);
 int log_mkdir_p(const char *dir);
 /* fsync a directory so that creations/renames/unlinks in it are durable. */
 int log_dir_sync(const char *dir);
+
+/* topic_id.c: a topic's 16-byte ID in a partition directory. tid_load
+ * returns -ENOENT when there is none, -EINVAL when the file is damaged. */
+int tid_new(uint8_t id[16]);
+int tid_load(const char *pdir, uint8_t id[16]);
+int tid_store(const char *pdir, const uint8_t id[16]);
+void tid_to_text(const uint8_t id[16], char out[23]);
+int tid_from_text(const char *s, uint8_t id[16]);
 
 #endif /* BROKER_LOG_INT_H */

@@ -521,6 +521,8 @@ int plog_destroy(struct plog *l)
 	(void)lsys_unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
 	(void)lsys_unlink(p);
+	snprintf(p, sizeof(p), "%s/%s", l->dir, PARTITION_META);
+	(void)lsys_unlink(p);
 	ret = lsys_rmdir(l->dir);
 	free(l->segs);
 	free(l->dir);
