@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ks_handler.h — small helpers for handlers written on the table-driven
+ * codec (proto/schema.h): a field of a struct by name, a string value from
+ * a C string, and an arena budget that scales with the request.
+ */
+#ifndef ZC_BROKER_KS_HANDLER_H
+#define ZC_BROKER_KS_HANDLER_H
+
+#include <string.h>
+
+#include "proto/schema.h"
+
+/* The field named `name` of s (the tables are fixed: a wrong name is a
+ * programming error caught by every test that reaches the handler). */
+static inline const struct ks_field *ks_fld(const struct ks_struct *s,
+					    const char *name)
+{
+	return &s->f[ks_idx(s, name)];
+}
+
+/* The element struct of an array-of-structs (or struct) field. */
+static inline const struct ks_struct *ks_sub(const struct ks_struct *s,
+					     const char *name)
+{
+	return ks_fld(s, name)->sub;
+}
+
+/* A string value pointing at z (NULL: null). */
+static inline void kv_setstr(struct kv *v, const char *z)
+{
+	v->s.p = z;
+	v->s.len = z ? (int32_t)strlen(z) : -1;
+}
+
+/* A decoded string as a C string in buf; false when null or too long. */
+static inline bool kv_cstr(const struct kv *v, char *buf, size_t cap)
+{
+	return kstr_copy(buf, cap, v->s);
+}
+
+/* What decoding one request and building its answer may cost: the
+ * decoded tree takes at most a small multiple of the request's bytes
+ * (each element at least one byte on the wire, 16 per node), plus room
+ * for the answer. */
+static inline size_t ks_budget(const struct kr *in, size_t answer)
+{
+	return 64 * 1024 + 64 * kr_left(in) + answer;
+}
+
+#endif /* ZC_BROKER_KS_HANDLER_H */
