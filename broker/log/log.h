@@ -171,6 +171,9 @@ int64_t plog_offset_for_time(struct plog *l, int64_t ts);
 /* The same, with that record's timestamp in *found_ts (-1 when none;
  * the batch's MaxTimestamp under LogAppendTime). */
 int64_t plog_find_time(struct plog *l, int64_t ts, int64_t *found_ts);
+/* ListOffsets -3 (KIP-734): the first record with the log's largest
+ * timestamp, that timestamp in *found_ts; -1 for a log without any. */
+int64_t plog_max_time(struct plog *l, int64_t *found_ts);
 
 /*
  * Visit, oldest first, the headers of the batches in the last max_bytes

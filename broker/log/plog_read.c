@@ -226,6 +226,20 @@ int64_t plog_find_time(struct plog *l, int64_t ts, int64_t *found_ts)
 	return -1;
 }
 
+int64_t plog_max_time(struct plog *l, int64_t *found_ts)
+{
+	int64_t max = -1;
+
+	/* The first record holding the largest timestamp: the first batch
+	 * reaching it, as a lookup of that timestamp finds it (Kafka's
+	 * MAX_TIMESTAMP, KIP-734). */
+	for (size_t i = 0; i < l->nseg; i++)
+		if (l->segs[i]->size && l->segs[i]->max_ts > max)
+			max = l->segs[i]->max_ts;
+	*found_ts = -1;
+	return max < 0 ? -1 : plog_find_time(l, max, found_ts);
+}
+
 int64_t plog_offset_for_time(struct plog *l, int64_t ts)
 {
 	int64_t found_ts;

@@ -197,12 +197,91 @@ static void t_metadata(void)
 	}
 }
 
+/* ---- ListOffsets ----------------------------------------------------- */
+
+/* One partition of topic asked at ts; its answer (or NULL). */
+static struct kv *lo_ask(int ver, const char *topic, int64_t ts)
+{
+	const struct ks_msg *m = ks_req(2);
+	const struct ks_struct *qt = ks_sub(&m->root, "Topics");
+	const struct ks_struct *qp = ks_sub(qt, "Partitions");
+	struct kv *req = req_new(2), *t = RQ(2, req, "Topics"), *p;
+
+	RQ(2, req, "ReplicaId")->i = -1;
+	CHECK_EQ(ks_array(ks_fld(&m->root, "Topics"), 1, &A, t), 0);
+	kv_setstr(ks_get(qt, t->a.v, "Name"), topic);
+	p = ks_get(qt, t->a.v, "Partitions");
+	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
+	ks_get(qp, p->a.v, "Timestamp")->i = ts;
+	struct kv *r = rpc(2, ver, req);
+	if (!r)
+		return NULL;
+	const struct ks_struct *rt = ks_sub(&ks_resp(2)->root, "Topics");
+	struct kv *rtop = RS(2, r, "Topics");
+	if (rtop->a.n != 1 || !kstr_eq(ks_get(rt, rtop->a.v, "Name")->s, topic))
+		return NULL;
+	struct kv *rp = ks_get(rt, rtop->a.v, "Partitions");
+	return rp->a.n == 1 ? rp->a.v : NULL;
+}
+
+static void lo_check(int ver, const char *topic, int64_t ask, int err,
+		     int64_t off, int64_t ts)
+{
+	const struct ks_struct *rp =
+	    ks_sub(ks_sub(&ks_resp(2)->root, "Topics"), "Partitions");
+	struct kv *p = lo_ask(ver, topic, ask);
+
+	if (!p) {
+		FAIL("ListOffsets v%d %s %lld: no answer", ver, topic,
+		     (long long)ask);
+		return;
+	}
+	CHECK_EQ(ks_get(rp, p, "ErrorCode")->i, err);
+	CHECK_EQ(ks_get(rp, p, "Offset")->i, off);
+	if (ver >= 1)
+		CHECK_EQ(ks_get(rp, p, "Timestamp")->i, ts);
+	if (ver >= 4)
+		CHECK_EQ(ks_get(rp, p, "LeaderEpoch")->i, off >= 0 ? 0 : -1);
+}
+
+static void append(const char *topic, int32_t n, int64_t ts0, int64_t step)
+{
+	uint8_t b[4096];
+	struct batch_info bi;
+	size_t len = bb_build(b, n, 20, ts0, step, 5);
+	CHECK_EQ(batch_validate(b, len, 1 << 20, &bi), 0);
+	CHECK(plog_append(topics_log(th_b.topics, topic, 0), b, len, &bi, 0) >=
+	      0);
+}
+
+static void t_listoffsets(void)
+{
+	CHECK_EQ(topics_create(th_b.topics, "lo", 1), 0);
+	append("lo", 5, 1000, 10); /* 0-4: 1000..1040 */
+	append("lo", 3, 500, 1);   /* 5-7: older */
+	for (int v = api(2)->min; v <= api(2)->max; v++) {
+		lo_check(v, "lo", -1, 0, 8, -1);
+		lo_check(v, "lo", -2, 0, 0, -1);
+		lo_check(v, "lo", 1015, 0, 2, 1020);
+		lo_check(v, "lo", 1040, 0, 4, 1040);
+		lo_check(v, "lo", 1041, 0, -1, -1);
+		lo_check(v, "nope", -1, KERR_UNKNOWN_TOPIC, -1, -1);
+		if (v >= 7) /* the first record with the largest time */
+			lo_check(v, "lo", -3, 0, 4, 1040);
+		if (v >= 8) /* earliest local: the start */
+			lo_check(v, "lo", -4, 0, 0, -1);
+		if (v >= 9) /* last tiered: none */
+			lo_check(v, "lo", -5, 0, -1, -1);
+	}
+}
+
 int main(void)
 {
 	th_setup();
 	th_conn(&T);
 	ks_arena_init(&A, 1u << 30);
 	t_metadata();
+	t_listoffsets();
 	blog_quiet(1); /* thousands of "malformed request" lines */
 	th_mutate(&T, reqs, nreqs);
 	blog_quiet(0);
