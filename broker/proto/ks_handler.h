@@ -11,6 +11,37 @@
 
 #include "proto/schema.h"
 
+struct broker;
+struct conn;
+struct kreq;
+struct resp;
+
+/* One request being handled on the codec: the decoded request, a fresh
+ * answer (every field at its default) and the arena both live in. */
+struct ks_call {
+	struct broker *b;
+	struct conn *c;
+	const struct kreq *q;
+	const struct ks_msg *qm, *rm;
+	struct ks_arena a;
+	struct kv req, *resp;
+	struct resp *r;
+};
+
+/* Fill k->resp. Returns API_REPLY to have it encoded at the request's
+ * version, another enum api_result to return as is (no answer is
+ * encoded), or -ENOMEM. */
+typedef int (*ks_fn)(struct ks_call *k);
+
+/* Decode q's request, run fn, encode its answer. `answer` is the arena
+ * room the answer may take beside the request's own (see ks_budget). */
+int ks_handle(struct broker *b, struct conn *c, const struct kreq *q,
+	      struct kr *in, struct resp *r, size_t answer, ks_fn fn);
+
+/* Fields of the request and of the answer of k by name. */
+#define KQ(k, name) ks_get(&(k)->qm->root, &(k)->req, (name))
+#define KR(k, name) ks_get(&(k)->rm->root, (k)->resp, (name))
+
 /* The field named `name` of s (the tables are fixed: a wrong name is a
  * programming error caught by every test that reaches the handler). */
 static inline const struct ks_field *ks_fld(const struct ks_struct *s,
@@ -31,6 +62,13 @@ static inline void kv_setstr(struct kv *v, const char *z)
 {
 	v->s.p = z;
 	v->s.len = z ? (int32_t)strlen(z) : -1;
+}
+
+/* Size array field `name` of struct s in v to n default elements. */
+static inline int ks_resize(const struct ks_struct *s, struct kv *v,
+			    const char *name, int32_t n, struct ks_arena *a)
+{
+	return ks_array(ks_fld(s, name), n, a, ks_get(s, v, name));
 }
 
 /* A decoded string as a C string in buf; false when null or too long. */

@@ -275,6 +275,247 @@ static void t_listoffsets(void)
 	}
 }
 
+/* ---- the group APIs --------------------------------------------------- */
+
+static int upto(int key, int v)
+{
+	return v < api(key)->max ? v : api(key)->max;
+}
+
+static void t_group_at(int jv)
+{
+	char group[32], member[128] = "";
+	int fv = upto(10, jv), sv = upto(14, jv), hv = upto(12, jv);
+	int lv = upto(13, jv), dv = upto(15, jv), gv = upto(16, jv);
+	struct kv *q, *r;
+
+	snprintf(group, sizeof(group), "fg%d", jv);
+	/* FindCoordinator: one key before v4, a batch from v4. */
+	q = req_new(10);
+	if (fv < 4) {
+		kv_setstr(RQ(10, q, "Key"), group);
+	} else {
+		struct kv *keys = RQ(10, q, "CoordinatorKeys");
+		CHECK_EQ(ks_array(ks_fld(&ks_req(10)->root, "CoordinatorKeys"),
+				  2, &A, keys),
+			 0);
+		kv_setstr(&keys->a.v[0], group);
+		kv_setstr(&keys->a.v[1], "other");
+	}
+	r = rpc(10, fv, q);
+	if (r && fv < 4) {
+		CHECK_EQ(RS(10, r, "ErrorCode")->i, 0);
+		CHECK_EQ(RS(10, r, "Port")->i, 9092);
+		CHECK(kstr_eq(RS(10, r, "Host")->s, "127.0.0.1"));
+	} else if (r) {
+		const struct ks_struct *cs =
+		    ks_sub(&ks_resp(10)->root, "Coordinators");
+		struct kv *co = RS(10, r, "Coordinators");
+		CHECK_EQ(co->a.n, 2);
+		for (int32_t i = 0; i < co->a.n && i < 2; i++) {
+			CHECK(kstr_eq(ks_get(cs, &co->a.v[i], "Key")->s,
+				      i ? "other" : group));
+			CHECK_EQ(ks_get(cs, &co->a.v[i], "ErrorCode")->i, 0);
+			CHECK_EQ(ks_get(cs, &co->a.v[i], "NodeId")->i,
+				 th_b.cfg.node_id);
+		}
+	}
+	if (fv >= 1) { /* transaction coordinators are not offered */
+		q = req_new(10);
+		RQ(10, q, "KeyType")->i = 1;
+		if (fv < 4)
+			kv_setstr(RQ(10, q, "Key"), "tx");
+		r = rpc(10, fv, q);
+		CHECK(r && (fv >= 4 || RS(10, r, "ErrorCode")->i ==
+					   KERR_COORDINATOR_NOT_AVAILABLE));
+	}
+
+	/* JoinGroup: a one-member group, answered at once. */
+	const struct ks_struct *jp = ks_sub(&ks_req(11)->root, "Protocols");
+	q = req_new(11);
+	kv_setstr(RQ(11, q, "GroupId"), group);
+	RQ(11, q, "SessionTimeoutMs")->i = 30000;
+	RQ(11, q, "RebalanceTimeoutMs")->i = 60000;
+	kv_setstr(RQ(11, q, "MemberId"), "");
+	kv_setstr(RQ(11, q, "ProtocolType"), "consumer");
+	struct kv *pr = RQ(11, q, "Protocols");
+	CHECK_EQ(ks_array(ks_fld(&ks_req(11)->root, "Protocols"), 1, &A, pr),
+		 0);
+	kv_setstr(ks_get(jp, pr->a.v, "Name"), "range");
+	ks_get(jp, pr->a.v, "Metadata")->s = (struct kstr){"meta", 4};
+	r = rpc(11, jv, q);
+	int32_t gen = -1;
+	if (r) {
+		const struct ks_struct *jm =
+		    ks_sub(&ks_resp(11)->root, "Members");
+		struct kv *mem = RS(11, r, "Members");
+		CHECK_EQ(RS(11, r, "ErrorCode")->i, 0);
+		gen = (int32_t)RS(11, r, "GenerationId")->i;
+		CHECK_EQ(gen, 1);
+		CHECK(kstr_eq(RS(11, r, "ProtocolName")->s, "range"));
+		if (jv >= 7)
+			CHECK(
+			    kstr_eq(RS(11, r, "ProtocolType")->s, "consumer"));
+		CHECK(kstr_copy(member, sizeof(member),
+				RS(11, r, "MemberId")->s));
+		CHECK(kstr_eq(RS(11, r, "Leader")->s, member));
+		CHECK_EQ(mem->a.n, 1);
+		if (mem->a.n == 1) {
+			struct kstr md = ks_get(jm, mem->a.v, "Metadata")->s;
+			CHECK(md.len == 4 && !memcmp(md.p, "meta", 4));
+		}
+	}
+
+	/* SyncGroup: the leader's assignment comes back; v5 with a
+	 * protocol name the group did not choose is refused. */
+	for (int bad = sv >= 5 ? 1 : 0; bad >= 0; bad--) {
+		const struct ks_struct *sa =
+		    ks_sub(&ks_req(14)->root, "Assignments");
+		q = req_new(14);
+		kv_setstr(RQ(14, q, "GroupId"), group);
+		RQ(14, q, "GenerationId")->i = gen;
+		kv_setstr(RQ(14, q, "MemberId"), member);
+		if (sv >= 5) {
+			kv_setstr(RQ(14, q, "ProtocolType"), "consumer");
+			kv_setstr(RQ(14, q, "ProtocolName"),
+				  bad ? "roundrobin" : "range");
+		}
+		struct kv *as = RQ(14, q, "Assignments");
+		CHECK_EQ(ks_array(ks_fld(&ks_req(14)->root, "Assignments"), 1,
+				  &A, as),
+			 0);
+		kv_setstr(ks_get(sa, as->a.v, "MemberId"), member);
+		ks_get(sa, as->a.v, "Assignment")->s =
+		    (struct kstr){"assign", 6};
+		r = rpc(14, sv, q);
+		if (!r)
+			continue;
+		struct kstr got = RS(14, r, "Assignment")->s;
+		if (bad) {
+			CHECK_EQ(RS(14, r, "ErrorCode")->i,
+				 KERR_INCONSISTENT_GROUP_PROTOCOL);
+		} else {
+			CHECK_EQ(RS(14, r, "ErrorCode")->i, 0);
+			CHECK(got.len == 6 && !memcmp(got.p, "assign", 6));
+		}
+	}
+
+	/* Heartbeat: fine, then with a wrong generation. */
+	for (int wrong = 0; wrong < 2; wrong++) {
+		q = req_new(12);
+		kv_setstr(RQ(12, q, "GroupId"), group);
+		RQ(12, q, "GenerationId")->i = gen + wrong;
+		kv_setstr(RQ(12, q, "MemberId"), member);
+		r = rpc(12, hv, q);
+		CHECK(r && RS(12, r, "ErrorCode")->i ==
+			       (wrong ? KERR_ILLEGAL_GENERATION : 0));
+	}
+
+	/* DescribeGroups: Stable, the member with its assignment; an
+	 * unknown group is Dead. */
+	q = req_new(15);
+	struct kv *gs = RQ(15, q, "Groups");
+	CHECK_EQ(ks_array(ks_fld(&ks_req(15)->root, "Groups"), 2, &A, gs), 0);
+	kv_setstr(&gs->a.v[0], group);
+	kv_setstr(&gs->a.v[1], "nobody");
+	r = rpc(15, dv, q);
+	if (r && RS(15, r, "Groups")->a.n == 2) {
+		const struct ks_struct *ds =
+		    ks_sub(&ks_resp(15)->root, "Groups");
+		const struct ks_struct *dm = ks_sub(ds, "Members");
+		struct kv *g0 = RS(15, r, "Groups")->a.v, *g1 = g0 + 1;
+		CHECK(kstr_eq(ks_get(ds, g0, "GroupState")->s, "Stable"));
+		CHECK(kstr_eq(ks_get(ds, g0, "ProtocolData")->s, "range"));
+		struct kv *mem = ks_get(ds, g0, "Members");
+		CHECK_EQ(mem->a.n, 1);
+		if (mem->a.n == 1) {
+			struct kstr as =
+			    ks_get(dm, mem->a.v, "MemberAssignment")->s;
+			CHECK(kstr_eq(ks_get(dm, mem->a.v, "MemberId")->s,
+				      member));
+			CHECK(as.len == 6 && !memcmp(as.p, "assign", 6));
+		}
+		CHECK(kstr_eq(ks_get(ds, g1, "GroupState")->s, "Dead"));
+	} else {
+		FAIL("DescribeGroups v%d: no answer for 2 groups", dv);
+	}
+
+	/* ListGroups: the group is there; filtered out by state (v4+)
+	 * and by type (v5+). */
+	for (int filter = 0; filter <= (gv >= 4 ? gv - 3 : 0); filter++) {
+		const struct ks_struct *ls =
+		    ks_sub(&ks_resp(16)->root, "Groups");
+		q = req_new(16);
+		if (filter) {
+			const char *f =
+			    filter == 1 ? "StatesFilter" : "TypesFilter";
+			struct kv *fv_ = RQ(16, q, f);
+			CHECK_EQ(
+			    ks_array(ks_fld(&ks_req(16)->root, f), 1, &A, fv_),
+			    0);
+			kv_setstr(fv_->a.v, filter == 1 ? "empty" : "consumer");
+		}
+		r = rpc(16, gv, q);
+		if (!r)
+			continue;
+		bool found = false;
+		struct kv *l = RS(16, r, "Groups");
+		for (int32_t i = 0; i < l->a.n; i++)
+			if (kstr_eq(ks_get(ls, &l->a.v[i], "GroupId")->s,
+				    group)) {
+				found = true;
+				if (gv >= 4)
+					CHECK(kstr_eq(
+					    ks_get(ls, &l->a.v[i], "GroupState")
+						->s,
+					    "Stable"));
+			}
+		CHECK_EQ(found, !filter);
+	}
+
+	/* LeaveGroup: by member id (one, or a batch from v3 with one
+	 * unknown member). */
+	q = req_new(13);
+	kv_setstr(RQ(13, q, "GroupId"), group);
+	if (lv < 3) {
+		kv_setstr(RQ(13, q, "MemberId"), member);
+	} else {
+		const struct ks_struct *lm =
+		    ks_sub(&ks_req(13)->root, "Members");
+		struct kv *mv = RQ(13, q, "Members");
+		CHECK_EQ(
+		    ks_array(ks_fld(&ks_req(13)->root, "Members"), 2, &A, mv),
+		    0);
+		kv_setstr(ks_get(lm, mv->a.v, "MemberId"), member);
+		kv_setstr(ks_get(lm, mv->a.v + 1, "MemberId"), "ghost");
+	}
+	r = rpc(13, lv, q);
+	if (r) {
+		CHECK_EQ(RS(13, r, "ErrorCode")->i, 0);
+		if (lv >= 3) {
+			const struct ks_struct *lm =
+			    ks_sub(&ks_resp(13)->root, "Members");
+			struct kv *mv = RS(13, r, "Members");
+			CHECK_EQ(mv->a.n, 2);
+			if (mv->a.n == 2) {
+				CHECK_EQ(ks_get(lm, mv->a.v, "ErrorCode")->i,
+					 0);
+				CHECK_EQ(
+				    ks_get(lm, mv->a.v + 1, "ErrorCode")->i,
+				    KERR_UNKNOWN_MEMBER_ID);
+			}
+		}
+	}
+	struct group *g = coord_group(th_b.coord, group);
+	CHECK(g && g->nmembers == 0);
+}
+
+static void t_groups(void)
+{
+	for (int v = 0; v <= api(11)->max; v++)
+		t_group_at(v);
+}
+
 int main(void)
 {
 	th_setup();
@@ -282,6 +523,7 @@ int main(void)
 	ks_arena_init(&A, 1u << 30);
 	t_metadata();
 	t_listoffsets();
+	t_groups();
 	blog_quiet(1); /* thousands of "malformed request" lines */
 	th_mutate(&T, reqs, nreqs);
 	blog_quiet(0);
