@@ -36,9 +36,9 @@ const struct api broker_apis[] = {
     {API_DESCRIBE_GROUPS, 0, 6, 5, "DescribeGroups", api_describegroups},
     {API_LIST_GROUPS, 0, 5, 3, "ListGroups", api_listgroups},
     {API_API_VERSIONS, 0, 4, 3, "ApiVersions", api_apiversions},
-    {API_CREATE_TOPICS, 0, 4, -1, "CreateTopics", api_createtopics},
-    {API_DELETE_TOPICS, 0, 3, -1, "DeleteTopics", api_deletetopics},
-    {API_INIT_PRODUCER_ID, 0, 1, -1, "InitProducerId", api_initproducerid},
+    {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
+    {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
+    {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 

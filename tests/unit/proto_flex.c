@@ -510,6 +510,143 @@ static void t_group_at(int jv)
 	CHECK(g && g->nmembers == 0);
 }
 
+/* ---- CreateTopics, DeleteTopics, InitProducerId ------------------------ */
+
+static struct kv *create(int v, const char *name, int32_t parts)
+{
+	const struct ks_struct *qt = ks_sub(&ks_req(19)->root, "Topics");
+	struct kv *q = req_new(19), *t = RQ(19, q, "Topics");
+	CHECK_EQ(ks_array(ks_fld(&ks_req(19)->root, "Topics"), 1, &A, t), 0);
+	kv_setstr(ks_get(qt, t->a.v, "Name"), name);
+	ks_get(qt, t->a.v, "NumPartitions")->i = parts;
+	ks_get(qt, t->a.v, "ReplicationFactor")->i = -1;
+	struct kv *r = rpc(19, v, q);
+	struct kv *rt = r ? RS(19, r, "Topics") : NULL;
+	if (!rt || rt->a.n != 1) {
+		FAIL("CreateTopics v%d %s: no answer", v, name);
+		return NULL;
+	}
+	return rt->a.v;
+}
+
+/* Delete one topic by name (id NULL) or by ID; its answer entry. */
+static struct kv *delete (int v, const char *name, const uint8_t *id)
+{
+	const struct ks_msg *m = ks_req(20);
+	struct kv *q = req_new(20);
+	if (v < 6) {
+		struct kv *n = RQ(20, q, "TopicNames");
+		CHECK_EQ(ks_array(ks_fld(&m->root, "TopicNames"), 1, &A, n), 0);
+		kv_setstr(n->a.v, name);
+	} else {
+		const struct ks_struct *qt = ks_sub(&m->root, "Topics");
+		struct kv *t = RQ(20, q, "Topics");
+		CHECK_EQ(ks_array(ks_fld(&m->root, "Topics"), 1, &A, t), 0);
+		kv_setstr(ks_get(qt, t->a.v, "Name"), name);
+		if (id)
+			memcpy(ks_get(qt, t->a.v, "TopicId")->u, id, 16);
+	}
+	struct kv *r = rpc(20, v, q);
+	struct kv *rt = r ? RS(20, r, "Responses") : NULL;
+	if (!rt || rt->a.n != 1) {
+		FAIL("DeleteTopics v%d: no answer", v);
+		return NULL;
+	}
+	return rt->a.v;
+}
+
+static void t_topics_admin(void)
+{
+	const struct ks_struct *ct = ks_sub(&ks_resp(19)->root, "Topics");
+	const struct ks_struct *dt = ks_sub(&ks_resp(20)->root, "Responses");
+	static const uint8_t zero[16], unknown[16] = {9, 9, 9};
+	char name[32];
+
+	for (int v = 0; v <= api(19)->max; v++) {
+		snprintf(name, sizeof(name), "ct%d", v);
+		struct kv *e = create(v, name, 3);
+		if (!e)
+			continue;
+		CHECK_EQ(ks_get(ct, e, "ErrorCode")->i, 0);
+		CHECK_EQ(topics_partitions(th_b.topics, name), 3);
+		if (v >= 5) {
+			CHECK_EQ(ks_get(ct, e, "NumPartitions")->i, 3);
+			CHECK_EQ(ks_get(ct, e, "ReplicationFactor")->i, 1);
+		}
+		if (v >= 7)
+			CHECK(!memcmp(ks_get(ct, e, "TopicId")->u,
+				      topics_id(th_b.topics, name), 16));
+		e = create(v, name, 3);
+		CHECK(e && ks_get(ct, e, "ErrorCode")->i ==
+			       KERR_TOPIC_ALREADY_EXISTS);
+		if (v >= 1)
+			CHECK(e && ks_get(ct, e, "ErrorMessage")->s.len > 0);
+	}
+	for (int v = 0; v <= api(20)->max; v++) {
+		/* The topic made by CreateTopics at the same version. */
+		snprintf(name, sizeof(name), "ct%d", v < 7 ? v : 7);
+		if (v == 7 || topics_partitions(th_b.topics, name) < 0)
+			snprintf(name, sizeof(name), "dt%d", v);
+		if (topics_partitions(th_b.topics, name) < 0)
+			CHECK_EQ(topics_create(th_b.topics, name, 1), 0);
+		uint8_t id[16];
+		memcpy(id, topics_id(th_b.topics, name), 16);
+		struct kv *e =
+		    delete (v, v >= 6 ? NULL : name, v >= 6 ? id : NULL);
+		if (e) {
+			CHECK_EQ(ks_get(dt, e, "ErrorCode")->i, 0);
+			CHECK(kstr_eq(ks_get(dt, e, "Name")->s, name));
+			if (v >= 6)
+				CHECK(!memcmp(ks_get(dt, e, "TopicId")->u, id,
+					      16));
+		}
+		CHECK_EQ(topics_partitions(th_b.topics, name), -ENOENT);
+		e = delete (v, v >= 6 ? NULL : name, v >= 6 ? id : NULL);
+		CHECK(e && ks_get(dt, e, "ErrorCode")->i ==
+			       (v >= 6 ? KERR_UNKNOWN_TOPIC_ID
+				       : KERR_UNKNOWN_TOPIC));
+		if (v >= 6) {
+			e = delete (v, NULL, unknown);
+			CHECK(e && ks_get(dt, e, "ErrorCode")->i ==
+				       KERR_UNKNOWN_TOPIC_ID);
+			CHECK(e && ks_get(dt, e, "Name")->s.len < 0);
+			/* A name and an ID at once is refused. */
+			CHECK_EQ(topics_create(th_b.topics, "both", 1), 0);
+			e = delete (v, "both", topics_id(th_b.topics, "both"));
+			CHECK(e && ks_get(dt, e, "ErrorCode")->i ==
+				       KERR_INVALID_REQUEST);
+			CHECK_EQ(topics_partitions(th_b.topics, "both"), 1);
+			e = delete (v, "both", zero);
+			CHECK(e && ks_get(dt, e, "ErrorCode")->i == 0);
+		}
+	}
+}
+
+static void t_initproducerid(void)
+{
+	int64_t last = -1;
+	for (int v = 0; v <= api(22)->max; v++) {
+		for (int tx = 0; tx < 2; tx++) {
+			struct kv *q = req_new(22);
+			kv_setstr(RQ(22, q, "TransactionalId"),
+				  tx ? "tx" : NULL);
+			RQ(22, q, "TransactionTimeoutMs")->i = 60000;
+			struct kv *r = rpc(22, v, q);
+			if (!r)
+				continue;
+			CHECK_EQ(RS(22, r, "ErrorCode")->i,
+				 tx ? KERR_COORDINATOR_NOT_AVAILABLE : 0);
+			if (tx) {
+				CHECK_EQ(RS(22, r, "ProducerId")->i, -1);
+				continue;
+			}
+			CHECK(RS(22, r, "ProducerId")->i > last);
+			last = RS(22, r, "ProducerId")->i;
+			CHECK_EQ(RS(22, r, "ProducerEpoch")->i, 0);
+		}
+	}
+}
+
 static void t_groups(void)
 {
 	for (int v = 0; v <= api(11)->max; v++)
@@ -524,6 +661,8 @@ int main(void)
 	t_metadata();
 	t_listoffsets();
 	t_groups();
+	t_topics_admin();
+	t_initproducerid();
 	blog_quiet(1); /* thousands of "malformed request" lines */
 	th_mutate(&T, reqs, nreqs);
 	blog_quiet(0);
