@@ -23,7 +23,7 @@
 
 const struct api broker_apis[] = {
     {API_PRODUCE, 3, 7, -1, "Produce", api_produce},
-    {API_FETCH, 4, 11, -1, "Fetch", api_fetch},
+    {API_FETCH, 4, 18, 12, "Fetch", api_fetch},
     {API_LIST_OFFSETS, 1, 10, 6, "ListOffsets", api_listoffsets},
     {API_METADATA, 0, 13, 9, "Metadata", api_metadata},
     {API_OFFSET_COMMIT, 2, 5, -1, "OffsetCommit", api_offsetcommit},

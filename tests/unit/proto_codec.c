@@ -184,9 +184,9 @@ static void headers(void)
 	kr_init(&r, unk, sizeof(unk));
 	CHECK_EQ(broker_parse_header(&r, &q), -ENOTSUP);
 	CHECK(q.key == 999 && q.corr == 7);
-	uint8_t hi[] = {0, 1, 0, 12, 0, 0, 0, 8, 0xff, 0xff};
+	uint8_t hi[] = {0, 1, 0, 19, 0, 0, 0, 8, 0xff, 0xff};
 	kr_init(&r, hi, sizeof(hi));
-	CHECK_EQ(broker_parse_header(&r, &q), -ENOTSUP); /* Fetch v12 */
+	CHECK_EQ(broker_parse_header(&r, &q), -ENOTSUP); /* Fetch v19 */
 	/* Truncated header: every prefix fails cleanly. */
 	for (size_t n = 0; n < sizeof(unk); n++) {
 		uint8_t ok[] = {0, 18, 0, 0, 0, 0, 0, 1, 0, 0};
@@ -200,7 +200,7 @@ static void headers(void)
 static void ranges(void)
 {
 	static const int16_t want[][3] = {
-	    {18, 0, 4}, {3, 0, 13}, {0, 3, 7},	{1, 4, 11}, {2, 1, 10},
+	    {18, 0, 4}, {3, 0, 13}, {0, 3, 7},	{1, 4, 18}, {2, 1, 10},
 	    {19, 0, 7}, {20, 0, 6}, {10, 0, 6}, {11, 0, 9}, {14, 0, 5},
 	    {12, 0, 4}, {13, 0, 5}, {8, 2, 5},	{9, 1, 5},  {15, 0, 6},
 	    {16, 0, 5}, {22, 0, 6},

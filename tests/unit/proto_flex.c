@@ -275,6 +275,88 @@ static void t_listoffsets(void)
 	}
 }
 
+/* ---- Fetch ------------------------------------------------------------ */
+
+/* Fetch partition 0 of topic (by name, or by ID from v13) from offset;
+ * the answer's partition (or NULL). */
+static struct kv *fetch_ask(int v, const char *topic, const uint8_t *id,
+			    int64_t offset)
+{
+	const struct ks_msg *m = ks_req(1);
+	const struct ks_struct *qt = ks_sub(&m->root, "Topics");
+	const struct ks_struct *qp = ks_sub(qt, "Partitions");
+	struct kv *q = req_new(1), *t = RQ(1, q, "Topics"), *p;
+
+	RQ(1, q, "MaxWaitMs")->i = 0;
+	RQ(1, q, "MinBytes")->i = 1;
+	RQ(1, q, "MaxBytes")->i = 1 << 20;
+	CHECK_EQ(ks_array(ks_fld(&m->root, "Topics"), 1, &A, t), 0);
+	if (v >= 13)
+		memcpy(ks_get(qt, t->a.v, "TopicId")->u, id, 16);
+	else
+		kv_setstr(ks_get(qt, t->a.v, "Topic"), topic);
+	p = ks_get(qt, t->a.v, "Partitions");
+	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
+	ks_get(qp, p->a.v, "FetchOffset")->i = offset;
+	ks_get(qp, p->a.v, "PartitionMaxBytes")->i = 1 << 20;
+	struct kv *r = rpc(1, v, q);
+	if (!r)
+		return NULL;
+	const struct ks_struct *rt = ks_sub(&ks_resp(1)->root, "Responses");
+	struct kv *rs = RS(1, r, "Responses");
+	if (rs->a.n != 1)
+		return NULL;
+	if (v >= 13)
+		CHECK(!memcmp(ks_get(rt, rs->a.v, "TopicId")->u, id, 16));
+	else
+		CHECK(kstr_eq(ks_get(rt, rs->a.v, "Topic")->s, topic));
+	struct kv *ps = ks_get(rt, rs->a.v, "Partitions");
+	return ps->a.n == 1 ? ps->a.v : NULL;
+}
+
+static void t_fetch(void)
+{
+	const struct ks_struct *rp =
+	    ks_sub(ks_sub(&ks_resp(1)->root, "Responses"), "Partitions");
+	static const uint8_t unknown[16] = {7, 7, 7};
+	uint8_t b1[4096], b2[4096];
+	struct batch_info bi;
+	size_t n1 = bb_build(b1, 4, 100, 5000, 1, 11);
+	size_t n2 = bb_build(b2, 2, 300, 6000, 1, 12);
+
+	CHECK_EQ(topics_create(th_b.topics, "ft", 1), 0);
+	struct plog *l = topics_log(th_b.topics, "ft", 0);
+	CHECK_EQ(batch_validate(b1, n1, 1 << 20, &bi), 0);
+	CHECK_EQ(plog_append(l, b1, n1, &bi, 0), 0);
+	CHECK_EQ(batch_validate(b2, n2, 1 << 20, &bi), 0);
+	CHECK_EQ(plog_append(l, b2, n2, &bi, 0), 4);
+	const uint8_t *id = topics_id(th_b.topics, "ft");
+	for (int v = api(1)->min; v <= api(1)->max; v++) {
+		struct kv *p = fetch_ask(v, "ft", id, 0);
+		if (!p) {
+			FAIL("Fetch v%d: no answer", v);
+			continue;
+		}
+		struct kstr rec = ks_get(rp, p, "Records")->s;
+		CHECK_EQ(ks_get(rp, p, "ErrorCode")->i, 0);
+		CHECK_EQ(ks_get(rp, p, "HighWatermark")->i, 6);
+		/* Both batches, byte for byte (offsets as stored). */
+		CHECK_EQ(rec.len, (int64_t)(n1 + n2));
+		CHECK(rec.len == (int32_t)(n1 + n2) &&
+		      !memcmp(rec.p + n1 + 12, b2 + 12, n2 - 12) &&
+		      !memcmp(rec.p + 12, b1 + 12, n1 - 12));
+		p = fetch_ask(v, "ft", id, 6); /* at the end: nothing */
+		CHECK(p && ks_get(rp, p, "Records")->s.len <= 0);
+		p = fetch_ask(v, "ft", id, 99);
+		CHECK(p && ks_get(rp, p, "ErrorCode")->i ==
+			       KERR_OFFSET_OUT_OF_RANGE);
+		p = fetch_ask(v, "none", unknown, 0);
+		CHECK(p && ks_get(rp, p, "ErrorCode")->i ==
+			       (v >= 13 ? KERR_UNKNOWN_TOPIC_ID
+					: KERR_UNKNOWN_TOPIC));
+	}
+}
+
 /* ---- the group APIs --------------------------------------------------- */
 
 static int upto(int key, int v)
@@ -660,6 +742,7 @@ int main(void)
 	ks_arena_init(&A, 1u << 30);
 	t_metadata();
 	t_listoffsets();
+	t_fetch();
 	t_groups();
 	t_topics_admin();
 	t_initproducerid();
