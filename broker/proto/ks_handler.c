@@ -25,7 +25,8 @@ int ks_handle(struct broker *b, struct conn *c, const struct kreq *q,
 	if (rc == 0) {
 		k.resp = ks_new(k.rm, &k.a);
 		rc = k.resp ? fn(&k) : -ENOMEM;
-		if (rc == API_REPLY && ks_encode(k.rm, q->ver, k.resp, &r->w))
+		if (rc == API_REPLY && !k.encoded &&
+		    ks_encode(k.rm, q->ver, k.resp, &r->w))
 			rc = -ENOMEM;
 		if (rc == -ENOMEM) {
 			r->w.err = true; /* logged by the dispatcher */

@@ -26,6 +26,7 @@ struct ks_call {
 	struct ks_arena a;
 	struct kv req, *resp;
 	struct resp *r;
+	bool encoded; /* set by a handler that wrote its answer itself */
 };
 
 /* Fill k->resp. Returns API_REPLY to have it encoded at the request's

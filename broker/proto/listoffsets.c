@@ -55,22 +55,17 @@ static enum kerr lookup(struct plog *l, int64_t ask, int16_t ver, int64_t *off,
 	return KERR_UNSUPPORTED_VERSION; /* a special value not in ver */
 }
 
-static int answer(struct broker *b, const struct kreq *q, struct kv *req,
-		  struct ks_arena *a, struct resp *r)
+static int listoffsets(struct ks_call *k)
 {
-	const struct ks_msg *qm = ks_req(API_LIST_OFFSETS);
-	const struct ks_msg *rm = ks_resp(API_LIST_OFFSETS);
-	const struct ks_struct *qt = ks_sub(&qm->root, "Topics");
+	const struct ks_struct *qt = ks_sub(&k->qm->root, "Topics");
 	const struct ks_struct *qp = ks_sub(qt, "Partitions");
-	const struct ks_struct *rt = ks_sub(&rm->root, "Topics");
+	const struct ks_struct *rt = ks_sub(&k->rm->root, "Topics");
 	const struct ks_struct *rp = ks_sub(rt, "Partitions");
-	struct kv *ask = ks_get(&qm->root, req, "Topics");
-	struct kv *resp = ks_new(rm, a), *topics;
+	struct kv *ask = KQ(k, "Topics"), *topics = KR(k, "Topics");
+	struct broker *b = k->b;
+	struct ks_arena *a = &k->a;
 
-	if (!resp)
-		return -ENOMEM;
-	topics = ks_get(&rm->root, resp, "Topics");
-	if (ks_array(ks_fld(&rm->root, "Topics"), ask->a.n, a, topics) < 0)
+	if (ks_resize(&k->rm->root, k->resp, "Topics", ask->a.n, a) < 0)
 		return -ENOMEM;
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *at = &ask->a.v[t], *ot = &topics->a.v[t];
@@ -94,7 +89,7 @@ static int answer(struct broker *b, const struct kreq *q, struct kv *req,
 			int64_t off = -1, ts = -1;
 
 			if (l)
-				err = lookup(l, ts_ask, q->ver, &off, &ts);
+				err = lookup(l, ts_ask, k->q->ver, &off, &ts);
 			ks_get(rp, op, "PartitionIndex")->i = part;
 			ks_get(rp, op, "ErrorCode")->i = err;
 			ks_get(rp, op, "Timestamp")->i = ts;
@@ -102,26 +97,12 @@ static int answer(struct broker *b, const struct kreq *q, struct kv *req,
 			ks_get(rp, op, "LeaderEpoch")->i = off >= 0 ? 0 : -1;
 		}
 	}
-	return ks_encode(rm, q->ver, resp, &r->w) < 0 ? -ENOMEM : 0;
+	return API_REPLY;
 }
 
 int api_listoffsets(struct broker *b, struct conn *c, const struct kreq *q,
 		    struct kr *in, struct resp *r)
 {
-	struct ks_arena a;
-	struct kv req;
-	int rc;
-
-	(void)c;
 	/* The answer takes about as many nodes as the request. */
-	ks_arena_init(&a, ks_budget(in, 2 * ks_budget(in, 0)));
-	rc = ks_decode(ks_req(API_LIST_OFFSETS), q->ver, in, &a, &req);
-	if (rc == 0)
-		rc = answer(b, q, &req, &a, r);
-	ks_arena_free(&a);
-	if (rc == -ENOMEM) {
-		r->w.err = true; /* logged as out of memory by the caller */
-		return API_REPLY;
-	}
-	return rc < 0 ? API_BAD : API_REPLY;
+	return ks_handle(b, c, q, in, r, ks_budget(in, 0), listoffsets);
 }

@@ -216,21 +216,19 @@ static int too_big(struct broker *b, struct conn *c)
 	return API_REFUSED;
 }
 
-static int answer(struct broker *b, struct conn *c, const struct kreq *q,
-		  struct kv *req, struct ks_arena *a, struct resp *r)
+static int metadata(struct ks_call *k)
 {
-	const struct ks_msg *qm = ks_req(API_METADATA);
-	const struct ks_msg *rm = ks_resp(API_METADATA);
-	const struct ks_struct *qs = ks_sub(&qm->root, "Topics");
-	struct kv *ask = ks_get(&qm->root, req, "Topics");
-	bool auto_ok =
-	    q->ver < 4 || ks_get(&qm->root, req, "AllowAutoTopicCreation")->i;
-	struct kv *resp = ks_new(rm, a), *brokers, *topics;
+	struct broker *b = k->b;
+	const struct kreq *q = k->q;
+	const struct ks_msg *rm = k->rm;
+	const struct ks_struct *qs = ks_sub(&k->qm->root, "Topics");
+	struct kv *ask = KQ(k, "Topics");
+	bool auto_ok = q->ver < 4 || KQ(k, "AllowAutoTopicCreation")->i;
+	struct kv *resp = k->resp, *brokers, *topics;
+	struct ks_arena *a = &k->a;
 	struct md m = {.b = b, .ver = q->ver, .a = a};
 	int rc = 0;
 
-	if (!resp)
-		return -ENOMEM;
 	m.ts = ks_sub(&rm->root, "Topics");
 	m.ps = ks_sub(m.ts, "Partitions");
 	brokers = ks_get(&rm->root, resp, "Brokers");
@@ -277,36 +275,22 @@ static int answer(struct broker *b, struct conn *c, const struct kreq *q,
 		topics->a.n = n;
 	}
 	if (rc == -EMSGSIZE)
-		return too_big(b, c);
+		return too_big(b, k->c);
 	if (rc < 0)
 		return rc;
-	size_t at = r->w.len;
-	if (ks_encode(rm, q->ver, resp, &r->w) < 0)
+	size_t at = k->r->w.len;
+	if (ks_encode(rm, q->ver, resp, &k->r->w) < 0)
 		return -ENOMEM;
-	if ((int64_t)(r->w.len - at) > b->cfg.metadata_max_response_bytes)
-		return too_big(b, c);
+	k->encoded = true;
+	if ((int64_t)(k->r->w.len - at) > b->cfg.metadata_max_response_bytes)
+		return too_big(b, k->c);
 	return API_REPLY;
 }
 
 int api_metadata(struct broker *b, struct conn *c, const struct kreq *q,
 		 struct kr *in, struct resp *r)
 {
-	struct ks_arena a;
-	struct kv req;
-	int rc;
-
-	ks_arena_init(
-	    &a, ks_budget(in, 6 * (size_t)b->cfg.metadata_max_response_bytes));
-	rc = ks_decode(ks_req(API_METADATA), q->ver, in, &a, &req);
-	if (rc < 0) {
-		ks_arena_free(&a);
-		return API_BAD;
-	}
-	rc = answer(b, c, q, &req, &a, r);
-	ks_arena_free(&a);
-	if (rc == -ENOMEM) {
-		r->w.err = true; /* logged as out of memory by the caller */
-		return API_REPLY;
-	}
-	return rc;
+	return ks_handle(b, c, q, in, r,
+			 6 * (size_t)b->cfg.metadata_max_response_bytes,
+			 metadata);
 }
