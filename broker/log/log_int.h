@@ -244,6 +244,9 @@ int recovery_point_write(const char *dir, int64_t offset);
 int log_mkdir_p(const char *dir);
 /* fsync a directory so that creations/renames/unlinks in it are durable. */
 int log_dir_sync(const char *dir);
+/* Replace dir/name with `text` atomically and durably (a temporary file,
+ * synced, renamed, the directory synced). */
+int log_write_atomic(const char *dir, const char *name, const char *text);
 
 /* topic_id.c: a topic's 16-byte ID in a partition directory. tid_load
  * returns -ENOENT when there is none, -EINVAL when the file is damaged. */

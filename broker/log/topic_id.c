@@ -100,25 +100,9 @@ int tid_load(const char *pdir, uint8_t id[16])
 
 int tid_store(const char *pdir, const uint8_t id[16])
 {
-	char p[4096], tmp[4200], buf[64], text[23];
-	int fd, ret, len;
+	char buf[64], text[23];
 
 	tid_to_text(id, text);
-	len = snprintf(buf, sizeof(buf), "version: 0\ntopic_id: %s\n", text);
-	snprintf(p, sizeof(p), "%s/%s", pdir, PARTITION_META);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	fd = lsys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return fd;
-	ret = lsys_pwrite_all(fd, buf, (size_t)len, 0);
-	if (!ret)
-		ret = lsys_fsync(fd);
-	lsys_close(fd);
-	if (!ret)
-		ret = lsys_rename(tmp, p);
-	if (ret < 0) {
-		(void)lsys_unlink(tmp);
-		return ret;
-	}
-	return log_dir_sync(pdir);
+	snprintf(buf, sizeof(buf), "version: 0\ntopic_id: %s\n", text);
+	return log_write_atomic(pdir, PARTITION_META, buf);
 }
