@@ -27,6 +27,10 @@
 
 /* What a JoinGroup answer may cost beside its members' metadata. */
 #define JOIN_ARENA (64 * 1024)
+/* A cap (not an allocation) on the nodes of a DescribeGroups or
+ * ListGroups answer: about 100 bytes a member or group, so far more than
+ * a broker holds. */
+#define GROUPS_ARENA (64u << 20)
 
 static void encode_join(struct resp *r, int16_t ver, const void *state)
 {
@@ -645,8 +649,8 @@ int api_describegroups(struct broker *b, struct conn *c, const struct kreq *q,
 		       struct kr *in, struct resp *r)
 {
 	/* Members' metadata and assignments point at the groups' own
-	 * bytes: the answer's nodes are what it costs. */
-	return ks_handle(b, c, q, in, r, 1u << 20, describegroups);
+	 * bytes: the answer's nodes are what it costs (GROUPS_ARENA). */
+	return ks_handle(b, c, q, in, r, GROUPS_ARENA, describegroups);
 }
 
 /* Whether a listed value passes a filter (empty: everything), compared
@@ -713,5 +717,5 @@ static int listgroups(struct ks_call *k)
 int api_listgroups(struct broker *b, struct conn *c, const struct kreq *q,
 		   struct kr *in, struct resp *r)
 {
-	return ks_handle(b, c, q, in, r, 1u << 20, listgroups);
+	return ks_handle(b, c, q, in, r, GROUPS_ARENA, listgroups);
 }
