@@ -66,8 +66,8 @@ static void encode_join(struct resp *r, int16_t ver, const void *state)
 
 		kv_setstr(ks_get(ms, e, "MemberId"), gm->id);
 		kv_setstr(ks_get(ms, e, "GroupInstanceId"), gm->instance_id);
-		ks_get(ms, e, "Metadata")->s = (struct kstr){
-		    (const char *)(p ? p->meta : NULL), p ? p->len : 0};
+		kv_setbytes(ks_get(ms, e, "Metadata"), p ? p->meta : NULL,
+			    p ? p->len : 0);
 	}
 	if (ks_encode(m, ver, v, &r->w) < 0)
 		r->w.err = true;
@@ -94,8 +94,8 @@ static void encode_sync(struct resp *r, int16_t ver, const void *state)
 	v = ks_new(m, &a);
 	if (v) {
 		ks_get(&m->root, v, "ErrorCode")->i = sa->err;
-		ks_get(&m->root, v, "Assignment")->s = (struct kstr){
-		    (const char *)sa->assign, sa->assign ? sa->len : 0};
+		kv_setbytes(ks_get(&m->root, v, "Assignment"), sa->assign,
+			    sa->len);
 	}
 	if (!v || ks_encode(m, ver, v, &r->w) < 0)
 		r->w.err = true;
@@ -624,11 +624,10 @@ static int describe_one(struct ks_call *k, struct kv *o, struct kstr s)
 		kv_setstr(ks_get(ms, e, "ClientId"), m->client_id);
 		kv_setstr(ks_get(ms, e, "ClientHost"),
 			  m->client_host ? m->client_host : "");
-		ks_get(ms, e, "MemberMetadata")->s = (struct kstr){
-		    (const char *)(p ? p->meta : NULL), p ? p->len : 0};
-		ks_get(ms, e, "MemberAssignment")->s =
-		    (struct kstr){(const char *)(stable ? m->assign : NULL),
-				  stable && m->assign ? m->assign_len : 0};
+		kv_setbytes(ks_get(ms, e, "MemberMetadata"), p ? p->meta : NULL,
+			    p ? p->len : 0);
+		kv_setbytes(ks_get(ms, e, "MemberAssignment"),
+			    stable ? m->assign : NULL, m->assign_len);
 	}
 	return API_REPLY;
 }
@@ -683,7 +682,9 @@ static int list_one(struct ks_call *k, int32_t *n, const char *name,
 		if (ks_array(ks_fld(&k->rm->root, "Groups"),
 			     gv->a.n ? 2 * gv->a.n : 16, &k->a, gv) < 0)
 			return -ENOMEM;
-		memcpy(gv->a.v, old.a.v, (size_t)old.a.n * sizeof(*old.a.v));
+		if (old.a.n > 0)
+			memcpy(gv->a.v, old.a.v,
+			       (size_t)old.a.n * sizeof(*old.a.v));
 	}
 	struct kv *e = &gv->a.v[(*n)++];
 	kv_setstr(ks_get(gs, e, "GroupId"), name);

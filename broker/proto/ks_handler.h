@@ -65,6 +65,14 @@ static inline void kv_setstr(struct kv *v, const char *z)
 	v->s.len = z ? (int32_t)strlen(z) : -1;
 }
 
+/* A (non-null) bytes value of len bytes at p; empty when p is NULL (the
+ * codec reads a NULL pointer as null). */
+static inline void kv_setbytes(struct kv *v, const void *p, int32_t len)
+{
+	v->s.p = p ? (const char *)p : "";
+	v->s.len = p && len > 0 ? len : 0;
+}
+
 /* Size array field `name` of struct s in v to n default elements. */
 static inline int ks_resize(const struct ks_struct *s, struct kv *v,
 			    const char *name, int32_t n, struct ks_arena *a)

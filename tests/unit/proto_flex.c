@@ -482,6 +482,16 @@ static void t_group_at(int jv)
 		}
 	}
 
+	/* SyncGroup from a member the group does not know: answered with
+	 * UNKNOWN_MEMBER_ID and an empty assignment. */
+	q = req_new(14);
+	kv_setstr(RQ(14, q, "GroupId"), group);
+	RQ(14, q, "GenerationId")->i = gen;
+	kv_setstr(RQ(14, q, "MemberId"), "ghost");
+	r = rpc(14, sv, q);
+	CHECK(r && RS(14, r, "ErrorCode")->i == KERR_UNKNOWN_MEMBER_ID &&
+	      RS(14, r, "Assignment")->s.len == 0);
+
 	/* Heartbeat: fine, then with a wrong generation. */
 	for (int wrong = 0; wrong < 2; wrong++) {
 		q = req_new(12);
