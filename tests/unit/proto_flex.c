@@ -44,6 +44,24 @@ static struct kv *req_new(int key)
 #define RQ(key, v, name) ks_get(&ks_req(key)->root, (v), (name))
 #define RS(key, v, name) ks_get(&ks_resp(key)->root, (v), (name))
 
+/* With ZC_FLEX_CORPUS set, the first request of each API and version is
+ * written there as a seed of tests/fuzz/corpus/request (one frame without
+ * its size prefix, as fuzz_request takes it). */
+static void save_seed(const struct ks_msg *m, int ver, const struct kw *w)
+{
+	const char *dir = getenv("ZC_FLEX_CORPUS");
+	char p[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(p, sizeof(p), "%s/seed-flex-%s-v%d", dir, m->name, ver);
+	if (access(p, F_OK) == 0 || !(f = fopen(p, "wb")))
+		return;
+	fwrite(w->buf, 1, w->len, f);
+	fclose(f);
+}
+
 /* Encode req with its header, send it, decode the answer (NULL when there
  * was none or it does not decode at that version). */
 static struct kv *rpc(int key, int ver, struct kv *req)
@@ -63,6 +81,7 @@ static struct kv *rpc(int key, int ver, struct kv *req)
 	CHECK_EQ(ks_encode(hm, ks_req_header_ver(qm, ver), h, &w), 0);
 	CHECK_EQ(ks_encode(qm, ver, req, &w), 0);
 	const uint8_t *p = th_call(&T, &w, corr, &len);
+	save_seed(qm, ver, &w);
 	if (nreqs < MAXREQ) {
 		kw_init(&reqs[nreqs]);
 		kw_raw(&reqs[nreqs++], w.buf, w.len);
