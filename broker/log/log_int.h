@@ -119,6 +119,7 @@ struct seg {
 	/* roll_ts came from the first batch: log.roll.ms is then measured
 	 * in the records' own time (Kafka's LogSegment.shouldRoll). */
 	bool roll_by_batch;
+	int64_t born_ms; /* wall clock when made or loaded (maintain's roll) */
 	uint64_t since_index; /* bytes appended since the last index entry */
 	struct lfd lf;	      /* the .log, O_RDWR, opened on demand */
 	int refs;	      /* the plog's + one per live plog_slice */

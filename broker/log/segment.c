@@ -87,7 +87,7 @@ static int seg_alloc(struct seg **out, const char *dir, int64_t base)
 	s->max_ts = -1;
 	s->max_ts_off = base;
 	s->refs = 1;
-	s->roll_ts = wall_ms();
+	s->roll_ts = s->born_ms = wall_ms();
 	s->lf.fd = s->oi.lf.fd = s->ti.lf.fd = -1;
 	if (asprintf(&s->path, "%s/%020" PRId64, dir, base) < 0) {
 		s->path = NULL;

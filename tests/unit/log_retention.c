@@ -13,6 +13,14 @@
 
 #define RET_MS 10000
 
+static int64_t wall_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 static struct log_config cfg(void)
 {
 	struct log_config c;
@@ -178,7 +186,8 @@ static void test_size(const char *dir)
 
 /* segment.ms: rolled by appends, counted in the records' own time from
  * the first batch's MaxTimestamp to the incoming batch's (the wall clock
- * given to appends plays no part), and by maintain. */
+ * given to appends plays no part), and by maintain, counted by the wall
+ * clock from the segment's making. */
 static void test_roll_ms(const char *dir)
 {
 	struct log_config c = cfg();
@@ -193,12 +202,16 @@ static void test_roll_ms(const char *dir)
 	model_append(&m, l, 3, 10, 50500, 1, 2, 9000000);
 	model_append(&m, l, 3, 10, 50998, 1, 3, 0); /* 1000: not yet */
 	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
+	int64_t before = wall_now();
 	model_append(&m, l, 3, 10, 50999, 1, 4, 0); /* 1001: roll */
+	int64_t after = wall_now();
 	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
 	CHECK_EQ(bases[1], 9);
-	CHECK_EQ(plog_maintain(l, 52001), 0); /* segment 9: 51001 + 1000 */
+	/* Without appends, maintain rolls segment 9 segment.ms after it
+	 * was made, by the wall clock. */
+	CHECK_EQ(plog_maintain(l, before + 1000), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
-	CHECK_EQ(plog_maintain(l, 52002), 0);
+	CHECK_EQ(plog_maintain(l, after + 1001), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 3);
 	CHECK_EQ(bases[2], 12);
 	CHECK_EQ(plog_end_offset(l), 12);
@@ -226,6 +239,10 @@ static void test_roll_old(const char *dir)
 	for (int i = 0; i < 20; i++)
 		model_append(&m, l, 2, 10, old + i * 10, 1, (uint64_t)i,
 			     now + i);
+	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
+	/* Nor does maintain roll it for its old records (the wall clock
+	 * since the segment was made is what counts there). */
+	CHECK_EQ(plog_maintain(l, wall_now() + 500), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
 	model_append(&m, l, 2, 10, old + 2000, 1, 99, now + 20);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
