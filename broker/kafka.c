@@ -84,6 +84,8 @@ const char *kerr_name(enum kerr e)
 		return "MEMBER_ID_REQUIRED";
 	case KERR_INVALID_RECORD:
 		return "INVALID_RECORD";
+	case KERR_UNKNOWN_TOPIC_ID:
+		return "UNKNOWN_TOPIC_ID";
 	}
 	return "UNKNOWN_SERVER_ERROR";
 }

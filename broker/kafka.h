@@ -49,6 +49,7 @@ enum kerr {
 	KERR_GROUP_ID_NOT_FOUND = 69,
 	KERR_MEMBER_ID_REQUIRED = 79,
 	KERR_INVALID_RECORD = 87,
+	KERR_UNKNOWN_TOPIC_ID = 100,
 };
 
 /* Kafka's name of an error code ("UNKNOWN_MEMBER_ID"), for logs. */

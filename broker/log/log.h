@@ -102,6 +102,12 @@ int batch_validate(const uint8_t *buf, size_t len, uint32_t max_bytes,
  */
 int batch_check(const uint8_t *buf, size_t len, const struct batch_info *bi,
 		uint64_t max_decompressed);
+/* The records of a compressed batch, decompressed into a new buffer
+ * (*out, free() it) of at most max_decompressed bytes. Errors as
+ * batch_check; -EINVAL for an uncompressed batch or an empty result. */
+int batch_decompress(const uint8_t *buf, size_t len,
+		     const struct batch_info *bi, uint64_t max_decompressed,
+		     uint8_t **out, size_t *out_len);
 /* The uncompressed records part alone (len bytes at rec). */
 int batch_check_records(const uint8_t *rec, size_t len,
 			const struct batch_info *bi);
@@ -162,10 +168,16 @@ void plog_slice_release(struct plog_slice *s);
 void plog_slice_dup(struct plog_slice *copy, const struct plog_slice *s);
 
 /* ListOffsets: -1 latest (end), -2 earliest (start), else the first offset
- * whose batch max timestamp >= ts (via the time index), or -1 if none.
- * (In an uncompressed CreateTime batch the records are walked, so the
- * answer is the first record with timestamp >= ts, as Kafka gives.) */
+ * whose record timestamp >= ts, or -1 if none: the time index finds the
+ * batch, whose records are walked (a compressed one is decompressed for
+ * this lookup only), as Kafka answers. */
 int64_t plog_offset_for_time(struct plog *l, int64_t ts);
+/* The same, with that record's timestamp in *found_ts (-1 when none;
+ * the batch's MaxTimestamp under LogAppendTime). */
+int64_t plog_find_time(struct plog *l, int64_t ts, int64_t *found_ts);
+/* ListOffsets -3 (KIP-734): the first record with the log's largest
+ * timestamp, that timestamp in *found_ts; -1 for a log without any. */
+int64_t plog_max_time(struct plog *l, int64_t *found_ts);
 
 /*
  * Visit, oldest first, the headers of the batches in the last max_bytes
@@ -228,6 +240,10 @@ int32_t topics_partitions(const struct topics *t, const char *name);
 struct plog *topics_log(struct topics *t, const char *name, int32_t part);
 /* Iterate: the i-th topic name (sorted), NULL past the end. */
 const char *topics_name(const struct topics *t, size_t i);
+/* A topic's 16-byte ID (KIP-516), or NULL when there is no such topic;
+ * and the topic of an ID, or NULL. */
+const uint8_t *topics_id(const struct topics *t, const char *name);
+const char *topics_by_id(const struct topics *t, const uint8_t id[16]);
 size_t topics_count(const struct topics *t);
 
 /* Run plog_maintain / plog_flush (by flush.interval.ms) on every log. */

@@ -110,12 +110,16 @@ uint32_t tidx_lookup(const struct idx *x, int64_t ts);
 /* ---- segment.c: one .log with its two indexes ------------------------- */
 
 struct seg {
-	int64_t base;	      /* base offset: the file name */
-	int64_t next;	      /* offset after its last batch (base if empty) */
-	uint64_t size;	      /* bytes of whole, valid batches */
-	int64_t max_ts;	      /* largest batch MaxTimestamp, -1 none */
-	int64_t max_ts_off;   /* last offset of the batch holding max_ts */
-	int64_t roll_ts;      /* first batch's MaxTimestamp, or creation time */
+	int64_t base;	    /* base offset: the file name */
+	int64_t next;	    /* offset after its last batch (base if empty) */
+	uint64_t size;	    /* bytes of whole, valid batches */
+	int64_t max_ts;	    /* largest batch MaxTimestamp, -1 none */
+	int64_t max_ts_off; /* last offset of the batch holding max_ts */
+	int64_t roll_ts;    /* first batch's MaxTimestamp, or creation time */
+	/* roll_ts came from the first batch: log.roll.ms is then measured
+	 * in the records' own time (Kafka's LogSegment.shouldRoll). */
+	bool roll_by_batch;
+	int64_t born_ms; /* wall clock when made or loaded (maintain's roll) */
 	uint64_t since_index; /* bytes appended since the last index entry */
 	struct lfd lf;	      /* the .log, O_RDWR, opened on demand */
 	int refs;	      /* the plog's + one per live plog_slice */
@@ -224,8 +228,9 @@ int pl_reindex(struct plog *l);
 
 /* ---- recovery.c ------------------------------------------------------- */
 
-#define CLEAN_MARKER  ".zcbroker_cleanshutdown"
-#define RECOVERY_FILE ".zcbroker_recovery_point"
+#define CLEAN_MARKER   ".zcbroker_cleanshutdown"
+#define RECOVERY_FILE  ".zcbroker_recovery_point"
+#define PARTITION_META "partition.metadata" /* the topic ID (topic_id.c) */
 
 /* Re-validate every batch of s (CRC, offsets), truncate at the first bad
  * one, rebuild both indexes. Returns the bytes cut (>= 0) or -errno. */
@@ -241,5 +246,16 @@ int recovery_point_write(const char *dir, int64_t offset);
 int log_mkdir_p(const char *dir);
 /* fsync a directory so that creations/renames/unlinks in it are durable. */
 int log_dir_sync(const char *dir);
+/* Replace dir/name with `text` atomically and durably (a temporary file,
+ * synced, renamed, the directory synced). */
+int log_write_atomic(const char *dir, const char *name, const char *text);
+
+/* topic_id.c: a topic's 16-byte ID in a partition directory. tid_load
+ * returns -ENOENT when there is none, -EINVAL when the file is damaged. */
+int tid_new(uint8_t id[16]);
+int tid_load(const char *pdir, uint8_t id[16]);
+int tid_store(const char *pdir, const uint8_t id[16]);
+void tid_to_text(const uint8_t id[16], char out[23]);
+int tid_from_text(const char *s, uint8_t id[16]);
 
 #endif /* BROKER_LOG_INT_H */

@@ -462,14 +462,20 @@ int pl_roll(struct plog *l)
 	return 0;
 }
 
+/* Kafka's rule (LogSegment.shouldRoll): log.roll.ms is the time from the
+ * segment's first batch to the incoming batch, both in the records' own
+ * timestamps (so a backlog of old records does not roll a segment per
+ * batch); the wall clock only for a segment whose first batch had none. */
 static bool should_roll(const struct plog *l, size_t len, int64_t last,
-			int64_t now_ms)
+			int64_t batch_ts, int64_t now_ms)
 {
 	const struct seg *a = pl_active(l);
+	int64_t waited =
+	    a->roll_by_batch ? batch_ts - a->roll_ts : now_ms - a->roll_ts;
 
 	if (a->size + len > l->cfg.segment_bytes && a->size > 0)
 		return true;
-	if (a->size > 0 && now_ms - a->roll_ts > l->cfg.segment_ms)
+	if (a->size > 0 && waited > l->cfg.segment_ms)
 		return true;
 	return seg_index_full(a) || last - a->base > INT32_MAX;
 }
@@ -495,7 +501,8 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	ret = pl_materialize(l);
 	if (ret < 0)
 		return ret;
-	if (should_roll(l, len, base + bi->last_offset_delta, now_ms)) {
+	if (should_roll(l, len, base + bi->last_offset_delta, bi->max_timestamp,
+			now_ms)) {
 		ret = pl_roll(l);
 		if (ret < 0)
 			return ret;
@@ -579,6 +586,8 @@ int plog_destroy(struct plog *l)
 	snprintf(p, sizeof(p), "%s/%s", l->dir, CLEAN_MARKER);
 	(void)lsys_unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
+	(void)lsys_unlink(p);
+	snprintf(p, sizeof(p), "%s/%s", l->dir, PARTITION_META);
 	(void)lsys_unlink(p);
 	ret = lsys_rmdir(l->dir);
 	free(l->segs);

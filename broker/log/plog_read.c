@@ -133,16 +133,22 @@ static size_t varint(const uint8_t *p, const uint8_t *end, int64_t *v)
 	return 0;
 }
 
-/* First offset in the batch at pos whose timestamp >= ts: records are
- * walked when the batch is uncompressed with CreateTime, else its base. */
+/* First offset in the batch at pos whose timestamp >= ts, and that
+ * timestamp in *found_ts. The records are walked (a compressed batch is
+ * decompressed for this alone); under LogAppendTime every record has the
+ * batch's MaxTimestamp, so the answer is its base. Anything unreadable
+ * falls back to the base offset and MaxTimestamp. */
 static int64_t offset_in_batch(struct seg *s, uint64_t pos,
-			       const struct batch_info *bi, int64_t ts)
+			       const struct batch_info *bi, int64_t ts,
+			       uint64_t max_decompressed, int64_t *found_ts)
 {
-	uint8_t *buf;
+	uint8_t *buf, *unz = NULL;
 	const uint8_t *p, *end;
 	int64_t found = bi->base_offset;
+	size_t n_unz;
 
-	if (bi->attributes & 0x0f) /* compressed or LogAppendTime */
+	*found_ts = bi->max_timestamp;
+	if (bi->attributes & 0x08) /* LogAppendTime */
 		return found;
 	buf = malloc(bi->size);
 	if (!buf || lsys_pread_all(seg_fd(s), buf, bi->size, (off_t)pos) < 0) {
@@ -151,6 +157,13 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 	}
 	p = buf + BATCH_HEADER_SIZE;
 	end = buf + bi->size;
+	if (bi->attributes & 0x07) {
+		if (batch_decompress(buf, bi->size, bi, max_decompressed, &unz,
+				     &n_unz) < 0)
+			goto out;
+		p = unz;
+		end = unz + n_unz;
+	}
 	for (int32_t i = 0; i < bi->record_count && p < end; i++) {
 		int64_t len, tsd, od, rts;
 		size_t n = varint(p, end, &len), m, k;
@@ -166,18 +179,23 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 		if (__builtin_add_overflow(bi->base_timestamp, tsd, &rts))
 			rts = tsd > 0 ? INT64_MAX : INT64_MIN;
 		if (rts >= ts) {
-			if (od >= 0 && od <= bi->last_offset_delta)
+			if (od >= 0 && od <= bi->last_offset_delta) {
 				found = bi->base_offset + od;
+				*found_ts = rts;
+			}
 			break;
 		}
 		p += n + len;
 	}
+out:
+	free(unz);
 	free(buf);
 	return found;
 }
 
-int64_t plog_offset_for_time(struct plog *l, int64_t ts)
+int64_t plog_find_time(struct plog *l, int64_t ts, int64_t *found_ts)
 {
+	*found_ts = -1;
 	if (ts == -1)
 		return l->end;
 	if (ts == -2)
@@ -196,8 +214,9 @@ int64_t plog_offset_for_time(struct plog *l, int64_t ts)
 		while ((ret = bscan_next(&b, &bi, NULL)) > 0) {
 			if (bi.max_timestamp >= ts) {
 				bscan_free(&b);
-				return offset_in_batch(s, b.pos - bi.size, &bi,
-						       ts);
+				return offset_in_batch(
+				    s, b.pos - bi.size, &bi, ts,
+				    l->cfg.max_decompressed_bytes, found_ts);
 			}
 		}
 		bscan_free(&b);
@@ -205,4 +224,25 @@ int64_t plog_offset_for_time(struct plog *l, int64_t ts)
 			return ret;
 	}
 	return -1;
+}
+
+int64_t plog_max_time(struct plog *l, int64_t *found_ts)
+{
+	int64_t max = -1;
+
+	/* The first record holding the largest timestamp: the first batch
+	 * reaching it, as a lookup of that timestamp finds it (Kafka's
+	 * MAX_TIMESTAMP, KIP-734). */
+	for (size_t i = 0; i < l->nseg; i++)
+		if (l->segs[i]->size && l->segs[i]->max_ts > max)
+			max = l->segs[i]->max_ts;
+	*found_ts = -1;
+	return max < 0 ? -1 : plog_find_time(l, max, found_ts);
+}
+
+int64_t plog_offset_for_time(struct plog *l, int64_t ts)
+{
+	int64_t found_ts;
+
+	return plog_find_time(l, ts, &found_ts);
 }

@@ -106,8 +106,8 @@ static int path_in(char *buf, size_t n, const char *dir, const char *name)
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Replace dir/name with `text` atomically and durably. */
-static int write_atomic(const char *dir, const char *name, const char *text)
+/* See log_int.h. */
+int log_write_atomic(const char *dir, const char *name, const char *text)
 {
 	char p[4096], tmp[4200];
 	size_t len = strlen(text);
@@ -153,7 +153,7 @@ int recovery_take_marker(const char *dir, bool *clean)
 
 int recovery_put_marker(const char *dir)
 {
-	return write_atomic(dir, CLEAN_MARKER, "clean\n");
+	return log_write_atomic(dir, CLEAN_MARKER, "clean\n");
 }
 
 int64_t recovery_point_read(const char *dir)
@@ -183,5 +183,5 @@ int recovery_point_write(const char *dir, int64_t offset)
 	char text[32];
 
 	snprintf(text, sizeof(text), "%" PRId64 "\n", offset);
-	return write_atomic(dir, RECOVERY_FILE, text);
+	return log_write_atomic(dir, RECOVERY_FILE, text);
 }

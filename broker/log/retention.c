@@ -114,7 +114,11 @@ int plog_maintain(struct plog *l, int64_t now_ms)
 	struct seg *a = pl_active(l);
 	int ret, deleted = 0;
 
-	if (a->size > 0 && now_ms - a->roll_ts > l->cfg.segment_ms) {
+	/* A segment no append rolls: log.roll.ms of wall clock since it was
+	 * made (or loaded). Its records' own times are the appends' rule
+	 * (should_roll): old timestamps must not roll it at every tick. */
+	int64_t since = a->roll_by_batch ? a->born_ms : a->roll_ts;
+	if (a->size > 0 && now_ms - since > l->cfg.segment_ms) {
 		ret = pl_roll(l);
 		if (ret < 0)
 			return ret;

@@ -87,7 +87,7 @@ static int seg_alloc(struct seg **out, const char *dir, int64_t base)
 	s->max_ts = -1;
 	s->max_ts_off = base;
 	s->refs = 1;
-	s->roll_ts = wall_ms();
+	s->roll_ts = s->born_ms = wall_ms();
 	s->lf.fd = s->oi.lf.fd = s->ti.lf.fd = -1;
 	if (asprintf(&s->path, "%s/%020" PRId64, dir, base) < 0) {
 		s->path = NULL;
@@ -218,8 +218,10 @@ int seg_load_stats(struct seg *s)
 	bscan_init(&b, seg_fd(s), 0, s->size);
 	ret = bscan_next(&b, &bi, NULL);
 	if (ret > 0) {
-		if (bi.max_timestamp >= 0)
+		if (bi.max_timestamp >= 0) {
 			s->roll_ts = bi.max_timestamp;
+			s->roll_by_batch = true;
+		}
 		ret = set_next(s, &bi);
 		/* From the last indexed batch to the end: the last offset. */
 		b.pos = oidx_last_pos(&s->oi);
@@ -302,8 +304,10 @@ void seg_note_batch(struct seg *s, uint64_t pos, const struct batch_info *bi,
 		s->since_index = 0;
 	}
 	s->since_index += bi->size;
-	if (pos == 0 && bi->max_timestamp >= 0)
+	if (pos == 0 && bi->max_timestamp >= 0) {
 		s->roll_ts = bi->max_timestamp;
+		s->roll_by_batch = true;
+	}
 	s->size = pos + bi->size;
 	s->next = last + 1;
 }

@@ -10,6 +10,9 @@
  *  2. A topic with nparts partitions has logs[0..nparts-1] all open.
  *  3. Names starting with "__" never become topics: they are the
  *     broker's own (DIR/__consumer_offsets holds committed offsets).
+ *  4. Every topic has an ID, written in each of its partition directories
+ *     before it is served; a topic found without one (made by an older
+ *     release) is given one at startup.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -29,6 +32,7 @@ struct topic {
 	char *name;
 	int32_t nparts;
 	struct plog **logs;
+	uint8_t id[16]; /* KIP-516, in every partition dir (topic_id.c) */
 };
 
 struct topics {
@@ -114,6 +118,9 @@ static int add_topic(struct topics *t, size_t pos, const char *name,
 	tp.logs = calloc((size_t)nparts, sizeof(*tp.logs));
 	if (!tp.name || !tp.logs)
 		goto err;
+	ret = tid_new(tp.id);
+	if (ret < 0)
+		goto err;
 	for (; made < nparts; made++) {
 		char p[4096];
 
@@ -127,6 +134,11 @@ static int add_topic(struct topics *t, size_t pos, const char *name,
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
 			(void)lsys_rmdir(p); /* if it got made */
+			goto err;
+		}
+		ret = tid_store(p, tp.id);
+		if (ret < 0) {
+			made++; /* destroyed below, with its file */
 			goto err;
 		}
 	}
@@ -163,6 +175,34 @@ static int32_t parse_dir(const char *d, char *buf, size_t n)
 	memcpy(buf, d, (size_t)(dash - d));
 	buf[dash - d] = '\0';
 	return topics_valid_name(buf) ? (int32_t)v : -1;
+}
+
+/* The topic's ID from the first partition that has one (a new one when
+ * none has), then written to every partition lacking it. */
+static int load_id(struct topics *t, struct topic *tp)
+{
+	bool have = false;
+	char p[4096];
+	int ret = 0;
+
+	for (int32_t k = 0; k < tp->nparts && !have; k++) {
+		snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, tp->name, k);
+		have = tid_load(p, tp->id) == 0;
+	}
+	if (!have && (ret = tid_new(tp->id)) < 0)
+		return ret;
+	for (int32_t k = 0; k < tp->nparts && !ret; k++) {
+		uint8_t id[16];
+
+		snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, tp->name, k);
+		if (tid_load(p, id) == 0 && !memcmp(id, tp->id, 16))
+			continue;
+		ret = tid_store(p, tp->id);
+		if (ret < 0)
+			fprintf(stderr, "zcbroker: %s: writing %s: %s\n", p,
+				PARTITION_META, strerror(-ret));
+	}
+	return ret;
 }
 
 static int load(struct topics *t)
@@ -234,6 +274,8 @@ static int load(struct topics *t)
 					strerror(-ret));
 		}
 		t->nparts += tp->nparts;
+		if (!ret)
+			ret = load_id(t, tp);
 	}
 	return ret;
 }
@@ -318,6 +360,22 @@ struct plog *topics_log(struct topics *t, const char *name, int32_t part)
 	if (!found || part < 0 || part >= t->v[pos].nparts)
 		return NULL;
 	return t->v[pos].logs[part];
+}
+
+const uint8_t *topics_id(const struct topics *t, const char *name)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	return found ? t->v[pos].id : NULL;
+}
+
+const char *topics_by_id(const struct topics *t, const uint8_t id[16])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!memcmp(t->v[i].id, id, 16))
+			return t->v[i].name;
+	return NULL;
 }
 
 const char *topics_name(const struct topics *t, size_t i)

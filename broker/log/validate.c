@@ -298,19 +298,20 @@ static int un_zstd(const uint8_t *in, size_t len, struct obuf *o)
 	return err;
 }
 
-int batch_check(const uint8_t *buf, size_t len, const struct batch_info *bi,
-		uint64_t max_decompressed)
+int batch_decompress(const uint8_t *buf, size_t len,
+		     const struct batch_info *bi, uint64_t max_decompressed,
+		     uint8_t **out, size_t *out_len)
 {
 	const uint8_t *in = buf + BATCH_HEADER_SIZE;
 	size_t in_len = len - BATCH_HEADER_SIZE;
 	struct obuf o = {.max = max_decompressed};
 	int ret;
 
-	if (len < BATCH_HEADER_SIZE || bi->record_count <= 0)
+	*out = NULL;
+	*out_len = 0;
+	if (len < BATCH_HEADER_SIZE)
 		return -EINVAL;
 	switch (bi->attributes & 0x07) {
-	case CODEC_NONE:
-		return batch_check_records(in, in_len, bi);
 	case CODEC_GZIP:
 		ret = un_gzip(in, in_len, &o);
 		break;
@@ -326,8 +327,32 @@ int batch_check(const uint8_t *buf, size_t len, const struct batch_info *bi,
 	default:
 		return -EINVAL;
 	}
+	if (!ret && !o.len)
+		ret = -EINVAL;
+	if (ret < 0) {
+		free(o.p);
+		return ret;
+	}
+	*out = o.p;
+	*out_len = o.len;
+	return 0;
+}
+
+int batch_check(const uint8_t *buf, size_t len, const struct batch_info *bi,
+		uint64_t max_decompressed)
+{
+	uint8_t *rec;
+	size_t n;
+	int ret;
+
+	if (len < BATCH_HEADER_SIZE || bi->record_count <= 0)
+		return -EINVAL;
+	if ((bi->attributes & 0x07) == CODEC_NONE)
+		return batch_check_records(buf + BATCH_HEADER_SIZE,
+					   len - BATCH_HEADER_SIZE, bi);
+	ret = batch_decompress(buf, len, bi, max_decompressed, &rec, &n);
 	if (!ret)
-		ret = o.len ? batch_check_records(o.p, o.len, bi) : -EINVAL;
-	free(o.p);
+		ret = batch_check_records(rec, n, bi);
+	free(rec);
 	return ret;
 }

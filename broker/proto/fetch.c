@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fetch.c — Fetch v4-11 with long-poll.
+ * fetch.c — Fetch v4-17 with long-poll. The request is decoded by the
+ * table-driven codec; the answer is written by hand (it splices file
+ * slices between its fields), flexible from v12 (KIP-482), topics by ID
+ * from v13 (KIP-516: an unknown ID is answered UNKNOWN_TOPIC_ID), with
+ * each field's versions taken from the schema.
  *
  * Each partition's answer is written as header bytes in memory followed by
  * a slice of a segment file (plog_read), which the connection sends with
@@ -26,6 +30,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "proto/ks_handler.h"
 
 struct fpart {
 	int32_t part;
@@ -36,6 +41,8 @@ struct fpart {
 struct ftopic {
 	char name[256];
 	bool named;
+	bool by_id; /* v13+ (KIP-516): the topic is its ID */
+	uint8_t id[16];
 	int32_t np;
 	struct fpart *parts;
 };
@@ -98,68 +105,119 @@ static void freq_free(struct freq *f)
 	free(f);
 }
 
-/* Copy the request out of the connection's buffer (it may be parked). */
+/* Field indexes of the request, looked up once (the tables are fixed). */
+static struct {
+	bool init;
+	int max_wait, min_bytes, max_bytes, topics; /* request */
+	int t_name, t_id, t_parts;		    /* its topics */
+	int p_part, p_offset, p_max;		    /* their partitions */
+	struct ks_range r_topic_id, r_lso, r_start, r_replica; /* answer */
+	int16_t flex;
+} fx;
+
+static void fx_init(void)
+{
+	const struct ks_struct *rq = &ks_req(API_FETCH)->root;
+	const struct ks_struct *rt = ks_sub(rq, "Topics");
+	const struct ks_struct *rp = ks_sub(rt, "Partitions");
+	const struct ks_struct *at =
+	    ks_sub(&ks_resp(API_FETCH)->root, "Responses");
+	const struct ks_struct *ap = ks_sub(at, "Partitions");
+
+	fx.max_wait = ks_idx(rq, "MaxWaitMs");
+	fx.min_bytes = ks_idx(rq, "MinBytes");
+	fx.max_bytes = ks_idx(rq, "MaxBytes");
+	fx.topics = ks_idx(rq, "Topics");
+	fx.t_name = ks_idx(rt, "Topic");
+	fx.t_id = ks_idx(rt, "TopicId");
+	fx.t_parts = ks_idx(rt, "Partitions");
+	fx.p_part = ks_idx(rp, "Partition");
+	fx.p_offset = ks_idx(rp, "FetchOffset");
+	fx.p_max = ks_idx(rp, "PartitionMaxBytes");
+	/* The answer is written by hand (it splices file slices between
+	 * its fields), with the versions of its fields from the schema. */
+	fx.r_topic_id = ks_fld(at, "TopicId")->ver;
+	fx.r_lso = ks_fld(ap, "LastStableOffset")->ver;
+	fx.r_start = ks_fld(ap, "LogStartOffset")->ver;
+	fx.r_replica = ks_fld(ap, "PreferredReadReplica")->ver;
+	fx.flex = ks_resp(API_FETCH)->flex.lo;
+	fx.init = true;
+}
+
+/* Copy the request out of the connection's buffer (it may be parked):
+ * decoded by the codec, kept in a small struct of its own. Replica
+ * fields, the isolation level (no transactions: LSO == HWM), leader
+ * epochs (one leader, one epoch), session fields and forgotten topics
+ * (no fetch sessions) and the rack are read and not used. */
 static struct freq *freq_parse(const struct kreq *q, struct kr *in)
 {
-	struct freq *f = calloc(1, sizeof(*f));
-	if (!f)
-		return NULL;
+	struct ks_arena a;
+	struct kv req;
+	struct freq *f = NULL;
+
+	if (!fx.init)
+		fx_init();
+	ks_arena_init(&a, ks_budget(in, 0));
+	if (ks_decode(ks_req(API_FETCH), q->ver, in, &a, &req) < 0 ||
+	    !(f = calloc(1, sizeof(*f))))
+		goto bad;
 	f->ver = q->ver;
 	f->corr = q->corr;
-	kr_i32(in); /* replica_id */
-	f->max_wait = kr_i32(in);
-	f->min_bytes = kr_i32(in);
-	f->max_bytes = kr_i32(in);
-	kr_i8(in); /* isolation_level: no transactions, LSO == HWM */
-	if (q->ver >= 7) {
-		kr_i32(in); /* session_id */
-		kr_i32(in); /* session_epoch */
-	}
-	int32_t nt = kr_array_of(in, 2 + 4);
-	if (!kr_ok(in) || nt < 0)
-		goto bad;
-	f->topics = calloc(nt ? nt : 1, sizeof(*f->topics));
-	if (!f->topics)
+	f->max_wait = (int32_t)kv_at(&req, fx.max_wait)->i;
+	f->min_bytes = (int32_t)kv_at(&req, fx.min_bytes)->i;
+	f->max_bytes = (int32_t)kv_at(&req, fx.max_bytes)->i;
+	struct kv *tv = kv_at(&req, fx.topics);
+	int32_t nt = tv->a.n;
+	f->topics = calloc(nt > 0 ? nt : 1, sizeof(*f->topics));
+	if (nt < 0 || !f->topics)
 		goto bad;
 	for (int32_t t = 0; t < nt; t++) {
 		struct ftopic *ft = &f->topics[t];
-		ft->named = kstr_copy(ft->name, sizeof(ft->name), kr_str(in));
-		int32_t np = kr_array_of(in, 4 + 8 + 4);
-		if (!kr_ok(in) || np < 0)
-			goto bad;
-		ft->parts = calloc(np ? np : 1, sizeof(*ft->parts));
-		if (!ft->parts)
+		struct kv *te = &tv->a.v[t], *pv = kv_at(te, fx.t_parts);
+		ft->by_id = q->ver >= fx.r_topic_id.lo;
+		if (ft->by_id)
+			memcpy(ft->id, kv_at(te, fx.t_id)->u, 16);
+		else
+			ft->named = kstr_copy(ft->name, sizeof(ft->name),
+					      kv_at(te, fx.t_name)->s);
+		ft->parts =
+		    calloc(pv->a.n > 0 ? pv->a.n : 1, sizeof(*ft->parts));
+		if (pv->a.n < 0 || !ft->parts)
 			goto bad;
 		f->nt = t + 1;
-		for (int32_t p = 0; p < np; p++) {
+		for (int32_t p = 0; p < pv->a.n; p++) {
 			struct fpart *fp = &ft->parts[p];
-			fp->part = kr_i32(in);
-			if (q->ver >= 9)
-				kr_i32(in); /* current_leader_epoch */
-			fp->offset = kr_i64(in);
-			if (q->ver >= 5)
-				kr_i64(in); /* log_start_offset */
-			fp->max_bytes = kr_i32(in);
+			struct kv *pe = &pv->a.v[p];
+			fp->part = (int32_t)kv_at(pe, fx.p_part)->i;
+			fp->offset = kv_at(pe, fx.p_offset)->i;
+			fp->max_bytes = (int32_t)kv_at(pe, fx.p_max)->i;
 		}
-		ft->np = np;
+		ft->np = pv->a.n;
 	}
-	if (q->ver >= 7) {
-		int32_t nf = kr_array(in); /* forgotten_topics_data */
-		for (int32_t i = 0; i < nf; i++) {
-			kr_str(in);
-			int32_t n = kr_array(in);
-			for (int32_t j = 0; j < n; j++)
-				kr_i32(in);
-		}
-	}
-	if (q->ver >= 11)
-		kr_str(in); /* rack_id */
-	if (!kr_ok(in))
-		goto bad;
+	ks_arena_free(&a);
 	return f;
 bad:
+	ks_arena_free(&a);
 	freq_free(f);
 	return NULL;
+}
+
+/* The topic name of ft now (an ID is looked up again at every answer:
+ * the topic may have gone), or NULL. */
+static const char *ftopic_name(struct broker *b, const struct ftopic *ft)
+{
+	if (ft->by_id)
+		return topics_by_id(b->topics, ft->id);
+	return ft->named ? ft->name : NULL;
+}
+
+/* Counts and tagged fields in the flexible versions (KIP-482). */
+static void fw_array(struct kw *w, bool flex, int32_t n)
+{
+	if (flex)
+		kw_uvarint(w, (uint64_t)n + 1);
+	else
+		kw_array(w, n);
 }
 
 /* Write the response into r. *bytes gets the record bytes included;
@@ -171,28 +229,34 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 	bool errors = false;
 	size_t budget = f->max_bytes > 0 ? (size_t)f->max_bytes : 0;
 	size_t got = 0;
+	bool flex = f->ver >= fx.flex;
 	kw_i32(w, 0); /* throttle_time_ms */
 	if (f->ver >= 7) {
 		kw_i16(w, KERR_NONE);
 		kw_i32(w, 0); /* session_id: no sessions */
 	}
-	kw_array(w, f->nt);
+	fw_array(w, flex, f->nt);
 	for (int32_t t = 0; t < f->nt; t++) {
 		const struct ftopic *ft = &f->topics[t];
-		kw_str(w, ft->name);
-		kw_array(w, ft->np);
+		const char *name = ftopic_name(b, ft);
+		if (ft->by_id)
+			kw_raw(w, ft->id, 16);
+		else if (flex)
+			kw_cstr(w, ft->name);
+		else
+			kw_str(w, ft->name);
+		fw_array(w, flex, ft->np);
 		for (int32_t p = 0; p < ft->np; p++) {
 			const struct fpart *fp = &ft->parts[p];
 			struct plog *l =
-			    ft->named
-				? topics_log(b->topics, ft->name, fp->part)
-				: NULL;
+			    name ? topics_log(b->topics, name, fp->part) : NULL;
 			enum kerr err = KERR_NONE;
 			int64_t hwm = -1, start = -1;
 			struct plog_slice s = {.fd = -1};
 			bool have = false;
 			if (!l) {
-				err = KERR_UNKNOWN_TOPIC;
+				err = ft->by_id && !name ? KERR_UNKNOWN_TOPIC_ID
+							 : KERR_UNKNOWN_TOPIC;
 			} else {
 				hwm = plog_end_offset(l);
 				start = plog_start_offset(l);
@@ -209,7 +273,7 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 				if (rc == -ERANGE) {
 					err = KERR_OFFSET_OUT_OF_RANGE;
 				} else if (rc < 0) {
-					blog("read %s-%d at %lld: %s", ft->name,
+					blog("read %s-%d at %lld: %s", name,
 					     fp->part, (long long)fp->offset,
 					     strerror(-rc));
 					err = KERR_KAFKA_STORAGE_ERROR;
@@ -229,23 +293,36 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 			kw_i32(w, fp->part);
 			kw_i16(w, err);
 			kw_i64(w, hwm);
-			kw_i64(w, hwm); /* last_stable_offset */
-			if (f->ver >= 5)
+			if (ks_in(fx.r_lso, f->ver))
+				kw_i64(w, hwm); /* last_stable_offset */
+			if (ks_in(fx.r_start, f->ver))
 				kw_i64(w, start);
-			kw_array(w, 0); /* aborted_transactions: none */
-			if (f->ver >= 11)
+			fw_array(w, flex, 0); /* aborted transactions: none */
+			if (ks_in(fx.r_replica, f->ver))
 				kw_i32(w, -1); /* preferred_read_replica */
-			if (have && s.len) {
-				kw_i32(w, (int32_t)s.len);
-				got += s.len;
-				resp_slice(r, &s);
-			} else {
+			if (!have || !s.len) {
 				if (have)
 					plog_slice_release(&s);
-				kw_i32(w, 0);
+				s.len = 0;
 			}
+			if (flex) /* compact bytes: length + 1 */
+				kw_uvarint(w, (uint64_t)s.len + 1);
+			else
+				kw_i32(w, (int32_t)s.len);
+			if (s.len) {
+				got += s.len;
+				resp_slice(r, &s);
+			}
+			/* Record bytes precede the partition's tags: with
+			 * a slice, the tags start the next memory piece. */
+			if (flex)
+				kw_tags0(w);
 		}
+		if (flex)
+			kw_tags0(w);
 	}
+	if (flex)
+		kw_tags0(w);
 	*bytes = got;
 	return errors;
 }

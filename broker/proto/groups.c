@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * groups.c — the group APIs' wire format: FindCoordinator v0-2,
- * JoinGroup v0-5, SyncGroup v0-3, Heartbeat v0-3, LeaveGroup v0-1,
- * OffsetCommit v2-5, OffsetFetch v1-5, DescribeGroups v0-2 and
- * ListGroups v0-2. Decisions are group/coord.c's; committed offsets are
- * offstore's (log.h). Member metadata and assignments are opaque bytes.
+ * groups.c — the group APIs' wire format: FindCoordinator v0-6,
+ * JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup v0-5,
+ * DescribeGroups v0-6 and ListGroups v0-5 through the table-driven codec
+ * (proto/ks_handler.h); OffsetCommit v2-5 and OffsetFetch v1-5. Decisions are
+ * group/coord.c's; committed offsets are offstore's (log.h). Member metadata
+ * and assignments are opaque bytes.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
 #include "group/coord.h"
+#include "proto/ks_handler.h"
 #include "proto/topic_entry.h"
 
 #define NAME_MAX_LEN 1024
@@ -23,30 +26,54 @@
 
 #define GROUP_TICK_MS 100
 
+/* What a JoinGroup answer may cost beside its members' metadata. */
+#define JOIN_ARENA (64 * 1024)
+/* A cap (not an allocation) on the nodes of a DescribeGroups or
+ * ListGroups answer: about 100 bytes a member or group, so far more than
+ * a broker holds. */
+#define GROUPS_ARENA (64u << 20)
+
 static void encode_join(struct resp *r, int16_t ver, const void *state)
 {
 	const struct join_result *res = state;
 	const struct group *g = res->g;
-	struct kw *w = &r->w;
-	if (ver >= 2)
-		kw_i32(w, 0); /* throttle_time_ms */
-	kw_i16(w, res->err);
-	kw_i32(w, g ? g->gen : -1);
-	kw_str(w, g && g->protocol ? g->protocol : "");
-	kw_str(w, g && g->leader ? g->leader : "");
-	kw_str(w, res->member_id);
-	if (!g || !res->leader) {
-		kw_array(w, 0);
-		return;
+	const struct ks_msg *m = ks_resp(API_JOIN_GROUP);
+	const struct ks_struct *ms = ks_sub(&m->root, "Members");
+	struct ks_arena a;
+	struct kv *v;
+	int32_t n = g && res->leader ? g->nmembers : 0, i = 0;
+
+	ks_arena_init(&a, JOIN_ARENA + (size_t)n * 8 * sizeof(struct kv));
+	v = ks_new(m, &a);
+	if (!v || ks_resize(&m->root, v, "Members", n, &a) < 0) {
+		r->w.err = true;
+		goto out;
 	}
-	kw_array(w, g->nmembers);
-	for (struct gmember *m = g->members; m; m = m->next) {
-		kw_str(w, m->id);
-		if (ver >= 5)
-			kw_str(w, m->instance_id);
-		const struct gproto *p = member_chosen(g, m);
-		kw_bytes(w, p ? p->meta : NULL, p ? p->len : 0);
+	ks_get(&m->root, v, "ErrorCode")->i = res->err;
+	ks_get(&m->root, v, "GenerationId")->i = g ? g->gen : -1;
+	kv_setstr(ks_get(&m->root, v, "ProtocolType"),
+		  g ? g->protocol_type : NULL);
+	/* Nullable from v7 (KIP-559): null until a protocol is chosen. */
+	kv_setstr(ks_get(&m->root, v, "ProtocolName"), g && g->protocol
+							   ? g->protocol
+						       : ver >= 7 ? NULL
+								  : "");
+	kv_setstr(ks_get(&m->root, v, "Leader"),
+		  g && g->leader ? g->leader : "");
+	kv_setstr(ks_get(&m->root, v, "MemberId"), res->member_id);
+	for (struct gmember *gm = n ? g->members : NULL; gm; gm = gm->next) {
+		struct kv *e = &ks_get(&m->root, v, "Members")->a.v[i++];
+		const struct gproto *p = member_chosen(g, gm);
+
+		kv_setstr(ks_get(ms, e, "MemberId"), gm->id);
+		kv_setstr(ks_get(ms, e, "GroupInstanceId"), gm->instance_id);
+		kv_setbytes(ks_get(ms, e, "Metadata"), p ? p->meta : NULL,
+			    p ? p->len : 0);
 	}
+	if (ks_encode(m, ver, v, &r->w) < 0)
+		r->w.err = true;
+out:
+	ks_arena_free(&a);
 }
 
 struct sync_answer {
@@ -57,11 +84,23 @@ struct sync_answer {
 
 static void encode_sync(struct resp *r, int16_t ver, const void *state)
 {
-	const struct sync_answer *a = state;
-	if (ver >= 1)
-		kw_i32(&r->w, 0);
-	kw_i16(&r->w, a->err);
-	kw_bytes(&r->w, a->assign, a->assign ? a->len : 0);
+	const struct sync_answer *sa = state;
+	const struct ks_msg *m = ks_resp(API_SYNC_GROUP);
+	struct ks_arena a;
+	struct kv *v;
+
+	/* ProtocolType and ProtocolName (v5+) stay null: the group is not
+	 * known here, and clients (KIP-559) accept null as "not checked". */
+	ks_arena_init(&a, JOIN_ARENA);
+	v = ks_new(m, &a);
+	if (v) {
+		ks_get(&m->root, v, "ErrorCode")->i = sa->err;
+		kv_setbytes(ks_get(&m->root, v, "Assignment"), sa->assign,
+			    sa->len);
+	}
+	if (!v || ks_encode(m, ver, v, &r->w) < 0)
+		r->w.err = true;
+	ks_arena_free(&a);
 }
 
 static void join_done(void *req, const struct join_result *res, void *ctx)
@@ -124,25 +163,45 @@ static struct preply *group_req(struct broker *b, struct conn *c,
 
 /* ---- FindCoordinator ---------------------------------------------------- */
 
+static int findcoordinator(struct ks_call *k)
+{
+	struct broker *b = k->b;
+	const struct ks_struct *cs = ks_sub(&k->rm->root, "Coordinators");
+	/* Transaction (1) and share (2) coordinators are not offered. */
+	enum kerr err = KQ(k, "KeyType")->i == 0
+			    ? KERR_NONE
+			    : KERR_COORDINATOR_NOT_AVAILABLE;
+	const char *msg = err ? "Only group coordination is offered." : NULL;
+
+	if (k->q->ver < 4) {
+		KR(k, "ErrorCode")->i = err;
+		kv_setstr(KR(k, "ErrorMessage"), msg);
+		KR(k, "NodeId")->i = err ? -1 : b->cfg.node_id;
+		kv_setstr(KR(k, "Host"), err ? "" : b->adv_host);
+		KR(k, "Port")->i = err ? -1 : b->adv_port;
+		return API_REPLY;
+	}
+	/* v4+: a batch of keys (KIP-699), each answered alike. */
+	struct kv *keys = KQ(k, "CoordinatorKeys");
+	if (ks_resize(&k->rm->root, k->resp, "Coordinators", keys->a.n, &k->a) <
+	    0)
+		return -ENOMEM;
+	for (int32_t i = 0; i < keys->a.n; i++) {
+		struct kv *e = &KR(k, "Coordinators")->a.v[i];
+		ks_get(cs, e, "Key")->s = keys->a.v[i].s;
+		ks_get(cs, e, "NodeId")->i = err ? -1 : b->cfg.node_id;
+		kv_setstr(ks_get(cs, e, "Host"), err ? "" : b->adv_host);
+		ks_get(cs, e, "Port")->i = err ? -1 : b->adv_port;
+		ks_get(cs, e, "ErrorCode")->i = err;
+		kv_setstr(ks_get(cs, e, "ErrorMessage"), msg);
+	}
+	return API_REPLY;
+}
+
 int api_findcoordinator(struct broker *b, struct conn *c, const struct kreq *q,
 			struct kr *in, struct resp *r)
 {
-	struct kw *w = &r->w;
-	kr_str(in); /* key */
-	int8_t type = q->ver >= 1 ? kr_i8(in) : 0;
-	if (!kr_ok(in))
-		return API_BAD;
-	/* Transaction coordinators (type 1) are not offered. */
-	enum kerr err = type == 0 ? KERR_NONE : KERR_COORDINATOR_NOT_AVAILABLE;
-	if (q->ver >= 1)
-		kw_i32(w, 0);
-	kw_i16(w, err);
-	if (q->ver >= 1)
-		kw_str(w, err ? "Only group coordination is offered." : NULL);
-	kw_i32(w, err ? -1 : b->cfg.node_id);
-	kw_str(w, err ? "" : b->adv_host);
-	kw_i32(w, err ? -1 : b->adv_port);
-	return API_REPLY;
+	return ks_handle(b, c, q, in, r, 0, findcoordinator);
 }
 
 /* ---- JoinGroup / SyncGroup ------------------------------------------------
@@ -167,43 +226,56 @@ static bool take_member(struct kr *in, char *group, int32_t *gen, char *member)
 	return take_name(in, member, NAME_MAX_LEN) && ok;
 }
 
-int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
-		  struct kr *in, struct resp *r)
+/* A request's string field as a C string ("" for null); false if longer
+ * than the buffer. */
+static bool kq_name(struct ks_call *k, const char *field, char *dst, size_t cap)
+{
+	struct kstr s = KQ(k, field)->s;
+	if (s.len < 0) {
+		dst[0] = 0;
+		return true;
+	}
+	return kstr_copy(dst, cap, s);
+}
+
+/* Static membership (KIP-345) is not offered: a group.instance.id is
+ * kept with the member (DescribeGroups shows it) but gives it no slot
+ * that survives a leave. */
+static int joingroup(struct ks_call *k)
 {
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], inst[NAME_MAX_LEN];
 	char ptype[256], client[NAME_MAX_LEN], host[80];
+	const struct ks_struct *ps = ks_sub(&k->qm->root, "Protocols");
+	struct kv *pv = KQ(k, "Protocols");
+	struct kstr is = KQ(k, "GroupInstanceId")->s;
 	struct join_args a = {0};
-	bool ok = take_name(in, group, sizeof(group));
-	a.session_ms = kr_i32(in);
-	a.rebalance_ms = q->ver >= 1 ? kr_i32(in) : a.session_ms;
-	ok = take_name(in, member, sizeof(member)) && ok;
-	struct kstr is = {NULL, -1};
-	if (q->ver >= 5)
-		is = kr_str(in);
-	ok = take_name(in, ptype, sizeof(ptype)) && ok;
-	int32_t n = kr_array_of(in, 2 + 4);
-	if (!kr_ok(in) || !ok || n < 0)
+	int32_t n = pv->a.n;
+
+	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
+	    !kq_name(k, "MemberId", member, sizeof(member)) ||
+	    !kq_name(k, "ProtocolType", ptype, sizeof(ptype)) || n < 0 ||
+	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return API_BAD;
-	if (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is))
-		return API_BAD;
-	struct gproto *protos = calloc(n ? n : 1, sizeof(*protos));
-	char *names = calloc(n ? n : 1, 256);
-	int rc = API_BAD;
+	a.session_ms = (int32_t)KQ(k, "SessionTimeoutMs")->i;
+	a.rebalance_ms = k->q->ver >= 1
+			     ? (int32_t)KQ(k, "RebalanceTimeoutMs")->i
+			     : a.session_ms;
+	struct gproto *protos = ks_alloc(&k->a, (n ? n : 1) * sizeof(*protos));
+	char *names = ks_alloc(&k->a, (size_t)(n ? n : 1) * 256);
 	if (!protos || !names)
-		goto out;
+		return -ENOMEM;
 	for (int32_t i = 0; i < n; i++) {
-		if (!take_name(in, names + i * 256, 256))
-			goto out;
-		struct kstr m = kr_bytes(in);
+		struct kv *e = &pv->a.v[i];
+		struct kstr m = ks_get(ps, e, "Metadata")->s;
+		if (!kstr_copy(names + i * 256, 256, ks_get(ps, e, "Name")->s))
+			return API_BAD;
 		protos[i].name = names + i * 256;
 		protos[i].meta = (uint8_t *)m.p;
 		protos[i].len = m.len < 0 ? 0 : m.len;
 	}
-	if (!kr_ok(in))
-		goto out;
-	if (!kstr_copy(client, sizeof(client), q->client_id))
+	if (!kstr_copy(client, sizeof(client), k->q->client_id))
 		client[0] = 0;
-	snprintf(host, sizeof(host), "/%s", c->peer);
+	snprintf(host, sizeof(host), "/%s", k->c->peer);
 	char *colon = strrchr(host, ':');
 	if (colon)
 		*colon = 0;
@@ -215,95 +287,144 @@ int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
 	a.client_host = host;
 	a.nprotos = n;
 	a.protos = protos;
-	struct preply *p = group_req(b, c, q);
-	if (p) {
-		coord_join(b->coord, p, &a, ev_now_ms());
-		rc = API_PENDING;
+	struct preply *p = group_req(k->b, k->c, k->q);
+	if (!p)
+		return -ENOMEM;
+	coord_join(k->b->coord, p, &a, ev_now_ms());
+	return API_PENDING;
+}
+
+int api_joingroup(struct broker *b, struct conn *c, const struct kreq *q,
+		  struct kr *in, struct resp *r)
+{
+	return ks_handle(b, c, q, in, r, 0, joingroup);
+}
+
+/* SyncGroup v5 names the protocol the member thinks was chosen: a group
+ * that chose another is answered INCONSISTENT_GROUP_PROTOCOL (KIP-559). */
+static bool sync_consistent(struct ks_call *k, const char *group)
+{
+	struct group *g = coord_group(k->b->coord, group);
+	struct kstr t = KQ(k, "ProtocolType")->s, n = KQ(k, "ProtocolName")->s;
+
+	if (!g)
+		return true;
+	return (t.len < 0 ||
+		(g->protocol_type && kstr_eq(t, g->protocol_type))) &&
+	       (n.len < 0 || (g->protocol && kstr_eq(n, g->protocol)));
+}
+
+static int syncgroup(struct ks_call *k)
+{
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	const struct ks_struct *as_s = ks_sub(&k->qm->root, "Assignments");
+	struct kv *av = KQ(k, "Assignments");
+	int32_t n = av->a.n, gen = (int32_t)KQ(k, "GenerationId")->i;
+
+	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
+	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0)
+		return API_BAD;
+	if (!sync_consistent(k, group)) {
+		KR(k, "ErrorCode")->i = KERR_INCONSISTENT_GROUP_PROTOCOL;
+		return API_REPLY;
 	}
-out:
-	free(protos);
-	free(names);
-	return rc;
+	char **ids = ks_alloc(&k->a, (n ? n : 1) * sizeof(*ids));
+	struct gproto *as = ks_alloc(&k->a, (n ? n : 1) * sizeof(*as));
+	if (!ids || !as)
+		return -ENOMEM;
+	for (int32_t i = 0; i < n; i++) {
+		struct kstr id = ks_get(as_s, &av->a.v[i], "MemberId")->s;
+		struct kstr m = ks_get(as_s, &av->a.v[i], "Assignment")->s;
+		if (id.len < 0 ||
+		    !(ids[i] = ks_alloc(&k->a, (size_t)id.len + 1)))
+			return id.len < 0 ? API_BAD : -ENOMEM;
+		memcpy(ids[i], id.p, (size_t)id.len);
+		as[i].meta = (uint8_t *)m.p;
+		as[i].len = m.len < 0 ? 0 : m.len;
+	}
+	struct preply *p = group_req(k->b, k->c, k->q);
+	if (!p)
+		return -ENOMEM;
+	coord_sync(k->b->coord, p, group, gen, member, n, ids, as, ev_now_ms());
+	return API_PENDING;
 }
 
 int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 		  struct kr *in, struct resp *r)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	int32_t gen;
-	bool ok = take_member(in, group, &gen, member);
-	if (q->ver >= 3)
-		kr_str(in); /* group_instance_id */
-	int32_t n = kr_array_of(in, 2 + 4);
-	if (!kr_ok(in) || !ok || n < 0)
-		return API_BAD;
-	char **ids = calloc(n ? n : 1, sizeof(*ids));
-	struct gproto *as = calloc(n ? n : 1, sizeof(*as));
-	int rc = API_BAD;
-	int32_t got = 0;
-	if (!ids || !as)
-		goto out;
-	for (; got < n; got++) {
-		struct kstr id = kr_str(in);
-		struct kstr m = kr_bytes(in);
-		if (!kr_ok(in) || id.len < 0 ||
-		    !(ids[got] = strndup(id.p, id.len)))
-			goto out;
-		as[got].meta = (uint8_t *)m.p;
-		as[got].len = m.len < 0 ? 0 : m.len;
-	}
-	struct preply *p = group_req(b, c, q);
-	if (p) {
-		coord_sync(b->coord, p, group, gen, member, n, ids, as,
-			   ev_now_ms());
-		rc = API_PENDING;
-	}
-out:
-	for (int32_t i = 0; ids && i < got; i++)
-		free(ids[i]);
-	free(ids);
-	free(as);
-	return rc;
+	return ks_handle(b, c, q, in, r, 0, syncgroup);
 }
 
 /* ---- Heartbeat / LeaveGroup ------------------------------------------------
  */
 
+static int heartbeat(struct ks_call *k)
+{
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	int32_t gen = (int32_t)KQ(k, "GenerationId")->i;
+
+	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
+	    !kq_name(k, "MemberId", member, sizeof(member)))
+		return API_BAD;
+	enum kerr err =
+	    coord_heartbeat(k->b->coord, group, gen, member, ev_now_ms());
+	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
+		   gen, member, kerr_name(err));
+	KR(k, "ErrorCode")->i = err;
+	return API_REPLY;
+}
+
 int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 		  struct kr *in, struct resp *r)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	int32_t gen;
-	bool ok = take_member(in, group, &gen, member);
-	if (q->ver >= 3)
-		kr_str(in);
-	if (!kr_ok(in) || !ok)
+	return ks_handle(b, c, q, in, r, 0, heartbeat);
+}
+
+static enum kerr leave_one(struct ks_call *k, const char *group, struct kstr id)
+{
+	char member[NAME_MAX_LEN];
+
+	/* Leaving by group.instance.id alone needs static membership. */
+	if (id.len <= 0 || !kstr_copy(member, sizeof(member), id))
+		return KERR_UNKNOWN_MEMBER_ID;
+	enum kerr err = coord_leave(k->b->coord, group, member, ev_now_ms());
+	blog_debug("%s: LeaveGroup %s member %s: %s", k->c->peer, group, member,
+		   kerr_name(err));
+	return err;
+}
+
+static int leavegroup(struct ks_call *k)
+{
+	char group[NAME_MAX_LEN];
+	const struct ks_struct *qs = ks_sub(&k->qm->root, "Members");
+	const struct ks_struct *rs = ks_sub(&k->rm->root, "Members");
+
+	if (!kq_name(k, "GroupId", group, sizeof(group)))
 		return API_BAD;
-	if (q->ver >= 1)
-		kw_i32(&r->w, 0);
-	enum kerr err =
-	    coord_heartbeat(b->coord, group, gen, member, ev_now_ms());
-	blog_debug("%s: Heartbeat %s gen %d member %s: %s", c->peer, group, gen,
-		   member, kerr_name(err));
-	kw_i16(&r->w, err);
+	if (k->q->ver < 3) {
+		KR(k, "ErrorCode")->i =
+		    leave_one(k, group, KQ(k, "MemberId")->s);
+		return API_REPLY;
+	}
+	/* v3+: a batch of members (KIP-345), each with its own error. */
+	struct kv *mv = KQ(k, "Members");
+	if (ks_resize(&k->rm->root, k->resp, "Members", mv->a.n, &k->a) < 0)
+		return -ENOMEM;
+	for (int32_t i = 0; i < mv->a.n; i++) {
+		struct kv *e = &mv->a.v[i], *o = &KR(k, "Members")->a.v[i];
+		struct kstr id = ks_get(qs, e, "MemberId")->s;
+		ks_get(rs, o, "MemberId")->s = id;
+		ks_get(rs, o, "GroupInstanceId")->s =
+		    ks_get(qs, e, "GroupInstanceId")->s;
+		ks_get(rs, o, "ErrorCode")->i = leave_one(k, group, id);
+	}
 	return API_REPLY;
 }
 
 int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 		   struct kr *in, struct resp *r)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	ok = take_name(in, member, sizeof(member)) && ok;
-	if (!kr_ok(in) || !ok)
-		return API_BAD;
-	if (q->ver >= 1)
-		kw_i32(&r->w, 0);
-	enum kerr err = coord_leave(b->coord, group, member, ev_now_ms());
-	blog_debug("%s: LeaveGroup %s member %s: %s", c->peer, group, member,
-		   kerr_name(err));
-	kw_i16(&r->w, err);
-	return API_REPLY;
+	return ks_handle(b, c, q, in, r, 0, leavegroup);
 }
 
 /* ---- OffsetCommit / OffsetFetch ---------------------------------------------
@@ -478,74 +599,136 @@ static bool committed_group(struct broker *b, const char *name)
 	return false;
 }
 
+/* The answer for one group, by the name as asked (s). */
+static int describe_one(struct ks_call *k, struct kv *o, struct kstr s)
+{
+	const struct ks_struct *gs = ks_sub(&k->rm->root, "Groups");
+	const struct ks_struct *ms = ks_sub(gs, "Members");
+	char name[NAME_MAX_LEN];
+
+	if (s.len < 0 || !kstr_copy(name, sizeof(name), s))
+		return API_BAD;
+	ks_get(gs, o, "GroupId")->s = s;
+	struct group *g = coord_group(k->b->coord, name);
+	if (!g) {
+		/* Known only from committed offsets: Empty, as Kafka
+		 * reports a group loaded without members. */
+		kv_setstr(ks_get(gs, o, "GroupState"),
+			  committed_group(k->b, name) ? "Empty" : "Dead");
+		kv_setstr(ks_get(gs, o, "ProtocolType"), "");
+		kv_setstr(ks_get(gs, o, "ProtocolData"), "");
+		return API_REPLY;
+	}
+	bool stable = g->state == G_STABLE;
+	kv_setstr(ks_get(gs, o, "GroupState"), coord_state_name(g->state));
+	kv_setstr(ks_get(gs, o, "ProtocolType"),
+		  g->protocol_type ? g->protocol_type : "");
+	kv_setstr(ks_get(gs, o, "ProtocolData"),
+		  stable && g->protocol ? g->protocol : "");
+	if (ks_resize(gs, o, "Members", g->nmembers, &k->a) < 0)
+		return -ENOMEM;
+	int32_t i = 0;
+	for (struct gmember *m = g->members; m; m = m->next) {
+		struct kv *e = &ks_get(gs, o, "Members")->a.v[i++];
+		const struct gproto *p = stable ? member_chosen(g, m) : NULL;
+		kv_setstr(ks_get(ms, e, "MemberId"), m->id);
+		kv_setstr(ks_get(ms, e, "GroupInstanceId"), m->instance_id);
+		kv_setstr(ks_get(ms, e, "ClientId"), m->client_id);
+		kv_setstr(ks_get(ms, e, "ClientHost"),
+			  m->client_host ? m->client_host : "");
+		kv_setbytes(ks_get(ms, e, "MemberMetadata"), p ? p->meta : NULL,
+			    p ? p->len : 0);
+		kv_setbytes(ks_get(ms, e, "MemberAssignment"),
+			    stable ? m->assign : NULL, m->assign_len);
+	}
+	return API_REPLY;
+}
+
+static int describegroups(struct ks_call *k)
+{
+	struct kv *names = KQ(k, "Groups");
+	int rc = API_REPLY;
+
+	if (ks_resize(&k->rm->root, k->resp, "Groups", names->a.n, &k->a) < 0)
+		return -ENOMEM;
+	for (int32_t i = 0; i < names->a.n && rc == API_REPLY; i++)
+		rc = describe_one(k, &KR(k, "Groups")->a.v[i], names->a.v[i].s);
+	return rc;
+}
+
 int api_describegroups(struct broker *b, struct conn *c, const struct kreq *q,
 		       struct kr *in, struct resp *r)
 {
-	struct kw *w = &r->w;
-	int32_t n = kr_array(in);
-	if (!kr_ok(in) || n < 0)
-		return API_BAD;
-	if (q->ver >= 1)
-		kw_i32(w, 0);
-	kw_array(w, n);
-	for (int32_t i = 0; i < n; i++) {
-		char name[NAME_MAX_LEN];
-		if (!take_name(in, name, sizeof(name)))
-			return API_BAD;
-		struct group *g = coord_group(b->coord, name);
-		kw_i16(w, KERR_NONE);
-		kw_str(w, name);
-		if (!g) {
-			/* Known only from committed offsets: Empty, as Kafka
-			 * reports a group loaded without members. */
-			kw_str(w, committed_group(b, name) ? "Empty" : "Dead");
-			kw_str(w, "");
-			kw_str(w, "");
-			kw_array(w, 0);
-			continue;
-		}
-		kw_str(w, coord_state_name(g->state));
-		kw_str(w, g->protocol_type ? g->protocol_type : "");
-		bool stable = g->state == G_STABLE;
-		kw_str(w, stable && g->protocol ? g->protocol : "");
-		kw_array(w, g->nmembers);
-		for (struct gmember *m = g->members; m; m = m->next) {
-			kw_str(w, m->id);
-			kw_str(w, m->client_id);
-			kw_str(w, m->client_host ? m->client_host : "");
-			const struct gproto *p =
-			    stable ? member_chosen(g, m) : NULL;
-			kw_bytes(w, p ? p->meta : NULL, p ? p->len : 0);
-			kw_bytes(w, stable ? m->assign : NULL,
-				 stable && m->assign ? m->assign_len : 0);
-		}
+	/* Members' metadata and assignments point at the groups' own
+	 * bytes: the answer's nodes are what it costs (GROUPS_ARENA). */
+	return ks_handle(b, c, q, in, r, GROUPS_ARENA, describegroups);
+}
+
+/* Whether a listed value passes a filter (empty: everything), compared
+ * case-insensitively as Kafka compares states and types (KIP-518, 848). */
+static bool passes(const struct kv *filter, const char *value)
+{
+	if (filter->a.n <= 0)
+		return true;
+	for (int32_t i = 0; i < filter->a.n; i++) {
+		struct kstr f = filter->a.v[i].s;
+		if (f.len == (int32_t)strlen(value) &&
+		    !strncasecmp(f.p, value, (size_t)f.len))
+			return true;
 	}
+	return false;
+}
+
+/* Append one group to the answer unless filtered out. */
+static int list_one(struct ks_call *k, int32_t *n, const char *name,
+		    const char *type, const char *state)
+{
+	const struct ks_struct *gs = ks_sub(&k->rm->root, "Groups");
+	struct kv *gv = KR(k, "Groups");
+
+	if (!passes(KQ(k, "StatesFilter"), state) ||
+	    !passes(KQ(k, "TypesFilter"), "classic"))
+		return 0;
+	if (*n == gv->a.n) { /* grow by doubling */
+		struct kv old = *gv;
+		if (ks_array(ks_fld(&k->rm->root, "Groups"),
+			     gv->a.n ? 2 * gv->a.n : 16, &k->a, gv) < 0)
+			return -ENOMEM;
+		if (old.a.n > 0)
+			memcpy(gv->a.v, old.a.v,
+			       (size_t)old.a.n * sizeof(*old.a.v));
+	}
+	struct kv *e = &gv->a.v[(*n)++];
+	kv_setstr(ks_get(gs, e, "GroupId"), name);
+	kv_setstr(ks_get(gs, e, "ProtocolType"), type);
+	kv_setstr(ks_get(gs, e, "GroupState"), state);
+	kv_setstr(ks_get(gs, e, "GroupType"), "classic");
+	return 0;
+}
+
+static int listgroups(struct ks_call *k)
+{
+	int32_t n = 0;
+	int rc = 0;
+
+	for (struct group *g = k->b->coord->groups; g && !rc; g = g->next)
+		rc = list_one(k, &n, g->name,
+			      g->protocol_type ? g->protocol_type : "",
+			      coord_state_name(g->state));
+	/* Groups known only from committed offsets (after a restart). */
+	const char *names[1024];
+	size_t m = offstore_groups(k->b->offs, names, 1024);
+	for (size_t i = 0; i < m && i < 1024 && !rc; i++)
+		if (!coord_group(k->b->coord, names[i]))
+			rc = list_one(k, &n, names[i], "", "Empty");
+	if (rc < 0)
+		return rc;
+	KR(k, "Groups")->a.n = n;
 	return API_REPLY;
 }
 
 int api_listgroups(struct broker *b, struct conn *c, const struct kreq *q,
 		   struct kr *in, struct resp *r)
 {
-	struct kw *w = &r->w;
-	if (q->ver >= 1)
-		kw_i32(w, 0);
-	kw_i16(w, KERR_NONE);
-	size_t at = kw_hole32(w);
-	int32_t n = 0;
-	for (struct group *g = b->coord->groups; g; g = g->next, n++) {
-		kw_str(w, g->name);
-		kw_str(w, g->protocol_type ? g->protocol_type : "");
-	}
-	/* Groups known only from committed offsets (after a restart). */
-	const char *names[1024];
-	size_t k = offstore_groups(b->offs, names, 1024);
-	for (size_t i = 0; i < k && i < 1024; i++) {
-		if (coord_group(b->coord, names[i]))
-			continue;
-		kw_str(w, names[i]);
-		kw_str(w, "");
-		n++;
-	}
-	kw_patch32(w, at, n);
-	return API_REPLY;
+	return ks_handle(b, c, q, in, r, GROUPS_ARENA, listgroups);
 }

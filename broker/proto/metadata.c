@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * metadata.c — Metadata v0-4: this one broker, which is also the
- * controller, and the requested topics (all when the list is empty in v0
- * or null from v1). A missing topic is created when auto.create.topics.enable
- * is on and the request allows it (always before v4), and reported with
+ * metadata.c — Metadata v0-13 through the table-driven codec: this one
+ * broker, which is also the controller, and the requested topics (all
+ * when the list is empty in v0 or null from v1), each with its topic ID
+ * from v10 (KIP-516). From v10 a topic may be asked for by ID (null name);
+ * an ID the broker does not know is answered UNKNOWN_TOPIC_ID. A missing
+ * topic asked for by name is created when auto.create.topics.enable is on
+ * and the request allows it (always before v4), and reported with
  * LEADER_NOT_AVAILABLE in that same answer, as Kafka does; clients retry.
  *
- * A name asked for several times is answered once, as Kafka answers a set
+ * A topic asked for several times is answered once, as Kafka answers a set
  * of names: a 100 KB request naming one big topic 20,000 times must not
  * build 20,000 copies of its partition list. The answer is bounded by
  * zc.metadata.max.response.bytes: one that would grow past it is refused,
  * the connection closed with a log line naming the setting (the protocol
  * has no way to answer Metadata in pieces, and a partial answer would be
- * read as missing topics). Duplicates are found with a set that grows
- * only with names answered, so it is bounded by the answer.
+ * read as missing topics). The bound is checked on an estimate while the
+ * answer is built (so it is never built whole first) and on the encoded
+ * bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,66 +26,141 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "proto/ks_handler.h"
 
 #define CLUSTER_ID "zcbroker-single-node"
 
-static void topic_entry(struct broker *b, struct kw *w, int16_t ver,
-			const char *name, enum kerr err)
+/* Bytes an answer entry takes at most beside its name, per topic and per
+ * partition (all versions; compact forms are shorter). */
+#define TOPIC_BYTES 40
+#define PART_BYTES  48
+
+struct md {
+	struct broker *b;
+	int16_t ver;
+	struct ks_arena *a;
+	const struct ks_struct *ts, *ps; /* answer topic, partition */
+	int64_t estimate;
+};
+
+/* Fill answer topic t for name (or for the unknown ID in id). */
+static int fill_topic(struct md *m, struct kv *t, const char *name,
+		      const uint8_t *id, enum kerr err)
 {
-	int32_t n = err ? 0 : topics_partitions(b->topics, name);
+	const struct ks_struct *ts = m->ts, *ps = m->ps;
+	int32_t n = err ? 0 : topics_partitions(m->b->topics, name);
+	const uint8_t *tid = name && !err ? topics_id(m->b->topics, name) : id;
+	struct kv *parts = ks_get(ts, t, "Partitions");
+	int32_t node = m->b->cfg.node_id;
+
 	if (n < 0)
 		n = 0;
-	kw_i16(w, err);
-	kw_str(w, name);
-	if (ver >= 1)
-		kw_i8(w, name[0] == '_' && name[1] == '_'); /* is_internal */
-	kw_array(w, n);
+	ks_get(ts, t, "ErrorCode")->i = err;
+	/* v10-11 cannot carry a null name: an unknown ID gets "". */
+	kv_setstr(ks_get(ts, t, "Name"), name || m->ver >= 12 ? name : "");
+	if (tid)
+		memcpy(ks_get(ts, t, "TopicId")->u, tid, 16);
+	ks_get(ts, t, "IsInternal")->i = name && !strncmp(name, "__", 2);
+	m->estimate += TOPIC_BYTES + (name ? (int64_t)strlen(name) : 0) +
+		       (int64_t)n * PART_BYTES;
+	if (m->estimate > m->b->cfg.metadata_max_response_bytes)
+		return -EMSGSIZE;
+	if (ks_array(ks_fld(ts, "Partitions"), n, m->a, parts) < 0)
+		return -ENOMEM;
 	for (int32_t p = 0; p < n; p++) {
-		kw_i16(w, KERR_NONE);
-		kw_i32(w, p);
-		kw_i32(w, b->cfg.node_id); /* leader */
-		kw_array(w, 1);		   /* replicas */
-		kw_i32(w, b->cfg.node_id);
-		kw_array(w, 1); /* isr */
-		kw_i32(w, b->cfg.node_id);
+		struct kv *e = &parts->a.v[p];
+		struct kv *rep = ks_get(ps, e, "ReplicaNodes");
+		struct kv *isr = ks_get(ps, e, "IsrNodes");
+
+		ks_get(ps, e, "PartitionIndex")->i = p;
+		ks_get(ps, e, "LeaderId")->i = node;
+		ks_get(ps, e, "LeaderEpoch")->i = 0;
+		if (ks_array(ks_fld(ps, "ReplicaNodes"), 1, m->a, rep) < 0 ||
+		    ks_array(ks_fld(ps, "IsrNodes"), 1, m->a, isr) < 0)
+			return -ENOMEM;
+		rep->a.v[0].i = isr->a.v[0].i = node;
 	}
+	return 0;
 }
 
-/* Answer for one named topic, creating it if allowed. */
-static void one_topic(struct broker *b, struct kw *w, int16_t ver,
-		      const char *name, bool auto_ok)
+/* The answer for one asked topic: by name (created if allowed), or by
+ * ID when the name is null. */
+static int one_topic(struct md *m, struct kv *t, const struct kv *ask,
+		     const struct ks_struct *qs, bool auto_ok)
 {
-	if (topics_partitions(b->topics, name) >= 0) {
-		topic_entry(b, w, ver, name, KERR_NONE);
-		return;
+	const struct kv *nm = kv_at((struct kv *)ask, ks_idx(qs, "Name"));
+	char name[256];
+
+	if (nm->s.len < 0) {
+		const uint8_t *id = ks_get(qs, (struct kv *)ask, "TopicId")->u;
+		const char *known = topics_by_id(m->b->topics, id);
+
+		return fill_topic(m, t, known, id,
+				  known ? KERR_NONE : KERR_UNKNOWN_TOPIC_ID);
 	}
-	if (!topics_valid_name(name)) {
-		topic_entry(b, w, ver, name, KERR_INVALID_TOPIC);
-		return;
+	if (!kv_cstr(nm, name, sizeof(name))) {
+		/* Unusable name: echoed back as invalid. */
+		ks_get(m->ts, t, "ErrorCode")->i = KERR_INVALID_TOPIC;
+		ks_get(m->ts, t, "Name")->s = nm->s;
+		m->estimate += TOPIC_BYTES + nm->s.len;
+		return 0;
 	}
-	if (auto_ok && b->cfg.auto_create) {
-		int rc = broker_create_topic(b, name, b->cfg.num_partitions);
-		topic_entry(b, w, ver, name,
-			    rc == 0 || rc == -EEXIST ? KERR_LEADER_NOT_AVAILABLE
-						     : KERR_UNKNOWN_TOPIC);
-		return;
+	if (topics_partitions(m->b->topics, name) >= 0) {
+		int rc = fill_topic(m, t, name, NULL, KERR_NONE);
+		/* The answer keeps pointers: the request's own bytes, not
+		 * the local copy. */
+		ks_get(m->ts, t, "Name")->s = nm->s;
+		return rc;
 	}
-	topic_entry(b, w, ver, name, KERR_UNKNOWN_TOPIC);
+	if (!topics_valid_name(name) || !(auto_ok && m->b->cfg.auto_create)) {
+		enum kerr e = topics_valid_name(name) ? KERR_UNKNOWN_TOPIC
+						      : KERR_INVALID_TOPIC;
+		ks_get(m->ts, t, "ErrorCode")->i = e;
+		ks_get(m->ts, t, "Name")->s = nm->s;
+		m->estimate += TOPIC_BYTES + nm->s.len;
+		return 0;
+	}
+	int rc = broker_create_topic(m->b, name, m->b->cfg.num_partitions);
+	ks_get(m->ts, t, "ErrorCode")->i = rc == 0 || rc == -EEXIST
+					       ? KERR_LEADER_NOT_AVAILABLE
+					       : KERR_UNKNOWN_TOPIC;
+	ks_get(m->ts, t, "Name")->s = nm->s;
+	if (rc == 0 || rc == -EEXIST) {
+		const uint8_t *tid = topics_id(m->b->topics, name);
+		if (tid)
+			memcpy(ks_get(m->ts, t, "TopicId")->u, tid, 16);
+	}
+	m->estimate += TOPIC_BYTES + nm->s.len;
+	return 0;
 }
 
-/* Names already answered: offsets of their first byte in the request
- * (the length is the int16 before it), open addressing. */
+/* ---- topics asked for more than once ------------------------------------ */
+
+/* Indexes (+1) of the asked topics already kept, open addressing over
+ * their key: the name, or the ID for a null name. */
 struct seen {
-	const uint8_t *base;
-	uint32_t *slot; /* offset + 1; 0 is empty */
+	const struct kv *ask;
+	int name_i, id_i;
+	uint32_t *slot;
 	size_t cap, n;
 };
 
-static uint64_t name_hash(const char *p, int32_t len)
+static struct kstr key_of(const struct seen *st, uint32_t i, bool *by_id)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (int32_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ULL;
+	const struct kv *e = &st->ask[i];
+	struct kstr s = e->a.v[st->name_i].s;
+
+	*by_id = s.len < 0;
+	if (*by_id)
+		s = (struct kstr){(const char *)e->a.v[st->id_i].u, 16};
+	return s;
+}
+
+static uint64_t key_hash(struct kstr s, bool by_id)
+{
+	uint64_t h = by_id ? 7 : 1469598103934665603ULL; /* FNV-1a */
+	for (int32_t i = 0; i < s.len; i++)
+		h = (h ^ (uint8_t)s.p[i]) * 1099511628211ULL;
 	return h;
 }
 
@@ -92,15 +171,14 @@ static bool seen_grow(struct seen *st)
 	if (!ns)
 		return false;
 	for (size_t i = 0; i < st->cap; i++) {
-		uint32_t v = st->slot[i];
-		if (!v)
+		bool by_id;
+		if (!st->slot[i])
 			continue;
-		const char *p = (const char *)st->base + v - 1;
-		size_t j =
-		    name_hash(p, kbe16((const uint8_t *)p - 2)) & (cap - 1);
+		struct kstr k = key_of(st, st->slot[i] - 1, &by_id);
+		size_t j = key_hash(k, by_id) & (cap - 1);
 		while (ns[j])
 			j = (j + 1) & (cap - 1);
-		ns[j] = v;
+		ns[j] = st->slot[i];
 	}
 	free(st->slot);
 	st->slot = ns;
@@ -108,101 +186,111 @@ static bool seen_grow(struct seen *st)
 	return true;
 }
 
-/* Whether s was seen before; remembers it if not. False when out of
- * memory too (the name is answered again: correct, only bigger). */
-static bool seen_before(struct seen *st, struct kstr s)
+/* Whether asked topic i repeats an earlier one; remembers it if not.
+ * False when out of memory too (answered again: correct, only bigger). */
+static bool seen_before(struct seen *st, uint32_t i)
 {
-	if (s.len < 0)
-		return false;
+	bool by_id, other_id;
+	struct kstr k = key_of(st, i, &by_id);
+
 	if (2 * (st->n + 1) > st->cap && !seen_grow(st))
 		return false;
-	size_t j = name_hash(s.p, s.len) & (st->cap - 1);
+	size_t j = key_hash(k, by_id) & (st->cap - 1);
 	for (; st->slot[j]; j = (j + 1) & (st->cap - 1)) {
-		const char *p = (const char *)st->base + st->slot[j] - 1;
-		if (kbe16((const uint8_t *)p - 2) == s.len &&
-		    !memcmp(p, s.p, s.len))
+		struct kstr o = key_of(st, st->slot[j] - 1, &other_id);
+		if (other_id == by_id && o.len == k.len &&
+		    !memcmp(o.p, k.p, (size_t)k.len))
 			return true;
 	}
-	st->slot[j] = (uint32_t)((const uint8_t *)s.p - st->base) + 1;
+	st->slot[j] = i + 1;
 	st->n++;
 	return false;
 }
 
-/* Whether the answer outgrew the bound (logged; the caller refuses). */
-static bool too_big(struct broker *b, struct conn *c, const struct kw *w)
+/* Log and refuse an answer over the bound. */
+static int too_big(struct broker *b, struct conn *c)
 {
-	if ((int64_t)w->len <= b->cfg.metadata_max_response_bytes)
-		return false;
 	blog("%s: Metadata answer over %lld bytes "
 	     "(zc.metadata.max.response.bytes), refused; closing",
 	     c->peer, (long long)b->cfg.metadata_max_response_bytes);
-	return true;
+	return API_REFUSED;
+}
+
+static int metadata(struct ks_call *k)
+{
+	struct broker *b = k->b;
+	const struct kreq *q = k->q;
+	const struct ks_msg *rm = k->rm;
+	const struct ks_struct *qs = ks_sub(&k->qm->root, "Topics");
+	struct kv *ask = KQ(k, "Topics");
+	bool auto_ok = q->ver < 4 || KQ(k, "AllowAutoTopicCreation")->i;
+	struct kv *resp = k->resp, *brokers, *topics;
+	struct ks_arena *a = &k->a;
+	struct md m = {.b = b, .ver = q->ver, .a = a};
+	int rc = 0;
+
+	m.ts = ks_sub(&rm->root, "Topics");
+	m.ps = ks_sub(m.ts, "Partitions");
+	brokers = ks_get(&rm->root, resp, "Brokers");
+	if (ks_array(ks_fld(&rm->root, "Brokers"), 1, a, brokers) < 0)
+		return -ENOMEM;
+	const struct ks_struct *bs = ks_sub(&rm->root, "Brokers");
+	ks_get(bs, brokers->a.v, "NodeId")->i = b->cfg.node_id;
+	kv_setstr(ks_get(bs, brokers->a.v, "Host"), b->adv_host);
+	ks_get(bs, brokers->a.v, "Port")->i = b->adv_port;
+	kv_setstr(ks_get(&rm->root, resp, "ClusterId"), CLUSTER_ID);
+	ks_get(&rm->root, resp, "ControllerId")->i = b->cfg.node_id;
+	topics = ks_get(&rm->root, resp, "Topics");
+
+	/* v0: an empty list means all topics; v1+: null means all. */
+	if (q->ver == 0 ? ask->a.n == 0 : ask->a.n < 0) {
+		size_t count = topics_count(b->topics);
+		if (ks_array(ks_fld(&rm->root, "Topics"), (int32_t)count, a,
+			     topics) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < count && !rc; i++)
+			rc = fill_topic(&m, &topics->a.v[i],
+					topics_name(b->topics, i), NULL,
+					KERR_NONE);
+	} else {
+		struct seen st = {.ask = ask->a.v,
+				  .name_i = ks_idx(qs, "Name"),
+				  .id_i = ks_idx(qs, "TopicId")};
+		int32_t n = 0;
+		/* Answers are at most one per asked topic: sized for all,
+		 * trimmed to those answered. */
+		if (ks_array(ks_fld(&rm->root, "Topics"), ask->a.n, a, topics) <
+		    0)
+			return -ENOMEM;
+		for (int32_t i = 0; i < ask->a.n && !rc; i++) {
+			if (seen_before(&st, (uint32_t)i))
+				continue;
+			rc = one_topic(&m, &topics->a.v[n++], &ask->a.v[i], qs,
+				       auto_ok);
+			if (!rc &&
+			    m.estimate > b->cfg.metadata_max_response_bytes)
+				rc = -EMSGSIZE;
+		}
+		free(st.slot);
+		topics->a.n = n;
+	}
+	if (rc == -EMSGSIZE)
+		return too_big(b, k->c);
+	if (rc < 0)
+		return rc;
+	size_t at = k->r->w.len;
+	if (ks_encode(rm, q->ver, resp, &k->r->w) < 0)
+		return -ENOMEM;
+	k->encoded = true;
+	if ((int64_t)(k->r->w.len - at) > b->cfg.metadata_max_response_bytes)
+		return too_big(b, k->c);
+	return API_REPLY;
 }
 
 int api_metadata(struct broker *b, struct conn *c, const struct kreq *q,
 		 struct kr *in, struct resp *r)
 {
-	int32_t n = kr_array_of(in, 2);
-	if (!kr_ok(in) || (n < 0 && q->ver == 0))
-		return API_BAD;
-	/* Skip the names to read the flag after them, then come back. */
-	size_t names_at = in->off;
-	for (int32_t i = 0; i < n; i++)
-		kr_str(in);
-	bool auto_ok = q->ver < 4 ? true : kr_i8(in) != 0;
-	if (!kr_ok(in))
-		return API_BAD;
-	in->off = names_at;
-
-	struct kw *w = &r->w;
-	if (q->ver >= 3)
-		kw_i32(w, 0); /* throttle_time_ms */
-	kw_array(w, 1);
-	kw_i32(w, b->cfg.node_id);
-	kw_str(w, b->adv_host);
-	kw_i32(w, b->adv_port);
-	if (q->ver >= 1)
-		kw_str(w, NULL); /* rack */
-	if (q->ver >= 2)
-		kw_str(w, CLUSTER_ID);
-	if (q->ver >= 1)
-		kw_i32(w, b->cfg.node_id); /* controller_id */
-	/* v0: an empty list means all topics; v1+: null means all. */
-	if (q->ver == 0 ? n == 0 : n < 0) {
-		size_t count = topics_count(b->topics);
-		kw_array(w, (int32_t)count);
-		for (size_t i = 0; i < count; i++) {
-			topic_entry(b, w, q->ver, topics_name(b->topics, i),
-				    KERR_NONE);
-			if (too_big(b, c, w))
-				return API_REFUSED;
-		}
-		return API_REPLY;
-	}
-	struct seen st = {.base = in->p};
-	size_t count_at = kw_hole32(w);
-	int32_t answered = 0;
-	int rc = API_REPLY;
-	for (int32_t i = 0; i < n && rc == API_REPLY; i++) {
-		struct kstr s = kr_str(in);
-		char name[256];
-		if (seen_before(&st, s))
-			continue;
-		answered++;
-		if (!kstr_copy(name, sizeof(name), s)) {
-			/* Unusable name: echo it back as invalid. */
-			kw_i16(w, KERR_INVALID_TOPIC);
-			kw_strn(w, s.p, s.len < 0 ? 0 : s.len);
-			if (q->ver >= 1)
-				kw_i8(w, 0);
-			kw_array(w, 0);
-		} else {
-			one_topic(b, w, q->ver, name, auto_ok);
-		}
-		if (too_big(b, c, w))
-			rc = API_REFUSED;
-	}
-	free(st.slot);
-	kw_patch32(w, count_at, answered);
-	return rc;
+	return ks_handle(b, c, q, in, r,
+			 6 * (size_t)b->cfg.metadata_max_response_bytes,
+			 metadata);
 }

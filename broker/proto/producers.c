@@ -13,6 +13,7 @@
 
 #include "broker.h"
 #include "ev.h"
+#include "proto/ks_handler.h"
 #include "proto/producers.h"
 
 #define WINDOW	 5
@@ -240,18 +241,24 @@ int producers_rebuild(struct producers *p, struct topics *t)
 	return ret;
 }
 
+/* Transactions are not offered. Without a transactional id Kafka hands
+ * out a new producer id whatever ProducerId/ProducerEpoch (v3+, KIP-360)
+ * say, and so does this broker; the two-phase-commit flags (v6, KIP-939)
+ * concern transactions only. */
+static int initproducerid(struct ks_call *k)
+{
+	bool transactional = KQ(k, "TransactionalId")->s.len >= 0;
+
+	KR(k, "ErrorCode")->i =
+	    transactional ? KERR_COORDINATOR_NOT_AVAILABLE : KERR_NONE;
+	KR(k, "ProducerId")->i =
+	    transactional ? -1 : producers_new_id(k->b->producers);
+	KR(k, "ProducerEpoch")->i = transactional ? -1 : 0;
+	return API_REPLY;
+}
+
 int api_initproducerid(struct broker *b, struct conn *c, const struct kreq *q,
 		       struct kr *in, struct resp *r)
 {
-	struct kstr txn = kr_str(in);
-	kr_i32(in); /* transaction_timeout_ms */
-	if (!kr_ok(in))
-		return API_BAD;
-	bool transactional = txn.len >= 0;
-	kw_i32(&r->w, 0); /* throttle_time_ms */
-	kw_i16(&r->w,
-	       transactional ? KERR_COORDINATOR_NOT_AVAILABLE : KERR_NONE);
-	kw_i64(&r->w, transactional ? -1 : producers_new_id(b->producers));
-	kw_i16(&r->w, transactional ? -1 : 0);
-	return API_REPLY;
+	return ks_handle(b, c, q, in, r, 0, initproducerid);
 }

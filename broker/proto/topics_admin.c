@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * topics_admin.c — CreateTopics v0-4 and DeleteTopics v0-3.
+ * topics_admin.c — CreateTopics v0-7 and DeleteTopics v0-6, through the
+ * table-driven codec.
  *
  * CreateTopics: num_partitions -1 (v4) or an explicit assignment list picks
  * the count; replication factor must be -1 or 1 (one broker); per-topic
  * configs are accepted and ignored (the broker-wide settings apply);
  * validate_only (v1+) checks without creating. The partitions of one
  * request count against max.partitions.per.request, the broker's against
- * max.partitions (INVALID_PARTITIONS past either).
+ * max.partitions (INVALID_PARTITIONS past either). From v5 the answer
+ * says the partition count and replication factor (the configs list stays
+ * empty: per-topic configs are not kept); from v7 the new topic's ID.
+ *
+ * DeleteTopics: by name; from v6 by name or by topic ID (KIP-516), an ID
+ * that names no topic answered UNKNOWN_TOPIC_ID.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
+#include "proto/ks_handler.h"
 
 static enum kerr create_err(int rc)
 {
@@ -30,25 +38,6 @@ static enum kerr create_err(int rc)
 	default:
 		return KERR_KAFKA_STORAGE_ERROR;
 	}
-}
-
-/* Skips a CreateTopics entry's assignments and configs, which follow its
- * replication factor; returns the assignment count. */
-static int32_t skip_assignments_configs(struct kr *in)
-{
-	int32_t na = kr_array(in);
-	for (int32_t a = 0; a < na; a++) {
-		kr_i32(in);
-		int32_t nb = kr_array(in);
-		for (int32_t i = 0; i < nb; i++)
-			kr_i32(in);
-	}
-	int32_t nc = kr_array(in);
-	for (int32_t i = 0; i < nc; i++) {
-		kr_str(in);
-		kr_str(in);
-	}
-	return na;
 }
 
 static const char *err_text(enum kerr err)
@@ -69,39 +58,27 @@ static const char *err_text(enum kerr err)
 	}
 }
 
-int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
-		     struct kr *in, struct resp *r)
+static int createtopics(struct ks_call *k)
 {
-	struct kw *w = &r->w;
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in))
-		return API_BAD;
-	/* validate_only follows the topic list: find it first. */
-	size_t at = in->off;
-	for (int32_t t = 0; t < nt; t++) {
-		kr_str(in);
-		kr_i32(in);
-		kr_i16(in);
-		skip_assignments_configs(in);
-	}
-	kr_i32(in); /* timeout_ms */
-	bool validate = q->ver >= 1 ? kr_i8(in) != 0 : false;
-	if (!kr_ok(in))
-		return API_BAD;
-	in->off = at;
-
-	if (q->ver >= 2)
-		kw_i32(w, 0); /* throttle_time_ms */
-	kw_array(w, nt < 0 ? 0 : nt);
+	struct broker *b = k->b;
+	const struct ks_struct *qt = ks_sub(&k->qm->root, "Topics");
+	const struct ks_struct *rt = ks_sub(&k->rm->root, "Topics");
+	struct kv *ask = KQ(k, "Topics");
+	bool validate = KQ(k, "ValidateOnly")->i;
 	int64_t req_parts = 0;
-	for (int32_t t = 0; t < nt; t++) {
-		struct kstr ns = kr_str(in);
-		int32_t parts = kr_i32(in);
-		int16_t rf = kr_i16(in);
-		int32_t na = skip_assignments_configs(in);
+
+	if (ks_resize(&k->rm->root, k->resp, "Topics", ask->a.n, &k->a) < 0)
+		return -ENOMEM;
+	for (int32_t t = 0; t < ask->a.n; t++) {
+		struct kv *e = &ask->a.v[t], *o = &KR(k, "Topics")->a.v[t];
+		struct kstr ns = ks_get(qt, e, "Name")->s;
+		int32_t parts = (int32_t)ks_get(qt, e, "NumPartitions")->i;
+		int16_t rf = (int16_t)ks_get(qt, e, "ReplicationFactor")->i;
+		int32_t na = ks_get(qt, e, "Assignments")->a.n;
 		char name[256];
 		enum kerr err = KERR_NONE;
 		const char *msg = NULL;
+
 		if (parts == -1 && na > 0)
 			parts = na;
 		else if (parts == -1)
@@ -127,10 +104,92 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 				msg = "The broker would hold more partitions "
 				      "than max.partitions.";
 		}
-		kw_strn(w, ns.p, ns.len < 0 ? 0 : ns.len);
-		kw_i16(w, err);
-		if (q->ver >= 1)
-			kw_str(w, msg ? msg : err_text(err));
+		ks_get(rt, o, "Name")->s = ns;
+		ks_get(rt, o, "ErrorCode")->i = err;
+		kv_setstr(ks_get(rt, o, "ErrorMessage"),
+			  msg ? msg : err_text(err));
+		if (err)
+			continue;
+		/* v5+ (KIP-525): what the topic is (or would be) made of;
+		 * v7+ (KIP-516): its ID. */
+		ks_get(rt, o, "NumPartitions")->i = parts;
+		ks_get(rt, o, "ReplicationFactor")->i = 1;
+		const uint8_t *id = topics_id(b->topics, name);
+		if (id)
+			memcpy(ks_get(rt, o, "TopicId")->u, id, 16);
+	}
+	return API_REPLY;
+}
+
+int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
+		     struct kr *in, struct resp *r)
+{
+	return ks_handle(b, c, q, in, r, 0, createtopics);
+}
+
+/* Delete one topic; its name is the caller's. */
+static enum kerr delete_one(struct broker *b, const char *name)
+{
+	dur_forget_topic(b, name); /* answers waiting on its log fail first */
+	int rc = topics_delete(b->topics, name);
+
+	if (rc == -ENOENT)
+		return KERR_UNKNOWN_TOPIC;
+	if (rc < 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	blog("topic deleted: %s", name);
+	return KERR_NONE;
+}
+
+static int deletetopics(struct ks_call *k)
+{
+	static const uint8_t zero[16];
+	const struct ks_struct *rt = ks_sub(&k->rm->root, "Responses");
+	/* Names alone up to v5; names or IDs from v6 (KIP-516). */
+	bool by_entry = k->q->ver >= 6;
+	const struct ks_struct *qt = ks_sub(&k->qm->root, "Topics");
+	struct kv *ask = KQ(k, by_entry ? "Topics" : "TopicNames");
+
+	if (ks_resize(&k->rm->root, k->resp, "Responses", ask->a.n, &k->a) < 0)
+		return -ENOMEM;
+	for (int32_t t = 0; t < ask->a.n; t++) {
+		struct kv *e = &ask->a.v[t], *o = &KR(k, "Responses")->a.v[t];
+		struct kstr ns = by_entry ? ks_get(qt, e, "Name")->s : e->s;
+		const uint8_t *id =
+		    by_entry ? ks_get(qt, e, "TopicId")->u : zero;
+		bool has_id = memcmp(id, zero, 16) != 0;
+		char name[256];
+		enum kerr err;
+
+		ks_get(rt, o, "Name")->s = ns;
+		memcpy(ks_get(rt, o, "TopicId")->u, id, 16);
+		if (ns.len >= 0 && has_id) {
+			err = KERR_INVALID_REQUEST;
+			kv_setstr(ks_get(rt, o, "ErrorMessage"),
+				  "Give a topic name or a topic ID, not both.");
+		} else if (ns.len < 0) {
+			const char *known = topics_by_id(k->b->topics, id);
+			err = KERR_UNKNOWN_TOPIC_ID;
+			if (known) {
+				/* The name answered must outlive the
+				 * topic: a copy in the arena. */
+				size_t n = strlen(known);
+				char *copy = ks_alloc(&k->a, n + 1);
+				if (!copy)
+					return -ENOMEM;
+				memcpy(copy, known, n + 1);
+				err = delete_one(k->b, copy);
+				kv_setstr(ks_get(rt, o, "Name"), copy);
+			}
+		} else if (!kstr_copy(name, sizeof(name), ns)) {
+			err = KERR_UNKNOWN_TOPIC;
+		} else {
+			const uint8_t *tid = topics_id(k->b->topics, name);
+			if (tid && by_entry)
+				memcpy(ks_get(rt, o, "TopicId")->u, tid, 16);
+			err = delete_one(k->b, name);
+		}
+		ks_get(rt, o, "ErrorCode")->i = err;
 	}
 	return API_REPLY;
 }
@@ -138,34 +197,5 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
 		     struct kr *in, struct resp *r)
 {
-	struct kw *w = &r->w;
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in))
-		return API_BAD;
-	if (q->ver >= 1)
-		kw_i32(w, 0); /* throttle_time_ms */
-	kw_array(w, nt < 0 ? 0 : nt);
-	for (int32_t t = 0; t < nt; t++) {
-		struct kstr ns = kr_str(in);
-		if (!kr_ok(in))
-			return API_BAD;
-		char name[256];
-		enum kerr err = KERR_NONE;
-		if (!kstr_copy(name, sizeof(name), ns)) {
-			err = KERR_UNKNOWN_TOPIC;
-		} else {
-			dur_forget_topic(b, name); /* durable acks */
-			int rc = topics_delete(b->topics, name);
-			if (rc == -ENOENT)
-				err = KERR_UNKNOWN_TOPIC;
-			else if (rc < 0)
-				err = KERR_KAFKA_STORAGE_ERROR;
-			else
-				blog("topic deleted: %s", name);
-		}
-		kw_strn(w, ns.p, ns.len < 0 ? 0 : ns.len);
-		kw_i16(w, err);
-	}
-	kr_i32(in); /* timeout_ms */
-	return kr_ok(in) ? API_REPLY : API_BAD;
+	return ks_handle(b, c, q, in, r, 0, deletetopics);
 }

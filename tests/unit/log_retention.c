@@ -4,14 +4,22 @@
  * else its mtime) and by size deletes whole old segments with Kafka's
  * rules; a slice taken before the deletion still reads the right bytes;
  * start/end offsets follow; when everything expires the log rolls and
- * appends go on; segment.ms rolls; ListOffsets by time answers the first
- * record at or after a timestamp.
+ * appends go on; segment.ms rolls (in record time); ListOffsets by time answers
+ * the first record at or after a timestamp.
  */
 #include <sys/time.h>
 
 #include "batch_builder.h"
 
 #define RET_MS 10000
+
+static int64_t wall_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 static struct log_config cfg(void)
 {
@@ -176,8 +184,10 @@ static void test_size(const char *dir)
 	model_free(&m);
 }
 
-/* segment.ms: rolled by appends and by maintain, counted from the first
- * batch's MaxTimestamp. */
+/* segment.ms: rolled by appends, counted in the records' own time from
+ * the first batch's MaxTimestamp to the incoming batch's (the wall clock
+ * given to appends plays no part), and by maintain, counted by the wall
+ * clock from the segment's making. */
 static void test_roll_ms(const char *dir)
 {
 	struct log_config c = cfg();
@@ -188,22 +198,55 @@ static void test_roll_ms(const char *dir)
 	c.segment_ms = 1000;
 	c.retention_ms = -1;
 	CHECK_EQ(plog_open(&l, dir, &c), 0);
-	model_append(&m, l, 3, 10, 49998, 1, 1, 50000); /* max ts 50000 */
-	model_append(&m, l, 3, 10, 50500, 1, 2, 50500);
-	model_append(&m, l, 3, 10, 51000, 1, 3, 51000); /* 1000: not yet */
+	model_append(&m, l, 3, 10, 49998, 1, 1, 0); /* max ts 50000 */
+	model_append(&m, l, 3, 10, 50500, 1, 2, 9000000);
+	model_append(&m, l, 3, 10, 50998, 1, 3, 0); /* 1000: not yet */
 	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
-	model_append(&m, l, 3, 10, 51000, 1, 4, 51001); /* 1001: roll */
+	int64_t before = wall_now();
+	model_append(&m, l, 3, 10, 50999, 1, 4, 0); /* 1001: roll */
+	int64_t after = wall_now();
 	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
 	CHECK_EQ(bases[1], 9);
-	CHECK_EQ(plog_maintain(l, 52002), 0); /* segment 9: 51002 + 1000 */
+	/* Without appends, maintain rolls segment 9 segment.ms after it
+	 * was made, by the wall clock. */
+	CHECK_EQ(plog_maintain(l, before + 1000), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
-	CHECK_EQ(plog_maintain(l, 52003), 0);
+	CHECK_EQ(plog_maintain(l, after + 1001), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 3);
 	CHECK_EQ(bases[2], 12);
 	CHECK_EQ(plog_end_offset(l), 12);
 	/* An empty active segment does not roll again. */
 	CHECK_EQ(plog_maintain(l, 99999999), 0);
 	CHECK_EQ(model_list_segments(dir, bases, 16), 3);
+	model_check_reads(&m, l, 100, 1);
+	plog_close(l);
+	model_free(&m);
+}
+
+/* Records stamped ten days ago, produced now: they stay in one segment
+ * while their own times are within segment.ms of the first batch's. */
+static void test_roll_old(const char *dir)
+{
+	struct log_config c = cfg();
+	struct model m = {0};
+	struct plog *l;
+	int64_t bases[16];
+	const int64_t now = 1700000000000LL, old = now - 10 * 86400000LL;
+
+	c.segment_ms = 1000;
+	c.retention_ms = -1;
+	CHECK_EQ(plog_open(&l, dir, &c), 0);
+	for (int i = 0; i < 20; i++)
+		model_append(&m, l, 2, 10, old + i * 10, 1, (uint64_t)i,
+			     now + i);
+	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
+	/* Nor does maintain roll it for its old records (the wall clock
+	 * since the segment was made is what counts there). */
+	CHECK_EQ(plog_maintain(l, wall_now() + 500), 0);
+	CHECK_EQ(model_list_segments(dir, bases, 16), 1);
+	model_append(&m, l, 2, 10, old + 2000, 1, 99, now + 20);
+	CHECK_EQ(model_list_segments(dir, bases, 16), 2);
+	CHECK_EQ(bases[1], 40);
 	model_check_reads(&m, l, 100, 1);
 	plog_close(l);
 	model_free(&m);
@@ -244,6 +287,8 @@ int main(void)
 	test_size(p);
 	snprintf(p, sizeof(p), "%s/roll-0", d);
 	test_roll_ms(p);
+	snprintf(p, sizeof(p), "%s/old-0", d);
+	test_roll_old(p);
 	snprintf(p, sizeof(p), "%s/mtime-0", d);
 	test_mtime(p);
 	bb_rm_rf(d);

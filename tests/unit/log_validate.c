@@ -9,13 +9,10 @@
  * decompression bombs (KiBs that expand to 256 MiB / 1 GiB) stop at the bound
  * with -EMSGSIZE, with memory that grows by no more than the bound.
  */
-#include <lz4frame.h>
-#include <snappy-c.h>
 #include <sys/resource.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "batch_builder.h"
+#include "bb_codecs.h"
 
 #define BOUND (8u << 20)
 /* The buffer doubles up to the bound: at most twice it resident; under
@@ -65,70 +62,6 @@ static size_t records(uint8_t *out, int32_t n, size_t vlen)
 	free(b);
 	return len - BATCH_HEADER_SIZE;
 }
-
-static size_t gz(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
-{
-	z_stream z = {0};
-
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
-		t_fatal("deflateInit2");
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		t_fatal("deflate");
-	deflateEnd(&z);
-	return z.total_out;
-}
-
-static size_t sn_raw(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
-{
-	size_t n = cap;
-
-	if (snappy_compress((const char *)in, len, (char *)out, &n))
-		t_fatal("snappy_compress");
-	return n;
-}
-
-/* The Java client's framing: magic, version 1, compatible 1, blocks. */
-static size_t sn_xerial(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
-{
-	static const uint8_t head[16] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0,
-					 0,    0,   0,	 1,   0,   0,	0,   1};
-	size_t pos = 16, half = len / 2;
-
-	memcpy(out, head, 16);
-	for (int i = 0; i < 2; i++) { /* two blocks */
-		const uint8_t *p = i ? in + half : in;
-		size_t n = i ? len - half : half;
-		size_t c = sn_raw(out + pos + 4, cap - pos - 4, p, n);
-
-		put_be32(out + pos, (uint32_t)c);
-		pos += 4 + c;
-	}
-	return pos;
-}
-
-static size_t lz4f(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
-{
-	size_t n = LZ4F_compressFrame(out, cap, in, len, NULL);
-
-	if (LZ4F_isError(n))
-		t_fatal("LZ4F_compressFrame");
-	return n;
-}
-
-static size_t zst(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
-{
-	size_t n = ZSTD_compress(out, cap, in, len, 3);
-
-	if (ZSTD_isError(n))
-		t_fatal("ZSTD_compress");
-	return n;
-}
-
-typedef size_t (*codec_fn)(uint8_t *, size_t, const uint8_t *, size_t);
 
 static void test_codecs(void)
 {

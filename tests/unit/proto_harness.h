@@ -148,4 +148,65 @@ static inline void th_run(int64_t ms)
 	ev_run(th_b.ev);
 }
 
+/* Send one request (a copy: req is kept); returns the response body
+ * (after the correlation id) with its length, or NULL when there was none.
+ * A connection that was closed or still waiting for an answer is replaced
+ * by a fresh one. */
+static inline const uint8_t *th_call(struct tconn *t, struct kw *req,
+				     int32_t corr, size_t *len)
+{
+	struct kw copy;
+	kw_init(&copy);
+	kw_raw(&copy, req->buf, req->len);
+	th_send(t, &copy);
+	bool gone = t->c->pending || t->c->closing;
+	if (gone)
+		conn_fail(t->c, NULL); /* freed by connset_run */
+	connset_run(&th_b.conns);
+	struct kr r;
+	bool ok = th_answer(t, corr, &r);
+	if (gone) {
+		close(t->peer);
+		th_conn(t);
+	}
+	if (!ok)
+		return NULL;
+	*len = kr_left(&r);
+	return r.p + r.off;
+}
+
+/* Every valid request cut short at every length, then with random
+ * bytes changed. Only survival is checked (and ASan's verdict). */
+static inline void th_mutate(struct tconn *t, struct kw *reqs, int nreqs)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < nreqs; i++) {
+		struct kw *k = &reqs[i];
+		struct kw m;
+		size_t len;
+		for (size_t n = 0; n < k->len; n++) {
+			kw_init(&m);
+			kw_raw(&m, k->buf, n);
+			th_call(t, &m, -1, &len);
+			kw_free(&m);
+		}
+		for (int round = 0; round < 400; round++) {
+			kw_init(&m);
+			kw_raw(&m, k->buf, k->len);
+			int flips = 1 + round % 4;
+			for (int f = 0; f < flips; f++) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				size_t at =
+				    8 + seed % (m.len > 8 ? m.len - 8 : 1);
+				if (at < m.len)
+					m.buf[at] = (uint8_t)(seed >> 32);
+			}
+			th_call(t, &m, -1, &len);
+			kw_free(&m);
+		}
+	}
+}
+
 #endif /* ZC_TEST_PROTO_HARNESS_H */

@@ -16,29 +16,9 @@
 
 static struct tconn T;
 
-/* Send one request; returns the response body (after the correlation id)
- * with its length, or NULL when there was none. A connection that was
- * closed or still waiting for an answer is replaced by a fresh one. */
 static const uint8_t *call(struct kw *req, int32_t corr, size_t *len)
 {
-	struct kw copy;
-	kw_init(&copy);
-	kw_raw(&copy, req->buf, req->len);
-	th_send(&T, &copy);
-	bool gone = T.c->pending || T.c->closing;
-	if (gone)
-		conn_fail(T.c, NULL); /* freed by connset_run */
-	connset_run(&th_b.conns);
-	struct kr r;
-	bool ok = th_answer(&T, corr, &r);
-	if (gone) {
-		close(T.peer);
-		th_conn(&T);
-	}
-	if (!ok)
-		return NULL;
-	*len = kr_left(&r);
-	return r.p + r.off;
+	return th_call(&T, req, corr, len);
 }
 
 #define hdr th_hdr
@@ -497,41 +477,6 @@ static void t_group(void)
 	kw_free(&w);
 }
 
-/* Every valid request cut short at every length, then with random
- * bytes changed. Only survival is checked (and ASan's verdict). */
-static void mutate(void)
-{
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < nreqs; i++) {
-		struct kw *k = &reqs[i];
-		struct kw m;
-		for (size_t n = 0; n < k->len; n++) {
-			kw_init(&m);
-			kw_raw(&m, k->buf, n);
-			size_t len;
-			call(&m, -1, &len);
-			kw_free(&m);
-		}
-		for (int round = 0; round < 400; round++) {
-			kw_init(&m);
-			kw_raw(&m, k->buf, k->len);
-			int flips = 1 + round % 4;
-			for (int f = 0; f < flips; f++) {
-				seed ^= seed << 13;
-				seed ^= seed >> 7;
-				seed ^= seed << 17;
-				size_t at =
-				    8 + seed % (m.len > 8 ? m.len - 8 : 1);
-				if (at < m.len)
-					m.buf[at] = (uint8_t)(seed >> 32);
-			}
-			size_t len;
-			call(&m, -1, &len);
-			kw_free(&m);
-		}
-	}
-}
-
 int main(void)
 {
 	th_setup();
@@ -542,7 +487,7 @@ int main(void)
 	t_idempotent();
 	t_group();
 	blog_quiet(1); /* thousands of "malformed request" lines */
-	mutate();
+	th_mutate(&T, reqs, nreqs);
 	blog_quiet(0);
 	th_teardown();
 	for (int i = 0; i < nreqs; i++)
