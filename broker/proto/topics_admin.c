@@ -14,6 +14,7 @@
 
 #include "blog.h"
 #include "broker.h"
+#include "create_wait.h"
 #include "durable.h"
 
 static enum kerr create_err(int rc)
@@ -93,6 +94,8 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 	if (q->ver >= 2)
 		kw_i32(w, 0); /* throttle_time_ms */
 	kw_array(w, nt < 0 ? 0 : nt);
+	struct create_wait cw;
+	create_wait_init(&cw, r);
 	int64_t req_parts = 0;
 	for (int32_t t = 0; t < nt; t++) {
 		struct kstr ns = kr_str(in);
@@ -121,8 +124,10 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 			msg = "More partitions in one request than "
 			      "max.partitions.per.request.";
 		} else if (!validate) {
-			int rc = broker_create_topic(b, name, parts);
-			err = create_err(rc);
+			/* err's place: after the name (i16 length + bytes) */
+			int rc = create_wait_start(b, &cw, name, parts,
+						   w->len + 2 + (size_t)ns.len);
+			err = create_err(rc == 1 ? 0 : rc);
 			if (rc == -EDQUOT)
 				msg = "The broker would hold more partitions "
 				      "than max.partitions.";
@@ -132,7 +137,7 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		if (q->ver >= 1)
 			kw_str(w, msg ? msg : err_text(err));
 	}
-	return API_REPLY;
+	return create_wait_end(b, c, q, &cw);
 }
 
 int api_deletetopics(struct broker *b, struct conn *c, const struct kreq *q,
