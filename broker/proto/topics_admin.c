@@ -91,11 +91,11 @@ int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,
 		return API_BAD;
 	in->off = at;
 
+	struct create_wait cw;
+	create_wait_init(&cw, r); /* before the body */
 	if (q->ver >= 2)
 		kw_i32(w, 0); /* throttle_time_ms */
 	kw_array(w, nt < 0 ? 0 : nt);
-	struct create_wait cw;
-	create_wait_init(&cw, r);
 	int64_t req_parts = 0;
 	for (int32_t t = 0; t < nt; t++) {
 		struct kstr ns = kr_str(in);
