@@ -10,8 +10,9 @@
                   a record and gives it back
   races ADDR DATA DeleteTopics of a topic being created removes every
                   directory it made (the create answers
-                  UNKNOWN_TOPIC_OR_PARTITION); a create whose connection
-                  closes meanwhile still completes
+                  UNKNOWN_TOPIC_OR_PARTITION); one failing half way removes
+                  its directories too; a create whose connection closes
+                  meanwhile still completes
 
   create_stall.py big|races ADDR DATA_DIR
 """
@@ -30,10 +31,13 @@ GAP_MAX = 0.25  # seconds; generous: a turn is ~2 ms of creation
 PARTS = 5000
 
 
-def create_req(corr, name, parts):
+def create_body(name, parts):
     body = struct.pack(">i", 1) + string(name)
-    body += struct.pack(">ihii", parts, 1, 0, 0) + struct.pack(">ib", 60000, 0)
-    return request(19, 1, corr, body)
+    return body + struct.pack(">ihiiib", parts, 1, 0, 0, 60000, 0)
+
+
+def create_req(corr, name, parts):
+    return request(19, 1, corr, create_body(name, parts))
 
 
 def create_answer(r):
@@ -155,6 +159,15 @@ def races():
              "%d directories left" % (derr, cerr, len(left)))
     log("DeleteTopics of a topic being created: the create answered 3, "
         "no directory left")
+    # A create failing half way (a file where a directory must go) is
+    # answered KAFKA_STORAGE_ERROR and removes what it made.
+    open(os.path.join(DATA, "broken-3000"), "w").close()
+    r = call(a, 19, 1, create_body("broken", PARTS), timeout=120)
+    left = dirs("broken")
+    if create_answer(r)[1] != 56 or left != ["broken-3000"]:
+        fail("failed create: error %d, left %s" %
+             (create_answer(r)[1], sorted(left)[:5]))
+    log("a create failing at partition 3000 left no directory behind")
     # A create whose client leaves is completed all the same.
     c = connect(ADDR)
     c.sendall(create_req(9, "orphan", 2000))
