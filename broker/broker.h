@@ -42,6 +42,7 @@ struct broker {
 	int adv_port;
 	uint64_t maint_timer;
 	uint64_t group_timer;
+	uint64_t create_timer; /* large topics being made (create_wait.c) */
 	/* Durable acks (durable.c): the group commit and the answers
 	 * waiting for it; NULL flusher with write.caching. */
 	struct flusher *flusher;

@@ -232,7 +232,22 @@ bool topics_valid_name(const char *name);
  * directories only (segment files come with the first batch); a failed
  * creation leaves nothing behind. */
 int topics_create(struct topics *t, const char *name, int32_t partitions);
+/* A topic being created is deleted too: its creation ends with -ENOENT. */
 int topics_delete(struct topics *t, const char *name); /* -ENOENT */
+
+/* Creation that does not hold the caller up: a topic of more than
+ * TOPICS_STEP partitions is queued and returns 1; its directories are made
+ * by topics_step() calls, and done(arg, 0 or -errno) reports the end
+ * (-ENOENT: deleted meanwhile, -ECANCELED: topics_close). Until then the
+ * topic is invisible to every lookup below but its name and partitions are
+ * taken. Smaller topics are made at once (0 or -errno, done not called). */
+#define TOPICS_STEP 64
+typedef void (*topics_done_fn)(void *arg, int rc);
+int topics_create_start(struct topics *t, const char *name, int32_t partitions,
+			topics_done_fn done, void *arg);
+/* Make up to `budget` partitions of queued creations; true while any
+ * remain. */
+bool topics_step(struct topics *t, int32_t budget);
 
 /* Partition count, or -ENOENT. */
 int32_t topics_partitions(const struct topics *t, const char *name);

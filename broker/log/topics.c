@@ -40,7 +40,18 @@ struct topics {
 	struct log_config cfg;
 	struct topic *v;
 	size_t n, cap;
-	int64_t nparts; /* over all topics */
+	int64_t nparts; /* over all topics, those being created included */
+	struct creating *head, **tail; /* topics being created, in order */
+};
+
+/* A topic whose partition directories are being made a few at a time
+ * (topics_create_start); not in v[] until complete. */
+struct creating {
+	struct creating *next;
+	struct topic tp;
+	int32_t made;
+	topics_done_fn done;
+	void *arg;
 };
 
 bool topics_valid_name(const char *name)
@@ -96,67 +107,113 @@ static void topic_close(struct topic *tp, bool destroy)
 	free(tp->name);
 }
 
-/* Open (creating) partitions 0..nparts-1 of name and insert it at pos.
- * On failure every partition made so far is removed again. */
-static int add_topic(struct topics *t, size_t pos, const char *name,
-		     int32_t nparts)
+static bool creating_named(const struct topics *t, const char *name)
 {
-	struct topic tp = {.nparts = nparts};
-	int32_t made = 0;
-	int ret = -ENOMEM;
+	for (const struct creating *c = t->head; c; c = c->next)
+		if (!strcmp(c->tp.name, name))
+			return true;
+	return false;
+}
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct topic *nv = realloc(t->v, cap * sizeof(*nv));
+/* Check name and quota and reserve the partitions (not yet linked). */
+static int begin(struct topics *t, const char *name, int32_t nparts,
+		 struct creating **out)
+{
+	struct creating *c;
+	bool found;
 
-		if (!nv)
-			return -ENOMEM;
-		t->v = nv;
-		t->cap = cap;
+	if (!topics_valid_name(name) || nparts < 1 || nparts > PARTITIONS_MAX)
+		return -EINVAL;
+	find(t, name, &found);
+	if (found || creating_named(t, name))
+		return -EEXIST;
+	if (t->nparts + nparts > t->cfg.max_partitions)
+		return -EDQUOT;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->tp.nparts = nparts;
+	c->tp.name = strdup(name);
+	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
+	int ret = c->tp.name && c->tp.logs ? tid_new(c->tp.id) : -ENOMEM;
+	if (ret < 0) {
+		free(c->tp.logs);
+		free(c->tp.name);
+		free(c);
+		return ret;
 	}
-	tp.name = strdup(name);
-	tp.logs = calloc((size_t)nparts, sizeof(*tp.logs));
-	if (!tp.name || !tp.logs)
-		goto err;
-	ret = tid_new(tp.id);
-	if (ret < 0)
-		goto err;
-	for (; made < nparts; made++) {
-		char p[4096];
+	t->nparts += nparts;
+	*out = c;
+	return 0;
+}
 
-		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, name,
-			     made) >= (int)sizeof(p)) {
-			ret = -ENAMETOOLONG;
-			goto err;
-		}
-		ret = plog_open(&tp.logs[made], p, &t->cfg);
+/* Open (creating) up to n more partition directories of c. */
+static int grow(struct topics *t, struct creating *c, int32_t n)
+{
+	for (; n > 0 && c->made < c->tp.nparts; n--, c->made++) {
+		char p[4096];
+		int ret;
+
+		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, c->tp.name,
+			     c->made) >= (int)sizeof(p))
+			return -ENAMETOOLONG;
+		ret = plog_open(&c->tp.logs[c->made], p, &t->cfg);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
 			(void)lsys_rmdir(p); /* if it got made */
-			goto err;
+			return ret;
 		}
-		ret = tid_store(p, tp.id);
+		ret = tid_store(p, c->tp.id);
 		if (ret < 0) {
-			made++; /* destroyed below, with its file */
-			goto err;
+			c->made++; /* discarded with its file */
+			return ret;
 		}
 	}
-	/* The new directories' names reach the disk with the parent's. */
-	ret = log_dir_sync(t->dir);
-	if (ret < 0)
-		goto err;
-	memmove(t->v + pos + 1, t->v + pos, (t->n - pos) * sizeof(*t->v));
-	t->v[pos] = tp;
-	t->n++;
-	t->nparts += nparts;
 	return 0;
-err:
-	for (int32_t i = 0; tp.logs && i < made; i++)
-		plog_destroy(tp.logs[i]);
-	free(tp.logs);
-	free(tp.name);
-	return ret;
+}
+
+/* Remove every partition c made and give its reservation back. */
+static void discard(struct topics *t, struct creating *c)
+{
+	for (int32_t i = 0; i < c->made; i++)
+		plog_destroy(c->tp.logs[i]);
+	t->nparts -= c->tp.nparts;
+	free(c->tp.logs);
+	free(c->tp.name);
+	free(c);
+}
+
+/* All partitions made: make the names durable, then visible. Frees c
+ * (its topic moves into v[]) or discards it. */
+static int publish(struct topics *t, struct creating *c)
+{
+	bool found;
+	size_t pos;
+	/* The new directories' names reach the disk with the parent's. */
+	int ret = log_dir_sync(t->dir);
+
+	if (!ret && t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct topic *nv = realloc(t->v, cap * sizeof(*nv));
+
+		if (nv) {
+			t->v = nv;
+			t->cap = cap;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	if (ret < 0) {
+		discard(t, c);
+		return ret;
+	}
+	pos = find(t, c->tp.name, &found);
+	memmove(t->v + pos + 1, t->v + pos, (t->n - pos) * sizeof(*t->v));
+	t->v[pos] = c->tp;
+	t->n++;
+	free(c);
+	return 0;
 }
 
 /* "<topic>-<n>" -> topic name in buf and n, or -1. */
@@ -289,6 +346,7 @@ int topics_open(struct topics **out, const char *dir,
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
+	t->tail = &t->head;
 	fdcache_set_max(cfg->max_open_files);
 	t->dir = strdup(dir);
 	ret = t->dir ? log_mkdir_p(dir) : -ENOMEM;
@@ -304,6 +362,15 @@ int topics_open(struct topics **out, const char *dir,
 
 void topics_close(struct topics *t)
 {
+	/* Creations never completed are rolled back, as after a failure. */
+	while (t->head) {
+		struct creating *c = t->head;
+
+		t->head = c->next;
+		if (c->done)
+			c->done(c->arg, -ECANCELED);
+		discard(t, c);
+	}
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].logs)
 			topic_close(&t->v[i], false);
@@ -316,18 +383,71 @@ void topics_close(struct topics *t)
 
 int topics_create(struct topics *t, const char *name, int32_t partitions)
 {
-	bool found;
-	size_t pos;
+	struct creating *c;
+	int ret = begin(t, name, partitions, &c);
 
-	if (!topics_valid_name(name) || partitions < 1 ||
-	    partitions > PARTITIONS_MAX)
-		return -EINVAL;
-	pos = find(t, name, &found);
-	if (found)
-		return -EEXIST;
-	if (t->nparts + partitions > t->cfg.max_partitions)
-		return -EDQUOT;
-	return add_topic(t, pos, name, partitions);
+	if (ret < 0)
+		return ret;
+	ret = grow(t, c, partitions);
+	if (ret < 0) {
+		discard(t, c);
+		return ret;
+	}
+	return publish(t, c);
+}
+
+int topics_create_start(struct topics *t, const char *name, int32_t partitions,
+			topics_done_fn done, void *arg)
+{
+	struct creating *c;
+	int ret;
+
+	if (partitions <= TOPICS_STEP)
+		return topics_create(t, name, partitions);
+	ret = begin(t, name, partitions, &c);
+	if (ret < 0)
+		return ret;
+	c->done = done;
+	c->arg = arg;
+	*t->tail = c;
+	t->tail = &c->next;
+	return 1;
+}
+
+/* Unlink the first creation in the queue. */
+static struct creating *pop(struct topics *t)
+{
+	struct creating *c = t->head;
+
+	t->head = c->next;
+	if (!t->head)
+		t->tail = &t->head;
+	return c;
+}
+
+bool topics_step(struct topics *t, int32_t budget)
+{
+	while (t->head && budget > 0) {
+		struct creating *c = t->head;
+		int32_t n = c->tp.nparts - c->made;
+		topics_done_fn done = c->done;
+		void *arg = c->arg;
+		int ret;
+
+		if (n > budget)
+			n = budget;
+		budget -= n;
+		ret = grow(t, c, n);
+		if (!ret && c->made < c->tp.nparts)
+			break;
+		pop(t);
+		if (ret < 0)
+			discard(t, c);
+		else
+			ret = publish(t, c);
+		done(arg, ret);
+	}
+	return t->head != NULL;
 }
 
 int topics_delete(struct topics *t, const char *name)
@@ -335,8 +455,22 @@ int topics_delete(struct topics *t, const char *name)
 	bool found;
 	size_t pos = find(t, name, &found);
 
-	if (!found)
+	if (!found) {
+		/* A topic being created: its creation stops and is undone. */
+		for (struct creating **pc = &t->head; *pc; pc = &(*pc)->next) {
+			struct creating *c = *pc;
+
+			if (strcmp(c->tp.name, name))
+				continue;
+			*pc = c->next;
+			if (!c->next)
+				t->tail = pc;
+			c->done(c->arg, -ENOENT);
+			discard(t, c);
+			return 0;
+		}
 		return -ENOENT;
+	}
 	t->nparts -= t->v[pos].nparts;
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));

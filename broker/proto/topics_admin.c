@@ -17,10 +17,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blog.h"
 #include "broker.h"
+#include "create_wait.h"
 #include "durable.h"
 #include "proto/ks_handler.h"
 
@@ -58,27 +60,107 @@ static const char *err_text(enum kerr err)
 	}
 }
 
+/* What a CreateTopics answer says of each topic: kept apart from the
+ * request, since the answer of a large topic is built when it is made
+ * (create_wait.c), after the request is gone. */
+struct ct_topic {
+	char *name; /* NULL: the request named none */
+	int16_t err;
+	const char *msg;
+	int32_t parts;
+};
+
+struct ct_answer {
+	struct broker *b;
+	int16_t ver;
+	int32_t n;
+	struct ct_topic t[];
+};
+
+static void ct_drop(void *state)
+{
+	struct ct_answer *ans = state;
+
+	for (int32_t i = 0; i < ans->n; i++)
+		free(ans->t[i].name);
+	free(ans);
+}
+
+static void ct_build(void *state, struct resp *r)
+{
+	const struct ct_answer *ans = state;
+	const struct ks_msg *rm = ks_resp(API_CREATE_TOPICS);
+	const struct ks_struct *rt = ks_sub(&rm->root, "Topics");
+	struct ks_arena a;
+	struct kv *resp;
+
+	ks_arena_init(&a, 64 * 1024 + (size_t)ans->n * 512);
+	resp = ks_new(rm, &a);
+	if (!resp || ks_resize(&rm->root, resp, "Topics", ans->n, &a) < 0)
+		goto fail;
+	for (int32_t i = 0; i < ans->n; i++) {
+		const struct ct_topic *e = &ans->t[i];
+		struct kv *o = &ks_get(&rm->root, resp, "Topics")->a.v[i];
+
+		kv_setstr(ks_get(rt, o, "Name"), e->name);
+		ks_get(rt, o, "ErrorCode")->i = e->err;
+		kv_setstr(ks_get(rt, o, "ErrorMessage"),
+			  e->msg && e->err ? e->msg : err_text(e->err));
+		if (e->err)
+			continue;
+		/* v5+ (KIP-525): what the topic is (or would be) made of;
+		 * v7+ (KIP-516): its ID. */
+		ks_get(rt, o, "NumPartitions")->i = e->parts;
+		ks_get(rt, o, "ReplicationFactor")->i = 1;
+		const uint8_t *id =
+		    e->name ? topics_id(ans->b->topics, e->name) : NULL;
+		if (id)
+			memcpy(ks_get(rt, o, "TopicId")->u, id, 16);
+	}
+	if (ks_encode(rm, ans->ver, resp, &r->w) == 0) {
+		ks_arena_free(&a);
+		return;
+	}
+fail:
+	r->w.err = true; /* logged by the dispatcher */
+	ks_arena_free(&a);
+}
+
 static int createtopics(struct ks_call *k)
 {
 	struct broker *b = k->b;
 	const struct ks_struct *qt = ks_sub(&k->qm->root, "Topics");
-	const struct ks_struct *rt = ks_sub(&k->rm->root, "Topics");
 	struct kv *ask = KQ(k, "Topics");
 	bool validate = KQ(k, "ValidateOnly")->i;
 	int64_t req_parts = 0;
+	struct create_wait cw;
+	struct ct_answer *ans;
+	int rc;
 
-	if (ks_resize(&k->rm->root, k->resp, "Topics", ask->a.n, &k->a) < 0)
+	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
+	if (!ans)
 		return -ENOMEM;
+	ans->b = b;
+	ans->ver = k->q->ver;
+	ans->n = ask->a.n;
+	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
-		struct kv *e = &ask->a.v[t], *o = &KR(k, "Topics")->a.v[t];
+		struct kv *e = &ask->a.v[t];
+		struct ct_topic *o = &ans->t[t];
 		struct kstr ns = ks_get(qt, e, "Name")->s;
 		int32_t parts = (int32_t)ks_get(qt, e, "NumPartitions")->i;
 		int16_t rf = (int16_t)ks_get(qt, e, "ReplicationFactor")->i;
 		int32_t na = ks_get(qt, e, "Assignments")->a.n;
 		char name[256];
 		enum kerr err = KERR_NONE;
-		const char *msg = NULL;
 
+		if (ns.len >= 0) {
+			o->name = strndup(ns.p, (size_t)ns.len);
+			if (!o->name) {
+				ct_drop(ans);
+				return -ENOMEM;
+			}
+		}
 		if (parts == -1 && na > 0)
 			parts = na;
 		else if (parts == -1)
@@ -95,29 +177,24 @@ static int createtopics(struct ks_call *k)
 		else if ((req_parts += parts) >
 			 b->cfg.log.max_partitions_per_request) {
 			err = KERR_INVALID_PARTITIONS;
-			msg = "More partitions in one request than "
-			      "max.partitions.per.request.";
+			o->msg = "More partitions in one request than "
+				 "max.partitions.per.request.";
 		} else if (!validate) {
-			int rc = broker_create_topic(b, name, parts);
-			err = create_err(rc);
+			rc = create_wait_start(b, &cw, name, parts, &o->err);
+			err = create_err(rc == 1 ? 0 : rc);
 			if (rc == -EDQUOT)
-				msg = "The broker would hold more partitions "
-				      "than max.partitions.";
+				o->msg = "The broker would hold more "
+					 "partitions than max.partitions.";
 		}
-		ks_get(rt, o, "Name")->s = ns;
-		ks_get(rt, o, "ErrorCode")->i = err;
-		kv_setstr(ks_get(rt, o, "ErrorMessage"),
-			  msg ? msg : err_text(err));
-		if (err)
-			continue;
-		/* v5+ (KIP-525): what the topic is (or would be) made of;
-		 * v7+ (KIP-516): its ID. */
-		ks_get(rt, o, "NumPartitions")->i = parts;
-		ks_get(rt, o, "ReplicationFactor")->i = 1;
-		const uint8_t *id = topics_id(b->topics, name);
-		if (id)
-			memcpy(ks_get(rt, o, "TopicId")->u, id, 16);
+		o->err = (int16_t)err;
+		o->parts = parts;
 	}
+	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
+	if (rc != 0)
+		return rc; /* ans is the wait's now */
+	ct_build(ans, k->r);
+	ct_drop(ans);
+	k->encoded = true;
 	return API_REPLY;
 }
 

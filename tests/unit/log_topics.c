@@ -3,7 +3,8 @@
  * log_topics.c — topic names (Kafka's rule), create/delete, reload from
  * the directory (names containing '-' and digits), partition logs that
  * keep their data across a reopen, and the offsets directory that is
- * never taken for a topic.
+ * never taken for a topic; large topics made step by step (invisible until
+ * complete, deletable and closable half made).
  */
 #include "batch_builder.h"
 
@@ -30,6 +31,81 @@ static void test_names(void)
 	CHECK(!topics_valid_name(NULL));
 }
 
+static void on_done(void *arg, int rc)
+{
+	int *out = arg;
+
+	*out = rc;
+}
+
+static void test_steps(const struct log_config *c0)
+{
+	struct log_config c = *c0;
+	struct topics *t;
+	char dir[2048], p[4096];
+	int done = 1, other = 1;
+
+	c.max_partitions = 1000;
+	snprintf(dir, sizeof(dir), "%s/log_topics_steps", t_tmpdir());
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	/* Small: at once, no callback. */
+	CHECK_EQ(topics_create_start(t, "s", TOPICS_STEP, on_done, &done), 0);
+	CHECK_EQ(done, 1);
+	CHECK_EQ(topics_create_start(t, "big", 300, on_done, &done), 1);
+	/* The name and the partitions are taken, nothing is visible. */
+	CHECK_EQ(topics_create(t, "big", 1), -EEXIST);
+	CHECK_EQ(topics_create_start(t, "big", 300, on_done, &other), -EEXIST);
+	CHECK_EQ(topics_create(t, "x", 1000 - 300 - TOPICS_STEP + 1), -EDQUOT);
+	CHECK_EQ(topics_partitions(t, "big"), -ENOENT);
+	CHECK(topics_step(t, 100));
+	CHECK_EQ(topics_partitions(t, "big"), -ENOENT);
+	CHECK(topics_log(t, "big", 0) == NULL);
+	CHECK_EQ(topics_count(t), 1);
+	snprintf(p, sizeof(p), "%s/big-99", dir);
+	CHECK_EQ(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/big-100", dir);
+	CHECK(access(p, F_OK) < 0);
+	CHECK(!topics_step(t, 1000));
+	CHECK_EQ(done, 0);
+	CHECK_EQ(topics_partitions(t, "big"), 300);
+	CHECK(topics_log(t, "big", 299) != NULL);
+
+	/* Deleted half made: ended with -ENOENT, its directories gone. */
+	CHECK_EQ(topics_create_start(t, "gone", 200, on_done, &done), 1);
+	CHECK_EQ(topics_create_start(t, "later", 100, on_done, &other), 1);
+	CHECK(topics_step(t, 50));
+	CHECK_EQ(topics_delete(t, "gone"), 0);
+	CHECK_EQ(done, -ENOENT);
+	snprintf(p, sizeof(p), "%s/gone-0", dir);
+	CHECK(access(p, F_OK) < 0);
+	CHECK(!topics_step(t, 1000));
+	CHECK_EQ(other, 0);
+	CHECK_EQ(topics_partitions(t, "later"), 100);
+
+	/* Failing half way (a file where a directory goes): rolled back. */
+	snprintf(p, sizeof(p), "%s/bad-150", dir);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	CHECK_EQ(topics_create_start(t, "bad", 200, on_done, &done), 1);
+	CHECK(!topics_step(t, 1000));
+	CHECK(done < 0);
+	snprintf(p, sizeof(p), "%s/bad-0", dir);
+	CHECK(access(p, F_OK) < 0);
+	snprintf(p, sizeof(p), "%s/bad-150", dir);
+	unlink(p);
+
+	/* Closed half made: rolled back, ended with -ECANCELED. */
+	CHECK_EQ(topics_create_start(t, "cut", 200, on_done, &done), 1);
+	CHECK(topics_step(t, 10));
+	topics_close(t);
+	CHECK_EQ(done, -ECANCELED);
+	snprintf(p, sizeof(p), "%s/cut-0", dir);
+	CHECK(access(p, F_OK) < 0);
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	CHECK_EQ(topics_count(t), 3); /* s, big, later */
+	topics_close(t);
+	bb_rm_rf(dir);
+}
+
 int main(void)
 {
 	struct log_config c;
@@ -45,6 +121,7 @@ int main(void)
 	test_names();
 	log_config_defaults(&c);
 	c.index_max_bytes = 4096; /* keep the test's files small */
+	test_steps(&c);
 	snprintf(dir, sizeof(dir), "%s/log_topics", t_tmpdir());
 	CHECK_EQ(topics_open(&t, dir, &c), 0);
 	CHECK_EQ(offstore_open(&os, dir), 0);
