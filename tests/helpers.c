@@ -352,6 +352,23 @@ int t_sink_start(struct t_sink *s)
 	return -pthread_create(&s->th, NULL, sink_main, s);
 }
 
+void t_tcp_sink_pair(int sk[2], struct t_sink *s, int slow)
+{
+	int sz = 65536;
+
+	if (t_tcp_pair(sk))
+		t_fatal("tcp pair");
+	if (slow) {
+		setsockopt(sk[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		fcntl(sk[0], F_SETFL, O_NONBLOCK | O_RDWR);
+		s->delay_us = 100;
+		s->chunk = 32768;
+	}
+	s->fd = sk[1];
+	if (t_sink_start(s))
+		t_fatal("sink thread");
+}
+
 size_t t_sink_join(struct t_sink *s)
 {
 	pthread_join(s->th, NULL);

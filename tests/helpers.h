@@ -122,6 +122,13 @@ struct t_sink {
 int t_sink_start(struct t_sink *s);
 /* Join; returns the bytes received. Frees nothing: free(s->buf). */
 size_t t_sink_join(struct t_sink *s);
+/*
+ * A loopback TCP pair whose receiving end sk[1] is drained by s (started
+ * here). With slow, the sending end sk[0] is non-blocking with a 64 KiB
+ * send buffer and s reads 32 KiB every 100 us, so a sender meets EAGAIN.
+ * Exits the test on failure.
+ */
+void t_tcp_sink_pair(int sk[2], struct t_sink *s, int slow);
 
 /*
  * A thread that writes len bytes of t_fill(seed) content to fd (send() with

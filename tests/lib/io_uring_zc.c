@@ -53,19 +53,10 @@ static ssize_t run(const char *what, struct opt p, struct zc_stats *st)
 	struct zc_options o = {.method = ZC_IO_URING_ZC, .chunk_size = p.chunk};
 	struct t_sink s = {0};
 	off_t pos = p.off;
-	int sk[2], sz = 65536;
+	int sk[2];
 	ssize_t r;
 
-	if (t_tcp_pair(sk))
-		t_fatal("tcp pair");
-	if (p.nonblock) {
-		setsockopt(sk[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-		fcntl(sk[0], F_SETFL, O_NONBLOCK | O_RDWR);
-		s.delay_us = 100;
-		s.chunk = 32768;
-	}
-	s.fd = sk[1];
-	t_sink_start(&s);
+	t_tcp_sink_pair(sk, &s, p.nonblock);
 	lseek(in_fd, 0, SEEK_SET);
 	if (p.pair) {
 		struct zc_pair *zp = zc_pair_open(sk[0], in_fd, &o);

@@ -32,19 +32,10 @@ static void run(const char *what, off_t off, size_t chunk, int nonblock,
 	struct zc_stats st;
 	off_t pos = off;
 	uint64_t want = SIZE - (uint64_t)off;
-	int sk[2], sz = 65536;
+	int sk[2];
 	ssize_t r;
 
-	if (t_tcp_pair(sk))
-		t_fatal("tcp pair");
-	if (nonblock) {
-		setsockopt(sk[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-		fcntl(sk[0], F_SETFL, O_NONBLOCK | O_RDWR);
-		s.delay_us = 100;
-		s.chunk = 32768;
-	}
-	s.fd = sk[1];
-	t_sink_start(&s);
+	t_tcp_sink_pair(sk, &s, nonblock);
 	lseek(in_fd, 0, SEEK_SET);
 	r = zc_transfer_opts(sk[0], in_fd, off ? &pos : NULL, ZC_TO_EOF, &o,
 			     &st);
