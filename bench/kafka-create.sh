@@ -13,12 +13,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
 if [ "${1:-}" = --build ]; then build=$(cd "$2" && pwd); shift 2; fi
 rev=${1:?usage: bench/kafka-create.sh [--build DIR] REV}
-export ZC_SRC=$here ZC_BUILD=$build
-ZC_TMP=$(mktemp -d /var/tmp/kafka-create.XXXXXX)
-export ZC_TMP
-. "$here/tests/broker/_lib.sh"
-trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
-zb_need_broker
+. "$here/bench/kafka-common.sh"
+kb_scratch kafka-create
 after=$ZB_BIN
 . "$here/bench/_before.sh"
 zb_build_before "$rev"

@@ -22,12 +22,8 @@ while [ $# -gt 0 ]; do
 	*) sed -n '2,12p' "$0"; exit 2 ;;
 	esac
 done
-export ZC_SRC=$here ZC_BUILD=$build
-ZC_TMP=$(mktemp -d /var/tmp/kafka-longpoll.XXXXXX)
-export ZC_TMP
-. "$here/tests/broker/_lib.sh"
-trap 'zb_cleanup; rm -rf "$ZC_TMP"' EXIT
-zb_need_broker
+. "$here/bench/kafka-common.sh"
+kb_scratch kafka-longpoll
 ulimit -n 16384 2>/dev/null || zb_skip "cannot raise the descriptor limit"
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
