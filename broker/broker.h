@@ -37,7 +37,10 @@ struct broker {
 	struct producers *producers;
 	struct fetch_waits *waits;
 	struct connset conns;
-	int lfd;
+	/* The listening sockets (broker_listen), and the first one's
+	 * advertised address (what connections made by tests see). */
+	struct blisten lst[LISTENERS_MAX];
+	int nlst;
 	char adv_host[256];
 	int adv_port;
 	uint64_t maint_timer;
@@ -147,6 +150,12 @@ size_t fetch_parked(const struct broker *b);
 /* The group coordinator's glue (proto/groups.c): create it and its tick. */
 int groups_start(struct broker *b);
 void groups_stop(struct broker *b);
+
+/* The address clients are told to use (Metadata, FindCoordinator,
+ * DescribeCluster): the advertised address of the listener c came in on,
+ * or the local address it reached when the listener has none. */
+void broker_advertised(const struct broker *b, const struct conn *c,
+		       const char **host, int *port);
 
 /* Auto-create a topic with num.partitions (logged). Returns 0 or -errno. */
 int broker_create_topic(struct broker *b, const char *name, int32_t parts);

@@ -12,13 +12,13 @@
 
 #include "blog.h"
 #include "config.h"
-#include "net.h"
 
 void config_defaults(struct bconfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
-	c->listen_port = 9092;
+	listener_conf_init(&c->listen);
+	tls_config_init(&c->tls);
+	authz_defaults(&c->authz);
 	snprintf(c->data_dir, sizeof(c->data_dir), "./data");
 	c->node_id = 1;
 	c->num_partitions = 1;
@@ -36,6 +36,13 @@ void config_defaults(struct bconfig *c)
 	c->max_pending_replies = 64;
 	c->metadata_max_response_bytes = 16LL << 20;
 	log_config_defaults(&c->log);
+}
+
+void config_free(struct bconfig *c)
+{
+	listener_conf_free(&c->listen);
+	tls_config_free(&c->tls);
+	memset(c, 0, sizeof(*c));
 }
 
 static int parse_i64(const char *v, int64_t lo, int64_t hi, int64_t *out)
@@ -60,18 +67,6 @@ static int parse_bool(const char *v, bool *out)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-/* "PLAINTEXT://host:port" or "host:port" (first listener only). */
-static int parse_listener(const char *v, char *host, size_t cap, int *port)
-{
-	const char *p = strstr(v, "://");
-	char one[512];
-	snprintf(one, sizeof(one), "%s", p ? p + 3 : v);
-	char *comma = strchr(one, ',');
-	if (comma)
-		*comma = 0;
-	return net_parse_hostport(one, host, cap, port);
 }
 
 enum kind { K_I32, K_I64, K_U32, K_U64, K_BOOL };
@@ -131,12 +126,17 @@ static const struct opt opts[] = {
 
 int config_set(struct bconfig *c, const char *name, const char *value)
 {
-	if (!strcmp(name, "listeners"))
-		return parse_listener(value, c->listen_host,
-				      sizeof(c->listen_host), &c->listen_port);
-	if (!strcmp(name, "advertised.listeners"))
-		return parse_listener(value, c->adv_host, sizeof(c->adv_host),
-				      &c->adv_port);
+	int rc = listener_conf_set(&c->listen, name, value);
+	if (rc != -ENOENT)
+		return rc;
+	char why[256];
+	rc = tls_config_set(&c->tls, name, value, why, sizeof(why));
+	if (rc == -EINVAL)
+		blog("%s", why);
+	if (rc != -ENOENT)
+		return rc;
+	if ((rc = authz_set(&c->authz, name, value)) != -ENOENT)
+		return rc;
 	if (!strcmp(name, "advertised.host.name")) {
 		if (!*value || strlen(value) >= sizeof(c->adv_host))
 			return -EINVAL;

@@ -36,13 +36,21 @@
 #include <stdint.h>
 
 #include "log/log.h"
+#include "security/acl.h"
+#include "security/listeners.h"
+#include "security/tls.h"
 #include "zcio.h"
 
 struct bconfig {
-	char listen_host[256];
-	int listen_port;
-	char adv_host[256]; /* empty: the listen host (or 127.0.0.1) */
-	int adv_port;	    /* 0: the bound port */
+	/* listeners, advertised.listeners, listener.security.protocol.map,
+	 * sasl.enabled.mechanisms (security/listeners.h); --listen is the
+	 * short form of one PLAINTEXT listener. */
+	struct listener_conf listen;
+	/* advertised.host.name: the host of listeners advertised.listeners
+	 * does not name (Kafka's older setting). Empty: their own. */
+	char adv_host[256];
+	struct tls_config tls;	   /* ssl.* (security/tls.h) */
+	struct authz_config authz; /* authorizer.enabled, super.users, ... */
 	char data_dir[4096];
 	int32_t node_id;
 	int32_t num_partitions;
@@ -65,9 +73,12 @@ struct bconfig {
 };
 
 void config_defaults(struct bconfig *c);
+/* Free what settings allocated; c is zeroed. */
+void config_free(struct bconfig *c);
 
 /* Apply one setting. Returns 0, -ENOENT for an unknown name, -EINVAL for a
- * bad value. */
+ * bad value, -ENOMEM. Settings checked only together (listeners) are
+ * checked when the broker starts listening. */
 int config_set(struct bconfig *c, const char *name, const char *value);
 
 /* Read a properties file (NAME=VALUE lines, # and ! comments). Unknown

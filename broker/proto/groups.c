@@ -172,13 +172,16 @@ static int findcoordinator(struct ks_call *k)
 			    ? KERR_NONE
 			    : KERR_COORDINATOR_NOT_AVAILABLE;
 	const char *msg = err ? "Only group coordination is offered." : NULL;
+	const char *host;
+	int port;
 
+	broker_advertised(b, k->c, &host, &port);
 	if (k->q->ver < 4) {
 		KR(k, "ErrorCode")->i = err;
 		kv_setstr(KR(k, "ErrorMessage"), msg);
 		KR(k, "NodeId")->i = err ? -1 : b->cfg.node_id;
-		kv_setstr(KR(k, "Host"), err ? "" : b->adv_host);
-		KR(k, "Port")->i = err ? -1 : b->adv_port;
+		kv_setstr(KR(k, "Host"), err ? "" : host);
+		KR(k, "Port")->i = err ? -1 : port;
 		return API_REPLY;
 	}
 	/* v4+: a batch of keys (KIP-699), each answered alike. */
@@ -190,8 +193,8 @@ static int findcoordinator(struct ks_call *k)
 		struct kv *e = &KR(k, "Coordinators")->a.v[i];
 		ks_get(cs, e, "Key")->s = keys->a.v[i].s;
 		ks_get(cs, e, "NodeId")->i = err ? -1 : b->cfg.node_id;
-		kv_setstr(ks_get(cs, e, "Host"), err ? "" : b->adv_host);
-		ks_get(cs, e, "Port")->i = err ? -1 : b->adv_port;
+		kv_setstr(ks_get(cs, e, "Host"), err ? "" : host);
+		ks_get(cs, e, "Port")->i = err ? -1 : port;
 		ks_get(cs, e, "ErrorCode")->i = err;
 		kv_setstr(ks_get(cs, e, "ErrorMessage"), msg);
 	}
