@@ -62,22 +62,31 @@ static void save_seed(const struct ks_msg *m, int ver, const struct kw *w)
 
 /* Encode req with its header, send it, decode the answer (NULL when there
  * was none or it does not decode at that version). */
-static struct kv *rpc(int key, int ver, struct kv *req)
+/* A request of key at ver with its header (no size prefix), into w. */
+static void req_encode(struct kw *w, int key, int ver, int32_t corr,
+		       struct kv *req)
 {
-	static int32_t corr = 1000;
 	const struct ks_msg *hm = ks_req_header(), *qm = ks_req(key);
-	struct kv *h = ks_new(hm, &A), *out;
-	struct kw w;
-	size_t len;
+	struct kv *h = ks_new(hm, &A);
 
-	corr++;
 	ks_get(&hm->root, h, "RequestApiKey")->i = key;
 	ks_get(&hm->root, h, "RequestApiVersion")->i = ver;
 	ks_get(&hm->root, h, "CorrelationId")->i = corr;
 	kv_setstr(ks_get(&hm->root, h, "ClientId"), "flex");
-	kw_init(&w);
-	CHECK_EQ(ks_encode(hm, ks_req_header_ver(qm, ver), h, &w), 0);
-	CHECK_EQ(ks_encode(qm, ver, req, &w), 0);
+	kw_init(w);
+	CHECK_EQ(ks_encode(hm, ks_req_header_ver(qm, ver), h, w), 0);
+	CHECK_EQ(ks_encode(qm, ver, req, w), 0);
+}
+
+static struct kv *rpc(int key, int ver, struct kv *req)
+{
+	static int32_t corr = 1000;
+	const struct ks_msg *qm = ks_req(key);
+	struct kv *out;
+	struct kw w;
+	size_t len;
+
+	req_encode(&w, key, ver, ++corr, req);
 	const uint8_t *p = th_call(&T, &w, corr, &len);
 	save_seed(qm, ver, &w);
 	if (nreqs < MAXREQ) {

@@ -140,23 +140,52 @@ static void t_produce(void)
 			CHECK_EQ(topics_count(th_b.topics), 1);
 		}
 		/* acks=0: stored, never answered. */
-		struct kv *h = ks_new(ks_req_header(), &A);
 		struct kw w;
-		ks_get(&ks_req_header()->root, h, "RequestApiKey")->i = PRODUCE;
-		ks_get(&ks_req_header()->root, h, "RequestApiVersion")->i = v;
-		kw_init(&w);
-		CHECK_EQ(ks_encode(ks_req_header(),
-				   ks_req_header_ver(ks_req(PRODUCE), v), h,
-				   &w),
-			 0);
 		len = bb_build(b, 2, 10, 0, 1, 99);
-		CHECK_EQ(ks_encode(ks_req(PRODUCE), v,
-				   produce_req(v, 0, "pf", id, b, len), &w),
-			 0);
+		req_encode(&w, PRODUCE, v, 7,
+			   produce_req(v, 0, "pf", id, b, len));
 		CHECK_EQ(th_send(&T, &w), API_NOREPLY);
 		next += 2;
 		CHECK_EQ(plog_end_offset(l), next);
 	}
+}
+
+/* A Fetch at v17 by topic ID that waits at the end of the log is
+ * answered by the next append to it (the parked fetch waits on the
+ * partition, not only for its timer). */
+static void t_fetch_wakes(void)
+{
+	const struct ks_msg *m = ks_req(1);
+	const struct ks_struct *qt = ks_sub(&m->root, "Topics");
+	const struct ks_struct *qp = ks_sub(qt, "Partitions");
+	struct kv *q = req_new(1), *t = RQ(1, q, "Topics"), *p;
+	struct plog *l = topics_log(th_b.topics, "pf", 0);
+	static struct tconn c;
+	uint8_t b[4096];
+	struct kr r;
+	struct kw w;
+
+	th_conn(&c);
+	RQ(1, q, "MaxWaitMs")->i = 30000;
+	RQ(1, q, "MinBytes")->i = 1;
+	CHECK_EQ(ks_array(ks_fld(&m->root, "Topics"), 1, &A, t), 0);
+	memcpy(ks_get(qt, t->a.v, "TopicId")->u, topics_id(th_b.topics, "pf"),
+	       16);
+	p = ks_get(qt, t->a.v, "Partitions");
+	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
+	ks_get(qp, p->a.v, "FetchOffset")->i = plog_end_offset(l);
+	ks_get(qp, p->a.v, "PartitionMaxBytes")->i = 1 << 20;
+	req_encode(&w, 1, 17, 77, q);
+	CHECK_EQ(th_send(&c, &w), API_PENDING);
+	CHECK_EQ(fetch_parked(&th_b), 1);
+	size_t len = bb_build(b, 2, 10, 0, 1, 3);
+	struct kv *a = produce(11, "pf", NULL, b, len);
+	CHECK(a != NULL);
+	CHECK_EQ(fetch_parked(&th_b), 0);
+	CHECK(th_answer(&c, 77, &r));
+	conn_fail(c.c, NULL);
+	connset_run(&th_b.conns);
+	close(c.peer);
 }
 
 /* ---- OffsetCommit / OffsetFetch ---------------------------------------- */
@@ -371,6 +400,7 @@ int main(void)
 	th_conn(&T);
 	ks_arena_init(&A, 1u << 30);
 	t_produce();
+	t_fetch_wakes();
 	t_offsets();
 	blog_quiet(1); /* thousands of "malformed request" lines */
 	th_mutate(&T, reqs, nreqs);
