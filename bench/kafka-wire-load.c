@@ -10,7 +10,7 @@
  *   kafka-wire-load -b HOST:PORT [-t TOPIC] [-n RECORDS] [-s SIZE]
  *                   [-p PARTITIONS] [-B RECORDS_PER_BATCH] [-i INFLIGHT]
  *                   [-P PRODUCE_VERSION] [-F FETCH_VERSION]
- *                   [--produce-only | --fetch-only]
+ *                   [--produce-only | --fetch-only] [--delete]
  *
  * The topic is created with CreateTopics v7 (which gives its ID, for
  * Produce v13 and Fetch v13+), or found with Metadata v12. Produce: every
@@ -24,7 +24,8 @@
  * the next offset and hold the very bytes produced (base offset and
  * leader epoch excepted), so a fast figure cannot hide a lost, repeated or
  * damaged record (the timestamps are checked through the batch's CRC).
- * The request frame is encoded once per phase and only
+ * --delete: DeleteTopics v6 (by ID) at the end, so that many runs fit in
+ * a small file system. The request frame is encoded once per phase and only
  * its correlation id (produce) or offsets (fetch) change.
  *
  * Output, one line per phase:
@@ -55,6 +56,7 @@
 #define K_FETCH	  1
 #define K_META	  3
 #define K_CREATE  19
+#define K_DELETE  20
 #define MAX_PARTS 64
 
 struct opts {
@@ -62,7 +64,7 @@ struct opts {
 	long long records;
 	int size, parts, batch, inflight;
 	int pver, fver;
-	bool produce, fetch;
+	bool produce, fetch, del;
 };
 
 static int fd = -1;
@@ -466,6 +468,32 @@ static void fetch(const struct opts *o, const uint8_t id[16],
 	report("fetch", o->fver, o, got, now_s() - t0);
 }
 
+/* DeleteTopics v6, naming the topic by its ID. */
+static void topic_delete(const uint8_t id[16])
+{
+	const struct ks_msg *m = ks_req(K_DELETE), *rm = ks_resp(K_DELETE);
+	const struct ks_field *tf = &m->root.f[ks_idx(&m->root, "Topics")];
+	const struct ks_struct *rs =
+	    rm->root.f[ks_idx(&rm->root, "Responses")].sub;
+	struct ks_arena a;
+	struct kw w;
+
+	ks_arena_init(&a, 1 << 20);
+	struct kv *q = ks_new(m, &a), *t = F(m, q, "Topics");
+	ks_array(tf, 1, &a, t);
+	memcpy(ks_get(tf->sub, t->a.v, "TopicId")->u, id, 16);
+	F(m, q, "TimeoutMs")->i = 30000;
+	frame(&w, K_DELETE, 6, ++corr, q, &a);
+	send_all(w.buf, w.len);
+	kw_free(&w);
+	struct kr r = recv_answer(corr);
+	struct kv *v = decode_answer(&r, K_DELETE, 6, &a);
+	struct kv *rv = F(rm, v, "Responses");
+	if (rv->a.n != 1 || ks_get(rs, rv->a.v, "ErrorCode")->i)
+		die("DeleteTopics: not deleted");
+	ks_arena_free(&a);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {.topic = "wire",
@@ -481,6 +509,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 	    {"produce-only", no_argument, NULL, 'x'},
 	    {"fetch-only", no_argument, NULL, 'y'},
+	    {"delete", no_argument, NULL, 'z'},
 	    {NULL, 0, NULL, 0}};
 	int c;
 
@@ -539,6 +568,8 @@ int main(int argc, char **argv)
 		produce(&o, id, batch, blen);
 	if (o.fetch)
 		fetch(&o, id, batch, blen);
+	if (o.del)
+		topic_delete(id);
 	free(batch);
 	free(rbuf);
 	close(fd);
