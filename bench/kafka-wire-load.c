@@ -549,6 +549,9 @@ int main(int argc, char **argv)
 		case 'y':
 			o.produce = false;
 			break;
+		case 'z':
+			o.del = true;
+			break;
 		default:
 			fprintf(stderr,
 				"usage: see the top of bench/" PROG ".c\n");
