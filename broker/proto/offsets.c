@@ -28,6 +28,7 @@
 #include "durable.h"
 #include "group/coord.h"
 #include "proto/ks_handler.h"
+#include "proto/topic_entry.h"
 
 #define NAME_LEN      1024	  /* group and member names */
 #define META_MAX      4096	  /* committed metadata, NUL included */
@@ -69,15 +70,7 @@ static bool entry_topic(struct broker *b, const struct ks_struct *ts,
 
 /* ---- OffsetCommit ------------------------------------------------------ */
 
-/* Counts and strings in the classic or the compact form. */
-static void w_count(struct kw *w, bool flex, int32_t n)
-{
-	if (flex)
-		kw_carray(w, n);
-	else
-		kw_array(w, n);
-}
-
+/* A name as sent, in the classic or the compact form (null as ""). */
 static void w_str(struct kw *w, bool flex, struct kstr s)
 {
 	if (!flex) {
@@ -141,7 +134,7 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 	struct kv *tv = ks_get(&qm->root, &req, "Topics");
 	if (ks_in(ks_fld(&rm->root, "ThrottleTimeMs")->ver, q->ver))
 		kw_i32(w, 0);
-	w_count(w, flex, tv->a.n < 0 ? 0 : tv->a.n);
+	te_warray(w, flex, tv->a.n < 0 ? 0 : tv->a.n);
 	for (int32_t t = 0; t < tv->a.n; t++) {
 		struct kv *te = &tv->a.v[t], *pv = ks_get(ts, te, "Partitions");
 		enum kerr terr;
@@ -151,7 +144,7 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 			kw_raw(w, ks_get(ts, te, "TopicId")->u, 16);
 		else
 			w_str(w, flex, ks_get(ts, te, "Name")->s);
-		w_count(w, flex, pv->a.n < 0 ? 0 : pv->a.n);
+		te_warray(w, flex, pv->a.n < 0 ? 0 : pv->a.n);
 		for (int32_t p = 0; p < pv->a.n; p++) {
 			struct kv *pe = &pv->a.v[p];
 			int32_t part =
