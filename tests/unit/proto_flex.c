@@ -668,21 +668,12 @@ static void t_groups(void)
 
 int main(void)
 {
-	th_setup();
-	th_conn(&T);
-	ks_arena_init(&A, 1u << 30);
+	ks_tests_begin();
 	t_metadata();
 	t_listoffsets();
 	t_fetch();
 	t_groups();
 	t_topics_admin();
 	t_initproducerid();
-	blog_quiet(1); /* thousands of "malformed request" lines */
-	th_mutate(&T, reqs, nreqs);
-	blog_quiet(0);
-	ks_arena_free(&A);
-	th_teardown();
-	for (int i = 0; i < nreqs; i++)
-		kw_free(&reqs[i]);
-	return t_result();
+	return ks_tests_end();
 }

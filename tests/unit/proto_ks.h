@@ -10,6 +10,7 @@
 #ifndef ZC_TEST_PROTO_KS_H
 #define ZC_TEST_PROTO_KS_H
 
+#include "blog.h"
 #include "proto/ks_handler.h"
 #include "proto_harness.h"
 
@@ -118,6 +119,27 @@ static const struct api *api(int key)
 	if (!a)
 		t_fatal("API %d not served", key);
 	return a;
+}
+
+/* A broker, a connection and the arena of the run. */
+static void ks_tests_begin(void)
+{
+	th_setup();
+	th_conn(&T);
+	ks_arena_init(&A, 1u << 30);
+}
+
+/* Every request sent, cut and garbled (th_mutate); then the verdict. */
+static int ks_tests_end(void)
+{
+	blog_quiet(1); /* thousands of "malformed request" lines */
+	th_mutate(&T, reqs, nreqs);
+	blog_quiet(0);
+	ks_arena_free(&A);
+	th_teardown();
+	for (int i = 0; i < nreqs; i++)
+		kw_free(&reqs[i]);
+	return t_result();
 }
 
 #endif /* ZC_TEST_PROTO_KS_H */

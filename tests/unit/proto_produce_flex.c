@@ -396,18 +396,9 @@ static void t_offsets(void)
 
 int main(void)
 {
-	th_setup();
-	th_conn(&T);
-	ks_arena_init(&A, 1u << 30);
+	ks_tests_begin();
 	t_produce();
 	t_fetch_wakes();
 	t_offsets();
-	blog_quiet(1); /* thousands of "malformed request" lines */
-	th_mutate(&T, reqs, nreqs);
-	blog_quiet(0);
-	ks_arena_free(&A);
-	th_teardown();
-	for (int i = 0; i < nreqs; i++)
-		kw_free(&reqs[i]);
-	return t_result();
+	return ks_tests_end();
 }
