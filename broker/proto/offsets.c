@@ -262,7 +262,8 @@ static int fetch_all(const struct fetch_out *f, const char *group)
 				g.v[j++] = g.v[i];
 		g.n = j;
 	}
-	qsort(g.v, g.n, sizeof(*g.v), committed_cmp);
+	if (g.n)
+		qsort(g.v, g.n, sizeof(*g.v), committed_cmp);
 	for (size_t i = 0; i < g.n; i++)
 		nt += !i || strcmp(g.v[i].topic, g.v[i - 1].topic);
 	if (ks_resize(f->s, f->o, "Topics", nt, &f->k->a) < 0) {
