@@ -23,12 +23,12 @@
 #include "proto/producers.h"
 
 const struct api broker_apis[] = {
-    {API_PRODUCE, 3, 7, -1, "Produce", api_produce},
+    {API_PRODUCE, 3, 13, 9, "Produce", api_produce},
     {API_FETCH, 4, 18, 12, "Fetch", api_fetch},
     {API_LIST_OFFSETS, 1, 10, 6, "ListOffsets", api_listoffsets},
     {API_METADATA, 0, 13, 9, "Metadata", api_metadata},
-    {API_OFFSET_COMMIT, 2, 5, -1, "OffsetCommit", api_offsetcommit},
-    {API_OFFSET_FETCH, 1, 5, -1, "OffsetFetch", api_offsetfetch},
+    {API_OFFSET_COMMIT, 2, 10, 8, "OffsetCommit", api_offsetcommit},
+    {API_OFFSET_FETCH, 1, 10, 6, "OffsetFetch", api_offsetfetch},
     {API_FIND_COORDINATOR, 0, 6, 3, "FindCoordinator", api_findcoordinator},
     {API_JOIN_GROUP, 0, 9, 6, "JoinGroup", api_joingroup},
     {API_HEARTBEAT, 0, 4, 4, "Heartbeat", api_heartbeat},

@@ -542,10 +542,11 @@ static bool park(struct broker *b, struct conn *c, const struct kreq *q,
 	for (int32_t t = 0; t < f->nt; t++) {
 		const struct ftopic *ft = &f->topics[t];
 		for (int32_t i = 0; i < ft->np; i++) {
-			struct plog *l = ft->named
-					     ? topics_log(b->topics, ft->name,
-							  ft->parts[i].part)
-					     : NULL;
+			/* By name, or by ID from v13 (KIP-516). */
+			const char *name = ftopic_name(b, ft);
+			struct plog *l = name ? topics_log(b->topics, name,
+							   ft->parts[i].part)
+					      : NULL;
 			struct wlink *lk = &fw->links[fw->nlinks];
 			if (!l)
 				continue; /* answered with an error already */

@@ -3,9 +3,9 @@
  * groups.c — the group APIs' wire format: FindCoordinator v0-6,
  * JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup v0-5,
  * DescribeGroups v0-6 and ListGroups v0-5 through the table-driven codec
- * (proto/ks_handler.h); OffsetCommit v2-5 and OffsetFetch v1-5. Decisions are
- * group/coord.c's; committed offsets are offstore's (log.h). Member metadata
- * and assignments are opaque bytes.
+ * (proto/ks_handler.h); OffsetCommit and OffsetFetch are in offsets.c.
+ * Decisions are group/coord.c's. Member metadata and assignments are opaque
+ * bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +15,8 @@
 
 #include "blog.h"
 #include "broker.h"
-#include "durable.h"
 #include "group/coord.h"
 #include "proto/ks_handler.h"
-#include "proto/topic_entry.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -209,25 +207,6 @@ int api_findcoordinator(struct broker *b, struct conn *c, const struct kreq *q,
 
 /* ---- JoinGroup / SyncGroup ------------------------------------------------
  */
-
-static bool take_name(struct kr *in, char *dst, size_t cap)
-{
-	struct kstr s = kr_str(in);
-	if (s.len < 0) {
-		dst[0] = 0;
-		return true;
-	}
-	return kstr_copy(dst, cap, s);
-}
-
-/* The group_id, generation_id, member_id head of SyncGroup, Heartbeat and
- * OffsetCommit (both names NAME_MAX_LEN bytes); false if a name is bad. */
-static bool take_member(struct kr *in, char *group, int32_t *gen, char *member)
-{
-	bool ok = take_name(in, group, NAME_MAX_LEN);
-	*gen = kr_i32(in);
-	return take_name(in, member, NAME_MAX_LEN) && ok;
-}
 
 /* A request's string field as a C string ("" for null); false if longer
  * than the buffer. */
@@ -428,165 +407,6 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 		   struct kr *in, struct resp *r)
 {
 	return ks_handle(b, c, q, in, r, 0, leavegroup);
-}
-
-/* ---- OffsetCommit / OffsetFetch ---------------------------------------------
- */
-
-static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
-			struct kr *in, struct resp *r, struct dur_req *dur)
-{
-	struct kw *w = &r->w;
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	int32_t gen;
-	bool ok = take_member(in, group, &gen, member);
-	if (q->ver <= 4)
-		kr_i64(in); /* retention_time_ms */
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in) || !ok)
-		return API_BAD;
-	enum kerr gerr = group[0] ? coord_commit_check(b->coord, group, gen,
-						       member, ev_now_ms())
-				  : KERR_INVALID_GROUP_ID;
-	if (q->ver >= 3)
-		kw_i32(w, 0);
-	kw_array(w, nt < 0 ? 0 : nt);
-	for (int32_t t = 0; t < nt; t++) {
-		struct topic_entry e;
-		if (!topic_entry_read(in, &e))
-			return API_BAD;
-		kw_strn(w, e.name.p, e.name.len < 0 ? 0 : e.name.len);
-		kw_array(w, e.nparts < 0 ? 0 : e.nparts);
-		for (int32_t p = 0; p < e.nparts; p++) {
-			int32_t part = kr_i32(in);
-			int64_t off = kr_i64(in);
-			struct kstr md = kr_str(in);
-			if (!kr_ok(in))
-				return API_BAD;
-			enum kerr err = gerr;
-			char meta[4096];
-			if (!err && !e.named)
-				err = KERR_UNKNOWN_TOPIC;
-			if (!err && md.len >= (int32_t)sizeof(meta))
-				err = KERR_OFFSET_METADATA_TOO_LARGE;
-			if (!err && b->offs_offline) /* durable acks */
-				err = KERR_KAFKA_STORAGE_ERROR;
-			if (!err) {
-				if (!kstr_copy(meta, sizeof(meta), md))
-					meta[0] = 0;
-				int rc = offstore_commit(
-				    b->offs, group, e.topic, part, off, meta);
-				if (rc) {
-					blog("commit %s %s-%d: %s", group,
-					     e.topic, part, strerror(-rc));
-					err = KERR_UNKNOWN;
-				}
-			}
-			kw_i32(w, part);
-			if (!err) /* durable acks: the group commit */
-				dur_req_add(b, dur, r, NULL, w->len, false);
-			kw_i16(w, err);
-		}
-	}
-	return API_REPLY;
-}
-
-/* Durable acks: answered after the group commit has synced the store. */
-int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
-		     struct kr *in, struct resp *r)
-{
-	return dur_answer(b, c, q, in, r, offsetcommit);
-}
-
-static void fetched_partition(struct kw *w, int16_t ver, int32_t part,
-			      int64_t off, const char *meta)
-{
-	kw_i32(w, part);
-	kw_i64(w, off);
-	if (ver >= 5)
-		kw_i32(w, -1); /* committed_leader_epoch */
-	kw_str(w, meta ? meta : "");
-	kw_i16(w, KERR_NONE);
-}
-
-/* offstore_each gathers (topic, partition) pairs grouped per topic. */
-struct each_ctx {
-	struct kw *w;
-	int16_t ver;
-	char topic[256];
-	size_t count_pos; /* the partition count being filled */
-	int32_t nparts;
-	int32_t ntopics;
-};
-
-static void each_fn(const char *topic, int32_t partition, int64_t offset,
-		    const char *metadata, void *arg)
-{
-	struct each_ctx *x = arg;
-	if (!x->ntopics || strcmp(x->topic, topic)) {
-		if (x->ntopics)
-			kw_patch32(x->w, x->count_pos, x->nparts);
-		snprintf(x->topic, sizeof(x->topic), "%s", topic);
-		kw_str(x->w, topic);
-		x->count_pos = kw_hole32(x->w);
-		x->nparts = 0;
-		x->ntopics++;
-	}
-	fetched_partition(x->w, x->ver, partition, offset, metadata);
-	x->nparts++;
-}
-
-int api_offsetfetch(struct broker *b, struct conn *c, const struct kreq *q,
-		    struct kr *in, struct resp *r)
-{
-	struct kw *w = &r->w;
-	char group[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in) || !ok || (nt < 0 && q->ver < 2))
-		return API_BAD;
-	if (q->ver >= 3)
-		kw_i32(w, 0);
-	if (nt < 0) {
-		/* All committed offsets of the group. Entries of one topic
-		 * are assumed adjacent; a topic seen again starts a new
-		 * entry, which clients merge. */
-		struct each_ctx x = {.w = w, .ver = q->ver};
-		size_t at = kw_hole32(w);
-		offstore_each(b->offs, group, each_fn, &x);
-		if (x.ntopics)
-			kw_patch32(w, x.count_pos, x.nparts);
-		kw_patch32(w, at, x.ntopics);
-	} else {
-		kw_array(w, nt);
-		for (int32_t t = 0; t < nt; t++) {
-			struct kstr ts = kr_str(in);
-			char topic[256];
-			bool named = kstr_copy(topic, sizeof(topic), ts);
-			int32_t np = kr_array(in);
-			if (!kr_ok(in))
-				return API_BAD;
-			kw_strn(w, ts.p, ts.len < 0 ? 0 : ts.len);
-			kw_array(w, np < 0 ? 0 : np);
-			for (int32_t p = 0; p < np; p++) {
-				int32_t part = kr_i32(in);
-				int64_t off = -1;
-				const char *meta = "";
-				if (named &&
-				    offstore_fetch(b->offs, group, topic, part,
-						   &off, &meta) < 0) {
-					off = -1;
-					meta = "";
-				}
-				fetched_partition(w, q->ver, part, off, meta);
-			}
-		}
-		if (!kr_ok(in))
-			return API_BAD;
-	}
-	if (q->ver >= 2)
-		kw_i16(w, KERR_NONE);
-	return API_REPLY;
 }
 
 /* ---- DescribeGroups / ListGroups ------------------------------------------

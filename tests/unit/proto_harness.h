@@ -155,12 +155,17 @@ static inline void th_run(int64_t ms)
 static inline const uint8_t *th_call(struct tconn *t, struct kw *req,
 				     int32_t corr, size_t *len)
 {
-	struct kw copy;
+	struct kw copy; /* the broker may rewrite it (produce does) */
 	kw_init(&copy);
 	kw_raw(&copy, req->buf, req->len);
-	th_send(t, &copy);
-	bool gone = t->c->pending || t->c->closing;
-	if (gone)
+	broker_dispatch(&th_b, t->c, copy.buf, copy.len);
+	kw_free(&copy);
+	/* A handler that closed the connection (an acks=0 produce that
+	 * failed) had it freed by the settle: do not look at it again. */
+	bool closed = t->c->closing;
+	broker_settle(&th_b);
+	bool gone = closed || t->c->pending || t->c->closing;
+	if (gone && !closed)
 		conn_fail(t->c, NULL); /* freed by connset_run */
 	connset_run(&th_b.conns);
 	struct kr r;
