@@ -66,7 +66,8 @@ static void sync_leader(struct coord *co, int req, const char *me, int32_t gen,
 			int64_t now)
 {
 	memset(&ans[req], 0, sizeof(ans[req]));
-	coord_sync(co, (void *)(intptr_t)req, "g", gen, me, 0, NULL, NULL, now);
+	coord_sync(co, (void *)(intptr_t)req, "g", gen, me, NULL, 0, NULL, NULL,
+		   now);
 }
 
 int main(void)
@@ -93,7 +94,7 @@ int main(void)
 	 * timeout (5000 ms), then goes on without it. */
 	join(co, 3, "", 10000, 5000, 2000);
 	CHECK(!ans[3].done);
-	CHECK_EQ(coord_heartbeat(co, "g", 1, a, 2000),
+	CHECK_EQ(coord_heartbeat(co, "g", 1, a, NULL, 2000),
 		 KERR_REBALANCE_IN_PROGRESS);
 	coord_tick(co, 6999);
 	CHECK(!ans[3].done);
@@ -101,18 +102,18 @@ int main(void)
 	CHECK(ans[3].done && ans[3].err == KERR_NONE && ans[3].gen == 2);
 	snprintf(b, sizeof(b), "%s", ans[3].member);
 	CHECK(ans[3].leader); /* A is gone: B leads */
-	CHECK_EQ(coord_heartbeat(co, "g", 2, a, 7000), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, a, NULL, 7000), KERR_UNKNOWN_MEMBER_ID);
 	sync_leader(co, 4, b, 2, 7000);
 	CHECK(ans[4].done && ans[4].err == KERR_NONE);
 
 	/* B's session: 10000 ms after its last heartbeat, not before. */
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 8000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 8000), KERR_NONE);
 	coord_tick(co, 18000);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 18000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 18000), KERR_NONE);
 	coord_tick(co, 28000);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 28000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 28000), KERR_NONE);
 	coord_tick(co, 38001);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 38001), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 38001), KERR_UNKNOWN_MEMBER_ID);
 	struct group *g = coord_group(co, "g");
 	CHECK(g && g->state == G_EMPTY && g->nmembers == 0);
 
