@@ -405,7 +405,7 @@ static char *new_member_id(struct coord *co, const struct join_args *a,
 			   int64_t now)
 {
 	char id[300];
-	const char *who = a->instance_id ? a->instance_id
+	const char *who = a->instance_id		  ? a->instance_id
 			  : a->client_id && *a->client_id ? a->client_id
 							  : "member";
 	snprintf(id, sizeof(id), "%.200s-%08llx-%012llx", who,
@@ -458,10 +458,9 @@ static bool member_update(struct gmember *m, const struct join_args *a,
  * replaceStaticMember). A Stable group whose chosen protocol stays the
  * same answers at once with its generation; the member's SyncGroup then
  * returns the assignment it had. */
-static void replace_static(struct coord *co, struct group *g,
-			   struct gmember *m, void *req,
-			   const struct join_args *a, struct gproto *protos,
-			   int64_t now)
+static void replace_static(struct coord *co, struct group *g, struct gmember *m,
+			   void *req, const struct join_args *a,
+			   struct gproto *protos, int64_t now)
 {
 	char *id = new_member_id(co, a, now), *old = m->id;
 	bool was_leader = g->leader && !strcmp(g->leader, old);
@@ -496,8 +495,8 @@ static void replace_static(struct coord *co, struct group *g,
 			    .g = g,
 			    .member_id = id,
 			    .leader = was_leader && a->can_skip,
-			    .leader_id = was_leader && !a->can_skip ? old
-								    : NULL,
+			    .leader_id =
+				was_leader && !a->can_skip ? old : NULL,
 			    .skip_assign = was_leader && a->can_skip};
 			blog("group %s: generation %d kept", g->name, g->gen);
 			co->ops.join_done(req, &res, co->ops.ctx);
@@ -549,8 +548,8 @@ void coord_join(struct coord *co, void *req, const struct join_args *a,
 		m = group_find_member(g, a->member_id);
 	}
 	/* A returning static instance (KIP-345). */
-	struct gmember *st = is_new ? group_find_static(g, a->instance_id)
-				    : NULL;
+	struct gmember *st =
+	    is_new ? group_find_static(g, a->instance_id) : NULL;
 	const struct gmember *self = m ? m : st;
 	bool type_ok = !g->protocol_type || !g->nmembers ||
 		       (g->nmembers == 1 && self) ||
@@ -600,8 +599,8 @@ void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
-	enum kerr err = g ? check_member(g, member, instance)
-			  : KERR_UNKNOWN_MEMBER_ID;
+	enum kerr err =
+	    g ? check_member(g, member, instance) : KERR_UNKNOWN_MEMBER_ID;
 	blog_debug("SyncGroup %s gen %d member %s", group, gen, member);
 	if (err)
 		;
@@ -646,13 +645,12 @@ void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
 }
 
 enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
-			  const char *member, const char *instance,
-			  int64_t now)
+			  const char *member, const char *instance, int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
-	enum kerr err = g ? check_member(g, member, instance)
-			  : KERR_UNKNOWN_MEMBER_ID;
+	enum kerr err =
+	    g ? check_member(g, member, instance) : KERR_UNKNOWN_MEMBER_ID;
 	if (err)
 		return err;
 	m->last_seen = now;
@@ -703,8 +701,8 @@ enum kerr coord_commit_check_inst(struct coord *co, const char *group,
 		return gen < 0 && !instance ? KERR_NONE
 					    : KERR_ILLEGAL_GENERATION;
 	struct gmember *m = group_find_member(g, member);
-	enum kerr err = instance ? check_member(g, member, instance)
-				 : KERR_NONE;
+	enum kerr err =
+	    instance ? check_member(g, member, instance) : KERR_NONE;
 	if (err)
 		return err;
 	if (!m)
@@ -718,7 +716,8 @@ enum kerr coord_commit_check_inst(struct coord *co, const char *group,
 	return KERR_NONE;
 }
 
-/* ---- DeleteGroups / OffsetDelete ------------------------------------------- */
+/* ---- DeleteGroups / OffsetDelete -------------------------------------------
+ */
 
 bool coord_drop_group(struct coord *co, const char *name)
 {

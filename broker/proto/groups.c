@@ -58,10 +58,9 @@ static void encode_join(struct resp *r, int16_t ver, const void *state)
 							   ? g->protocol
 						       : ver >= 7 ? NULL
 								  : "");
-	kv_setstr(ks_get(&m->root, v, "Leader"),
-		  res->leader_id	  ? res->leader_id
-		  : g && g->leader ? g->leader
-				   : "");
+	kv_setstr(ks_get(&m->root, v, "Leader"), res->leader_id ? res->leader_id
+						 : g && g->leader ? g->leader
+								  : "");
 	ks_get(&m->root, v, "SkipAssignment")->i = res->skip_assign;
 	kv_setstr(ks_get(&m->root, v, "MemberId"), res->member_id);
 	for (struct gmember *gm = n ? g->members : NULL; gm; gm = gm->next) {
@@ -386,8 +385,8 @@ static int heartbeat(struct ks_call *k)
 	    !kq_name(k, "MemberId", member, sizeof(member)) ||
 	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
-	enum kerr err = coord_heartbeat(k->b->coord, group, gen, member, inst,
-					ev_now_ms());
+	enum kerr err =
+	    coord_heartbeat(k->b->coord, group, gen, member, inst, ev_now_ms());
 	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
 		   gen, member, kerr_name(err));
 	KR(k, "ErrorCode")->i = err;

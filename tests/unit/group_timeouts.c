@@ -102,7 +102,8 @@ int main(void)
 	CHECK(ans[3].done && ans[3].err == KERR_NONE && ans[3].gen == 2);
 	snprintf(b, sizeof(b), "%s", ans[3].member);
 	CHECK(ans[3].leader); /* A is gone: B leads */
-	CHECK_EQ(coord_heartbeat(co, "g", 2, a, NULL, 7000), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, a, NULL, 7000),
+		 KERR_UNKNOWN_MEMBER_ID);
 	sync_leader(co, 4, b, 2, 7000);
 	CHECK(ans[4].done && ans[4].err == KERR_NONE);
 
@@ -113,7 +114,8 @@ int main(void)
 	coord_tick(co, 28000);
 	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 28000), KERR_NONE);
 	coord_tick(co, 38001);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 38001), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 38001),
+		 KERR_UNKNOWN_MEMBER_ID);
 	struct group *g = coord_group(co, "g");
 	CHECK(g && g->state == G_EMPTY && g->nmembers == 0);
 
