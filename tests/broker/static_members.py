@@ -18,7 +18,7 @@ import confluent_kafka as ck
 from kafka.admin import KafkaAdminClient
 
 from _clients import Confluent
-from _kt import check_consumed, check_produced, fail, log, messages
+from _kt import check_consumed, check_produced, fail, log, messages, pump
 
 TOPIC, PARTS, GROUP, N = "stat", 4, "stat-group", 400
 
@@ -42,25 +42,6 @@ def member(addr, name):
 
     c.subscribe([TOPIC], on_assign=on_assign, on_revoke=on_revoke)
     return m
-
-
-def pump(ms, got, until, what, secs=40):
-    end = time.time() + secs
-    while not until():
-        if time.time() > end:
-            fail("timed out waiting for %s" % what)
-        for m in ms:
-            r = m["c"].poll(0.05)
-            if r is None:
-                continue
-            if r.error():
-                fail("%s: %s" % (m["name"], r.error()))
-            if r.partition() not in m["assigned"]:
-                fail("%s got partition %d, assigned %s" %
-                     (m["name"], r.partition(), m["assigned"]))
-            got.append((r.partition(), r.offset(), r.key().decode(),
-                        r.value().decode()))
-            m["c"].commit(r, asynchronous=False)
 
 
 def broker_log(path):

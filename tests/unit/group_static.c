@@ -16,44 +16,7 @@
  * closed connection does not drop a static member; LeaveGroup by instance
  * id alone; a static member's session expires like any other.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "group/coord.h"
-#include "helpers.h"
-
-static struct {
-	bool done;
-	enum kerr err;
-	int32_t gen;
-	bool leader, skip;
-	char member[128], leader_id[128], assign[32];
-} ans[64];
-
-static void join_done(void *req, const struct join_result *res, void *ctx)
-{
-	int i = (int)(intptr_t)req;
-	ans[i].done = true;
-	ans[i].err = res->err;
-	ans[i].gen = res->g ? res->g->gen : -1;
-	ans[i].leader = res->leader;
-	ans[i].skip = res->skip_assign;
-	snprintf(ans[i].member, sizeof(ans[i].member), "%s", res->member_id);
-	snprintf(ans[i].leader_id, sizeof(ans[i].leader_id), "%s",
-		 res->leader_id		    ? res->leader_id
-		 : res->g && res->g->leader ? res->g->leader
-					    : "");
-}
-
-static void sync_done(void *req, enum kerr err, const uint8_t *assign,
-		      int32_t len, void *ctx)
-{
-	int i = (int)(intptr_t)req;
-	ans[i].done = true;
-	ans[i].err = err;
-	snprintf(ans[i].assign, sizeof(ans[i].assign), "%.*s", (int)len,
-		 assign ? (const char *)assign : "");
-}
+#include "group_capture.h"
 
 static struct gproto range = {"range", (uint8_t *)"m", 1};
 static struct gproto other = {"roundrobin", (uint8_t *)"m", 1};
@@ -88,22 +51,15 @@ static void sync_as(struct coord *co, int req, const char *me, const char *inst,
 {
 	struct gproto as[2] = {{NULL, (uint8_t *)"for-a", 5},
 			       {NULL, (uint8_t *)"for-b", 5}};
-	memset(&ans[req], 0, sizeof(ans[req]));
-	coord_sync(co, (void *)(intptr_t)req, "g", gen, me, inst, n, ids, as,
-		   now);
+	capture_sync(co, req, me, inst, gen, n, ids, as, now);
 }
 
 int main(void)
 {
 	struct coord *co;
-	struct coord_settings set = {.min_session_ms = 10,
-				     .max_session_ms = 600000,
-				     .initial_delay_ms = 0,
-				     .id_salt = 7};
-	struct coord_ops ops = {join_done, sync_done, NULL};
 	char a[128], b[128], a2[128], a3[128];
 
-	CHECK_EQ(coord_create(&co, &set, &ops), 0);
+	CHECK_EQ(coord_create(&co, &capture_set, &capture_ops), 0);
 	struct group *g;
 
 	/* A (instance ia, the leader) and B (instance ib): generation 2. */
