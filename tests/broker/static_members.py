@@ -8,7 +8,8 @@ it gets its partitions back while the other two see no rebalance (their
 assignment callbacks are not called again, the broker logs no rebalance,
 their member ids stay and the group's generation stays). Then all three
 read the second half. Across all, every record exactly once, in order per
-partition, with its key and value.
+partition, with its key and value. Last, a second process with one
+member's instance id takes its slot and the first is fenced.
 """
 import re
 import sys
@@ -117,9 +118,30 @@ def main():
     pump(ms, got, lambda: len(got) >= 2 * N, "all %d records" % (2 * N))
     end = time.time() + 1.5
     pump(ms, got, lambda: time.time() > end, "nothing more")
-    for m in ms:
-        m["c"].close()
     check_consumed(acked + acked2, got, "three static members")
+
+    # A second process with c's instance id: it takes the slot, and the
+    # first c is fenced (FENCED_INSTANCE_ID on its next heartbeat, which
+    # librdkafka reports as a fatal error).
+    c_parts = c["assigned"]
+    c2 = member(addr, "c")
+    fenced, end = None, time.time() + 20
+    while fenced is None or c2["assigned"] != c_parts:
+        if time.time() > end:
+            fail("no fencing of the old inst-c (fenced: %s, new c has %s)"
+                 % (fenced, c2["assigned"]))
+        for m in (c, c2):
+            r = m["c"].poll(0.05)
+            if r is not None and r.error():
+                if m is c2:
+                    fail("the new inst-c: %s" % r.error())
+                fenced = r.error()
+    if fenced.code() not in (ck.KafkaError._FATAL,
+                             ck.KafkaError.FENCED_INSTANCE_ID):
+        fail("the old inst-c got %s, not a fencing" % fenced)
+    log("the old inst-c was fenced: %s" % fenced.str())
+    for m in (a2, b, c2, c):
+        m["c"].close()
     log("static members: %d records once, one restart, no rebalance" %
         len(got))
 

@@ -3,7 +3,8 @@
 #
 # Static membership (KIP-345) with real clients: three librdkafka consumers
 # with group.instance.id, one restarted with the same id takes its slot back
-# without a rebalance of the others, every record once (static_members.py);
+# without a rebalance of the others, every record once, and a duplicate
+# instance fences the older process (static_members.py);
 # kcat with -X group.instance.id run twice: the second run replaces the
 # first's member without a rebalance and reads on from its commits.
 # timeout: 120
