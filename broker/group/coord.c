@@ -464,7 +464,7 @@ static void replace_static(struct coord *co, struct group *g, struct gmember *m,
 {
 	char *id = new_member_id(co, a, now), *old = m->id;
 	bool was_leader = g->leader && !strcmp(g->leader, old);
-	char *lead = was_leader ? strdup(id) : NULL;
+	char *lead = was_leader && id ? strdup(id) : NULL;
 
 	if (!id || (was_leader && !lead)) {
 		free(id);
@@ -602,13 +602,11 @@ void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
 	enum kerr err =
 	    g ? check_member(g, member, instance) : KERR_UNKNOWN_MEMBER_ID;
 	blog_debug("SyncGroup %s gen %d member %s", group, gen, member);
-	if (err)
-		;
-	else if (gen != g->gen)
+	if (!err && gen != g->gen)
 		err = KERR_ILLEGAL_GENERATION;
-	else if (g->state == G_PREPARING)
+	else if (!err && g->state == G_PREPARING)
 		err = KERR_REBALANCE_IN_PROGRESS;
-	else if (g->state == G_EMPTY)
+	else if (!err && g->state == G_EMPTY)
 		err = KERR_UNKNOWN_MEMBER_ID;
 	if (err) {
 		co->ops.sync_done(req, err, NULL, 0, co->ops.ctx);
