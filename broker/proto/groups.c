@@ -5,7 +5,10 @@
  * DescribeGroups v0-6 and ListGroups v0-5 through the table-driven codec
  * (proto/ks_handler.h); OffsetCommit v2-5 and OffsetFetch v1-5. Decisions are
  * group/coord.c's; committed offsets are offstore's (log.h). Member metadata
- * and assignments are opaque bytes.
+ * and assignments are opaque bytes. Each request's group.instance.id (v3+
+ * of SyncGroup, Heartbeat and LeaveGroup, v5+ of JoinGroup) goes to the
+ * coordinator, which fences an old incarnation of a static member (KIP-345).
+ * DeleteGroups and OffsetDelete are in groups_admin.c.
  */
 #include <errno.h>
 #include <stdio.h>
