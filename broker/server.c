@@ -40,6 +40,8 @@ const struct api broker_apis[] = {
     {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
     {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
+    {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
+    {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 

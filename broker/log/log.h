@@ -291,6 +291,17 @@ void offstore_each(struct offstore *s, const char *group,
 			      int64_t offset, const char *metadata, void *arg),
 		   void *arg);
 
+/* Forget committed offsets durably (DeleteGroups, OffsetDelete): a
+ * tombstone record per key, appended and synced as commits are (deferred
+ * too). offstore_delete: 1 if there was an offset, 0 if not;
+ * offstore_delete_group: how many it deleted (one write for all); or
+ * -errno, nothing deleted. */
+int offstore_delete(struct offstore *s, const char *group, const char *topic,
+		    int32_t partition);
+int offstore_delete_group(struct offstore *s, const char *group);
+/* Whether the group has committed offsets. */
+bool offstore_has_group(const struct offstore *s, const char *group);
+
 /* Names of groups with committed offsets (ListGroups after a restart):
  * fills up to max names, returns how many it filled. */
 size_t offstore_groups(struct offstore *s, const char **names, size_t max);

@@ -3,9 +3,12 @@
  * groups.c — the group APIs' wire format: FindCoordinator v0-6,
  * JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup v0-5,
  * DescribeGroups v0-6 and ListGroups v0-5 through the table-driven codec
- * (proto/ks_handler.h); OffsetCommit and OffsetFetch are in offsets.c.
- * Decisions are group/coord.c's. Member metadata and assignments are opaque
- * bytes.
+ * (proto/ks_handler.h); OffsetCommit and OffsetFetch are in offsets.c,
+ * DeleteGroups and OffsetDelete in groups_admin.c. Decisions are
+ * group/coord.c's. Member metadata and assignments are opaque bytes. Each
+ * request's group.instance.id (v3+ of SyncGroup, Heartbeat and LeaveGroup,
+ * v5+ of JoinGroup) goes to the coordinator, which fences an old
+ * incarnation of a static member (KIP-345).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,8 +59,10 @@ static void encode_join(struct resp *r, int16_t ver, const void *state)
 							   ? g->protocol
 						       : ver >= 7 ? NULL
 								  : "");
-	kv_setstr(ks_get(&m->root, v, "Leader"),
-		  g && g->leader ? g->leader : "");
+	kv_setstr(ks_get(&m->root, v, "Leader"), res->leader_id ? res->leader_id
+						 : g && g->leader ? g->leader
+								  : "");
+	ks_get(&m->root, v, "SkipAssignment")->i = res->skip_assign;
 	kv_setstr(ks_get(&m->root, v, "MemberId"), res->member_id);
 	for (struct gmember *gm = n ? g->members : NULL; gm; gm = gm->next) {
 		struct kv *e = &ks_get(&m->root, v, "Members")->a.v[i++];
@@ -220,9 +225,7 @@ static bool kq_name(struct ks_call *k, const char *field, char *dst, size_t cap)
 	return kstr_copy(dst, cap, s);
 }
 
-/* Static membership (KIP-345) is not offered: a group.instance.id is
- * kept with the member (DescribeGroups shows it) but gives it no slot
- * that survives a leave. */
+/* A group.instance.id (v5+) makes the member static (KIP-345, coord.h). */
 static int joingroup(struct ks_call *k)
 {
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], inst[NAME_MAX_LEN];
@@ -269,6 +272,7 @@ static int joingroup(struct ks_call *k)
 	a.client_host = host;
 	a.nprotos = n;
 	a.protos = protos;
+	a.can_skip = k->q->ver >= 9;
 	struct preply *p = group_req(k->b, k->c, k->q);
 	if (!p)
 		return -ENOMEM;
@@ -296,15 +300,30 @@ static bool sync_consistent(struct ks_call *k, const char *group)
 	       (n.len < 0 || (g->protocol && kstr_eq(n, g->protocol)));
 }
 
+/* A request's nullable group.instance.id into buf: buf, or NULL when null
+ * (or absent at this version); false if too long. */
+static bool kq_instance(struct ks_call *k, const char *field, char *buf,
+			size_t cap, const char **out)
+{
+	struct kstr s = KQ(k, field)->s;
+	*out = NULL;
+	if (s.len < 0)
+		return true;
+	*out = buf;
+	return kstr_copy(buf, cap, s);
+}
+
 static int syncgroup(struct ks_call *k)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], ibuf[NAME_MAX_LEN];
+	const char *inst;
 	const struct ks_struct *as_s = ks_sub(&k->qm->root, "Assignments");
 	struct kv *av = KQ(k, "Assignments");
 	int32_t n = av->a.n, gen = (int32_t)KQ(k, "GenerationId")->i;
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
-	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0)
+	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0 ||
+	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
 	if (!sync_consistent(k, group)) {
 		KR(k, "ErrorCode")->i = KERR_INCONSISTENT_GROUP_PROTOCOL;
@@ -327,7 +346,8 @@ static int syncgroup(struct ks_call *k)
 	struct preply *p = group_req(k->b, k->c, k->q);
 	if (!p)
 		return -ENOMEM;
-	coord_sync(k->b->coord, p, group, gen, member, n, ids, as, ev_now_ms());
+	coord_sync(k->b->coord, p, group, gen, member, inst, n, ids, as,
+		   ev_now_ms());
 	return API_PENDING;
 }
 
@@ -342,14 +362,16 @@ int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 
 static int heartbeat(struct ks_call *k)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], ibuf[NAME_MAX_LEN];
 	int32_t gen = (int32_t)KQ(k, "GenerationId")->i;
+	const char *inst;
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
-	    !kq_name(k, "MemberId", member, sizeof(member)))
+	    !kq_name(k, "MemberId", member, sizeof(member)) ||
+	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
 	enum kerr err =
-	    coord_heartbeat(k->b->coord, group, gen, member, ev_now_ms());
+	    coord_heartbeat(k->b->coord, group, gen, member, inst, ev_now_ms());
 	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
 		   gen, member, kerr_name(err));
 	KR(k, "ErrorCode")->i = err;
@@ -362,15 +384,22 @@ int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 	return ks_handle(b, c, q, in, r, 0, heartbeat);
 }
 
-static enum kerr leave_one(struct ks_call *k, const char *group, struct kstr id)
+/* One member leaves: by member id, or (v3+) by group.instance.id with an
+ * empty member id; the instance, when given, must hold that member id. */
+static enum kerr leave_one(struct ks_call *k, const char *group, struct kstr id,
+			   struct kstr is)
 {
-	char member[NAME_MAX_LEN];
+	char member[NAME_MAX_LEN], inst[NAME_MAX_LEN];
 
-	/* Leaving by group.instance.id alone needs static membership. */
-	if (id.len <= 0 || !kstr_copy(member, sizeof(member), id))
+	if (id.len < 0)
+		id.len = 0;
+	if (!kstr_copy(member, sizeof(member), id) ||
+	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return KERR_UNKNOWN_MEMBER_ID;
-	enum kerr err = coord_leave(k->b->coord, group, member, ev_now_ms());
-	blog_debug("%s: LeaveGroup %s member %s: %s", k->c->peer, group, member,
+	enum kerr err = coord_leave(k->b->coord, group, member,
+				    is.len >= 0 ? inst : NULL, ev_now_ms());
+	blog_debug("%s: LeaveGroup %s member '%s' instance '%s': %s",
+		   k->c->peer, group, member, is.len >= 0 ? inst : "",
 		   kerr_name(err));
 	return err;
 }
@@ -384,8 +413,9 @@ static int leavegroup(struct ks_call *k)
 	if (!kq_name(k, "GroupId", group, sizeof(group)))
 		return API_BAD;
 	if (k->q->ver < 3) {
+		struct kstr none = {NULL, -1};
 		KR(k, "ErrorCode")->i =
-		    leave_one(k, group, KQ(k, "MemberId")->s);
+		    leave_one(k, group, KQ(k, "MemberId")->s, none);
 		return API_REPLY;
 	}
 	/* v3+: a batch of members (KIP-345), each with its own error. */
@@ -395,10 +425,10 @@ static int leavegroup(struct ks_call *k)
 	for (int32_t i = 0; i < mv->a.n; i++) {
 		struct kv *e = &mv->a.v[i], *o = &KR(k, "Members")->a.v[i];
 		struct kstr id = ks_get(qs, e, "MemberId")->s;
+		struct kstr is = ks_get(qs, e, "GroupInstanceId")->s;
 		ks_get(rs, o, "MemberId")->s = id;
-		ks_get(rs, o, "GroupInstanceId")->s =
-		    ks_get(qs, e, "GroupInstanceId")->s;
-		ks_get(rs, o, "ErrorCode")->i = leave_one(k, group, id);
+		ks_get(rs, o, "GroupInstanceId")->s = is;
+		ks_get(rs, o, "ErrorCode")->i = leave_one(k, group, id, is);
 	}
 	return API_REPLY;
 }

@@ -113,7 +113,7 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 	const struct ks_struct *rts = ks_sub(&rm->root, "Topics");
 	bool flex = ks_in(rm->flex, q->ver);
 	bool by_id = ks_in(ks_fld(rts, "TopicId")->ver, q->ver);
-	char group[NAME_LEN], member[NAME_LEN], topic[256];
+	char group[NAME_LEN], member[NAME_LEN], inst[NAME_LEN], topic[256];
 	struct kw *w = &r->w;
 	struct ks_arena a;
 	struct kv req;
@@ -126,11 +126,20 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 		rc = API_BAD;
 		goto out;
 	}
+	/* v7+: a static member's commit from a replaced member id is fenced
+	 * (KIP-345). */
+	struct kv *iv = ks_get(&qm->root, &req, "GroupInstanceId");
+	if (!opt_name(iv, inst, NAME_LEN)) {
+		rc = API_BAD;
+		goto out;
+	}
 	int32_t gen =
 	    (int32_t)ks_get(&qm->root, &req, "GenerationIdOrMemberEpoch")->i;
-	enum kerr gerr = group[0] ? coord_commit_check(b->coord, group, gen,
-						       member, ev_now_ms())
-				  : KERR_INVALID_GROUP_ID;
+	enum kerr gerr =
+	    group[0] ? coord_commit_check_inst(b->coord, group, gen, member,
+					       iv->s.len >= 0 ? inst : NULL,
+					       ev_now_ms())
+		     : KERR_INVALID_GROUP_ID;
 	struct kv *tv = ks_get(&qm->root, &req, "Topics");
 	if (ks_in(ks_fld(&rm->root, "ThrottleTimeMs")->ver, q->ver))
 		kw_i32(w, 0);
