@@ -40,6 +40,10 @@ const struct api broker_apis[] = {
     {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
     {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
+    {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
+    {API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4, "OffsetForLeaderEpoch",
+     api_offsetforleaderepoch},
+    {API_CREATE_PARTITIONS, 0, 3, 2, "CreatePartitions", api_createpartitions},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
