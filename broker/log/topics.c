@@ -447,14 +447,13 @@ void topics_close(struct topics *t)
 	free(t);
 }
 
-int topics_create(struct topics *t, const char *name, int32_t partitions)
+/* A begun creation (or growth, ret from its begin) made at once:
+ * published, or undone. */
+static int make_now(struct topics *t, struct creating *c, int ret)
 {
-	struct creating *c;
-	int ret = begin(t, name, partitions, &c);
-
 	if (ret < 0)
 		return ret;
-	ret = grow(t, c, partitions);
+	ret = grow(t, c, c->tp.nparts);
 	if (ret < 0) {
 		discard(t, c);
 		return ret;
@@ -462,15 +461,10 @@ int topics_create(struct topics *t, const char *name, int32_t partitions)
 	return publish(t, c);
 }
 
-int topics_create_start(struct topics *t, const char *name, int32_t partitions,
-			topics_done_fn done, void *arg)
+/* A begun creation (or growth) queued for topics_step: 1. */
+static int enqueue(struct topics *t, struct creating *c, int ret,
+		   topics_done_fn done, void *arg)
 {
-	struct creating *c;
-	int ret;
-
-	if (partitions <= TOPICS_STEP)
-		return topics_create(t, name, partitions);
-	ret = begin(t, name, partitions, &c);
 	if (ret < 0)
 		return ret;
 	c->done = done;
@@ -480,38 +474,45 @@ int topics_create_start(struct topics *t, const char *name, int32_t partitions,
 	return 1;
 }
 
+int topics_create(struct topics *t, const char *name, int32_t partitions)
+{
+	struct creating *c = NULL;
+	int ret = begin(t, name, partitions, &c);
+
+	return make_now(t, c, ret);
+}
+
+int topics_create_start(struct topics *t, const char *name, int32_t partitions,
+			topics_done_fn done, void *arg)
+{
+	struct creating *c = NULL;
+	int ret;
+
+	if (partitions <= TOPICS_STEP)
+		return topics_create(t, name, partitions);
+	ret = begin(t, name, partitions, &c);
+	return enqueue(t, c, ret, done, arg);
+}
+
 int topics_grow(struct topics *t, const char *name, int32_t partitions)
 {
-	struct creating *c;
+	struct creating *c = NULL;
 	int ret = begin_grow(t, name, partitions, &c);
 
-	if (ret < 0)
-		return ret;
-	ret = grow(t, c, partitions);
-	if (ret < 0) {
-		discard(t, c);
-		return ret;
-	}
-	return publish(t, c);
+	return make_now(t, c, ret);
 }
 
 int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
 		      topics_done_fn done, void *arg)
 {
-	struct creating *c;
+	struct creating *c = NULL;
 	int32_t now = topics_partitions(t, name);
 	int ret;
 
 	if (now >= 0 && partitions > now && partitions - now <= TOPICS_STEP)
 		return topics_grow(t, name, partitions);
 	ret = begin_grow(t, name, partitions, &c);
-	if (ret < 0)
-		return ret;
-	c->done = done;
-	c->arg = arg;
-	*t->tail = c;
-	t->tail = &c->next;
-	return 1;
+	return enqueue(t, c, ret, done, arg);
 }
 
 /* Unlink the first creation in the queue. */

@@ -23,59 +23,7 @@
 #include "broker.h"
 #include "create_wait.h"
 #include "proto/ks_handler.h"
-
-/* What the answer says of one topic, kept apart from the request (a
- * large growth is answered after the request is gone). */
-struct cp_topic {
-	char *name; /* NULL: the request named none */
-	int16_t err;
-	char msg[160]; /* "" for none */
-};
-
-struct cp_answer {
-	int16_t ver;
-	int32_t n;
-	struct cp_topic t[];
-};
-
-static void cp_drop(void *state)
-{
-	struct cp_answer *ans = state;
-
-	for (int32_t i = 0; i < ans->n; i++)
-		free(ans->t[i].name);
-	free(ans);
-}
-
-static void cp_build(void *state, struct resp *r)
-{
-	const struct cp_answer *ans = state;
-	const struct ks_msg *rm = ks_resp(API_CREATE_PARTITIONS);
-	const struct ks_struct *rt = ks_sub(&rm->root, "Results");
-	struct ks_arena a;
-	struct kv *resp;
-
-	ks_arena_init(&a, 64 * 1024 + (size_t)ans->n * 256);
-	resp = ks_new(rm, &a);
-	if (!resp || ks_resize(&rm->root, resp, "Results", ans->n, &a) < 0)
-		goto fail;
-	for (int32_t i = 0; i < ans->n; i++) {
-		const struct cp_topic *e = &ans->t[i];
-		struct kv *o = &ks_get(&rm->root, resp, "Results")->a.v[i];
-
-		kv_setstr(ks_get(rt, o, "Name"), e->name);
-		ks_get(rt, o, "ErrorCode")->i = e->err;
-		kv_setstr(ks_get(rt, o, "ErrorMessage"),
-			  e->err && e->msg[0] ? e->msg : NULL);
-	}
-	if (ks_encode(rm, ans->ver, resp, &r->w) == 0) {
-		ks_arena_free(&a);
-		return;
-	}
-fail:
-	r->w.err = true; /* logged by the dispatcher */
-	ks_arena_free(&a);
-}
+#include "proto/topic_answer.h"
 
 /* The topic names of the request, to find one named twice. */
 static bool named_twice(const struct ks_struct *qt, struct kv *ask, int32_t t)
@@ -153,7 +101,7 @@ static enum kerr grow_err(int rc, char *msg, size_t cap)
 /* One topic of the request: its error (and message); *req_parts counts
  * the partitions the request adds. */
 static enum kerr grow_one(struct ks_call *k, struct create_wait *cw,
-			  struct kv *e, struct cp_topic *o, int64_t *req_parts)
+			  struct kv *e, struct ct_topic *o, int64_t *req_parts)
 {
 	const struct ks_struct *qt = ks_sub(&k->qm->root, "Topics");
 	struct broker *b = k->b;
@@ -167,25 +115,25 @@ static enum kerr grow_one(struct ks_call *k, struct create_wait *cw,
 	    (now = topics_partitions(b->topics, name)) < 0)
 		return KERR_UNKNOWN_TOPIC;
 	if (count == now) {
-		snprintf(o->msg, sizeof(o->msg),
+		snprintf(o->text, sizeof(o->text),
 			 "Topic already has %d partition(s).", now);
 		return KERR_INVALID_PARTITIONS;
 	}
 	if (count < now) {
-		snprintf(o->msg, sizeof(o->msg),
+		snprintf(o->text, sizeof(o->text),
 			 "Topic has %d partition(s); %d would not be an "
 			 "increase.",
 			 now, count);
 		return KERR_INVALID_PARTITIONS;
 	}
 	err = check_assignments(b, ks_get(qt, e, "Assignments"),
-				ks_sub(qt, "Assignments"), count - now, o->msg,
-				sizeof(o->msg));
+				ks_sub(qt, "Assignments"), count - now, o->text,
+				sizeof(o->text));
 	if (err)
 		return err;
 	*req_parts += count - now;
 	if (*req_parts > b->cfg.log.max_partitions_per_request) {
-		snprintf(o->msg, sizeof(o->msg),
+		snprintf(o->text, sizeof(o->text),
 			 "More new partitions in one request than "
 			 "max.partitions.per.request.");
 		return KERR_INVALID_PARTITIONS;
@@ -193,7 +141,7 @@ static enum kerr grow_one(struct ks_call *k, struct create_wait *cw,
 	if (KQ(k, "ValidateOnly")->i) {
 		if (topics_total_partitions(b->topics) + *req_parts >
 		    b->cfg.log.max_partitions)
-			return grow_err(-EDQUOT, o->msg, sizeof(o->msg));
+			return grow_err(-EDQUOT, o->text, sizeof(o->text));
 		return KERR_NONE;
 	}
 	rc = create_wait_grow(b, cw, name, count, &o->err);
@@ -202,7 +150,7 @@ static enum kerr grow_one(struct ks_call *k, struct create_wait *cw,
 	else if (rc < 0 && rc != -EDQUOT)
 		blog("topic %s: cannot add partitions: %s", name,
 		     strerror(-rc));
-	return grow_err(rc == 1 ? 0 : rc, o->msg, sizeof(o->msg));
+	return grow_err(rc == 1 ? 0 : rc, o->text, sizeof(o->text));
 }
 
 static int createpartitions(struct ks_call *k)
@@ -211,39 +159,43 @@ static int createpartitions(struct ks_call *k)
 	struct kv *ask = KQ(k, "Topics");
 	int64_t req_parts = 0;
 	struct create_wait cw;
-	struct cp_answer *ans;
+	struct ct_answer *ans;
 	int rc;
 
 	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
 	if (!ans)
 		return -ENOMEM;
+	ans->b = k->b;
+	ans->key = API_CREATE_PARTITIONS;
 	ans->ver = k->q->ver;
 	ans->n = ask->a.n;
 	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *e = &ask->a.v[t];
-		struct cp_topic *o = &ans->t[t];
+		struct ct_topic *o = &ans->t[t];
 		struct kstr ns = ks_get(qt, e, "Name")->s;
 		enum kerr err;
 
 		if (ns.len >= 0 && !(o->name = strndup(ns.p, (size_t)ns.len))) {
-			cp_drop(ans);
+			ct_drop(ans);
 			return -ENOMEM;
 		}
 		if (named_twice(qt, ask, t)) {
-			snprintf(o->msg, sizeof(o->msg),
+			snprintf(o->text, sizeof(o->text),
 				 "Duplicate topic name.");
 			err = KERR_INVALID_REQUEST;
 		} else {
 			err = grow_one(k, &cw, e, o, &req_parts);
 		}
 		o->err = (int16_t)err;
+		if (o->text[0])
+			o->msg = o->text;
 	}
-	rc = create_wait_end(k->c, k->q, &cw, cp_build, cp_drop, ans);
+	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
 	if (rc != 0)
 		return rc; /* ans is the wait's now */
-	cp_build(ans, k->r);
-	cp_drop(ans);
+	ct_build(ans, k->r);
+	ct_drop(ans);
 	k->encoded = true;
 	return API_REPLY;
 }
