@@ -447,10 +447,17 @@ void topics_close(struct topics *t)
 	free(t);
 }
 
-/* A begun creation (or growth, ret from its begin) made at once:
- * published, or undone. */
-static int make_now(struct topics *t, struct creating *c, int ret)
+/* Checks and reserves a creation (begin) or a growth (begin_grow). */
+typedef int (*begin_fn)(struct topics *t, const char *name, int32_t nparts,
+			struct creating **out);
+
+/* Begun and made at once: published, or undone. */
+static int make_now(struct topics *t, begin_fn begin_it, const char *name,
+		    int32_t partitions)
 {
+	struct creating *c;
+	int ret = begin_it(t, name, partitions, &c);
+
 	if (ret < 0)
 		return ret;
 	ret = grow(t, c, c->tp.nparts);
@@ -461,10 +468,13 @@ static int make_now(struct topics *t, struct creating *c, int ret)
 	return publish(t, c);
 }
 
-/* A begun creation (or growth) queued for topics_step: 1. */
-static int enqueue(struct topics *t, struct creating *c, int ret,
-		   topics_done_fn done, void *arg)
+/* Begun and queued for topics_step: 1. */
+static int make_later(struct topics *t, begin_fn begin_it, const char *name,
+		      int32_t partitions, topics_done_fn done, void *arg)
 {
+	struct creating *c;
+	int ret = begin_it(t, name, partitions, &c);
+
 	if (ret < 0)
 		return ret;
 	c->done = done;
@@ -476,43 +486,30 @@ static int enqueue(struct topics *t, struct creating *c, int ret,
 
 int topics_create(struct topics *t, const char *name, int32_t partitions)
 {
-	struct creating *c = NULL;
-	int ret = begin(t, name, partitions, &c);
-
-	return make_now(t, c, ret);
+	return make_now(t, begin, name, partitions);
 }
 
 int topics_create_start(struct topics *t, const char *name, int32_t partitions,
 			topics_done_fn done, void *arg)
 {
-	struct creating *c = NULL;
-	int ret;
-
 	if (partitions <= TOPICS_STEP)
-		return topics_create(t, name, partitions);
-	ret = begin(t, name, partitions, &c);
-	return enqueue(t, c, ret, done, arg);
+		return make_now(t, begin, name, partitions);
+	return make_later(t, begin, name, partitions, done, arg);
 }
 
 int topics_grow(struct topics *t, const char *name, int32_t partitions)
 {
-	struct creating *c = NULL;
-	int ret = begin_grow(t, name, partitions, &c);
-
-	return make_now(t, c, ret);
+	return make_now(t, begin_grow, name, partitions);
 }
 
 int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
 		      topics_done_fn done, void *arg)
 {
-	struct creating *c = NULL;
 	int32_t now = topics_partitions(t, name);
-	int ret;
 
 	if (now >= 0 && partitions > now && partitions - now <= TOPICS_STEP)
-		return topics_grow(t, name, partitions);
-	ret = begin_grow(t, name, partitions, &c);
-	return enqueue(t, c, ret, done, arg);
+		return make_now(t, begin_grow, name, partitions);
+	return make_later(t, begin_grow, name, partitions, done, arg);
 }
 
 /* Unlink the first creation in the queue. */

@@ -160,15 +160,10 @@ static int createpartitions(struct ks_call *k)
 	int64_t req_parts = 0;
 	struct create_wait cw;
 	struct ct_answer *ans;
-	int rc;
 
-	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
+	ans = ct_new(k, ask->a.n);
 	if (!ans)
 		return -ENOMEM;
-	ans->b = k->b;
-	ans->key = API_CREATE_PARTITIONS;
-	ans->ver = k->q->ver;
-	ans->n = ask->a.n;
 	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *e = &ask->a.v[t];
@@ -191,13 +186,7 @@ static int createpartitions(struct ks_call *k)
 		if (o->text[0])
 			o->msg = o->text;
 	}
-	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
-	if (rc != 0)
-		return rc; /* ans is the wait's now */
-	ct_build(ans, k->r);
-	ct_drop(ans);
-	k->encoded = true;
-	return API_REPLY;
+	return ct_finish(k, &cw, ans);
 }
 
 int api_createpartitions(struct broker *b, struct conn *c, const struct kreq *q,

@@ -30,6 +30,14 @@ struct ct_answer {
 	struct ct_topic t[];
 };
 
+struct ks_call;
+struct create_wait;
+
+/* An answer of n topics for the request of k (calloc'ed), or NULL. */
+struct ct_answer *ct_new(struct ks_call *k, int32_t n);
+/* Answer now, or once cw's queued topics are made (ans is then the
+ * wait's): what the handler returns. */
+int ct_finish(struct ks_call *k, struct create_wait *cw, struct ct_answer *ans);
 /* The answer built into r at its version; freed (create_wait_end's
  * build and drop). */
 void ct_build(void *state, struct resp *r);

@@ -112,6 +112,32 @@ fail:
 	ks_arena_free(&a);
 }
 
+struct ct_answer *ct_new(struct ks_call *k, int32_t n)
+{
+	struct ct_answer *ans =
+	    calloc(1, sizeof(*ans) + (size_t)n * sizeof(ans->t[0]));
+
+	if (ans) {
+		ans->b = k->b;
+		ans->key = k->q->key;
+		ans->ver = k->q->ver;
+		ans->n = n;
+	}
+	return ans;
+}
+
+int ct_finish(struct ks_call *k, struct create_wait *cw, struct ct_answer *ans)
+{
+	int rc = create_wait_end(k->c, k->q, cw, ct_build, ct_drop, ans);
+
+	if (rc != 0)
+		return rc; /* ans is the wait's now */
+	ct_build(ans, k->r);
+	ct_drop(ans);
+	k->encoded = true;
+	return API_REPLY;
+}
+
 static int createtopics(struct ks_call *k)
 {
 	struct broker *b = k->b;
@@ -123,13 +149,9 @@ static int createtopics(struct ks_call *k)
 	struct ct_answer *ans;
 	int rc;
 
-	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
+	ans = ct_new(k, ask->a.n);
 	if (!ans)
 		return -ENOMEM;
-	ans->b = b;
-	ans->key = API_CREATE_TOPICS;
-	ans->ver = k->q->ver;
-	ans->n = ask->a.n;
 	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *e = &ask->a.v[t];
@@ -176,13 +198,7 @@ static int createtopics(struct ks_call *k)
 		o->err = (int16_t)err;
 		o->parts = parts;
 	}
-	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
-	if (rc != 0)
-		return rc; /* ans is the wait's now */
-	ct_build(ans, k->r);
-	ct_drop(ans);
-	k->encoded = true;
-	return API_REPLY;
+	return ct_finish(k, &cw, ans);
 }
 
 int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,

@@ -148,38 +148,34 @@ def consume_all(group, starts):
         (group, len(got)))
 
 
-def below_start(starts):
-    """Partition 0 asked below its start with each client."""
+def confluent_first(reset, offset):
+    """What a confluent consumer assigned to partition 0 at offset gets
+    first (a record or an error event), or None."""
     import confluent_kafka as ck
-    s0 = starts[0]
-    first = [r for r in kept(starts) if r[0] == 0][0]
-    c = ck.Consumer({"bootstrap.servers": ADDR, "group.id": "ar-err",
-                     "auto.offset.reset": "error",
+    c = ck.Consumer({"bootstrap.servers": ADDR, "group.id": "ar-" + reset,
+                     "auto.offset.reset": reset,
                      "enable.auto.commit": False})
-    c.assign([ck.TopicPartition(TOPIC, 0, s0 - 5)])
-    err = None
-    for _ in range(50):
-        m = c.poll(0.2)
-        if m is None:
-            continue
-        if not m.error():
-            fail("read offset %d below the start %d" % (m.offset(), s0))
-        err = m.error()
-        break
-    c.close()
-    if err is None or "out of range" not in err.str().lower():
-        fail("confluent below the start: %r" % err)
-    log("confluent at %d, reset=error: %s" % (s0 - 5, err.str()))
-    c = ck.Consumer({"bootstrap.servers": ADDR, "group.id": "ar-reset",
-                     "auto.offset.reset": "earliest",
-                     "enable.auto.commit": False})
-    c.assign([ck.TopicPartition(TOPIC, 0, s0 - 5)])
+    c.assign([ck.TopicPartition(TOPIC, 0, offset)])
     m = None
     for _ in range(50):
         m = c.poll(0.2)
-        if m is not None and not m.error():
+        if m is not None:
             break
     c.close()
+    return m
+
+
+def below_start(starts):
+    """Partition 0 asked below its start with each client."""
+    s0 = starts[0]
+    first = [r for r in kept(starts) if r[0] == 0][0]
+    m = confluent_first("error", s0 - 5)
+    if m is None or not m.error() or \
+            "out of range" not in m.error().str().lower():
+        fail("confluent below the start, reset=error: %r" %
+             (m and (m.offset(), m.error())))
+    log("confluent at %d, reset=error: %s" % (s0 - 5, m.error().str()))
+    m = confluent_first("earliest", s0 - 5)
     if m is None or m.error() or \
             (0, m.offset(), m.key().decode(), m.value().decode()) != first:
         fail("confluent reset=earliest: %r" % (m and (m.offset(), m.error())))
