@@ -118,11 +118,39 @@ static bool creating_named(const struct topics *t, const char *name)
 	return false;
 }
 
+/* A creation of name's partitions from..nparts-1 (not yet linked), with
+ * the topic's ID (a new one when id is NULL); they count from now on. */
+static int reserve(struct topics *t, const char *name, int32_t nparts,
+		   int32_t from, const uint8_t *id, struct creating **out)
+{
+	struct creating *c = calloc(1, sizeof(*c));
+	int ret = -ENOMEM;
+
+	if (!c)
+		return -ENOMEM;
+	c->tp.nparts = nparts;
+	c->tp.name = strdup(name);
+	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
+	if (c->tp.name && c->tp.logs)
+		ret = id ? 0 : tid_new(c->tp.id);
+	if (ret < 0) {
+		free(c->tp.logs);
+		free(c->tp.name);
+		free(c);
+		return ret;
+	}
+	if (id)
+		memcpy(c->tp.id, id, 16);
+	c->from = c->made = from;
+	t->nparts += nparts - from;
+	*out = c;
+	return 0;
+}
+
 /* Check name and quota and reserve the partitions (not yet linked). */
 static int begin(struct topics *t, const char *name, int32_t nparts,
 		 struct creating **out)
 {
-	struct creating *c;
 	bool found;
 
 	if (!topics_valid_name(name) || nparts < 1 || nparts > PARTITIONS_MAX)
@@ -132,29 +160,13 @@ static int begin(struct topics *t, const char *name, int32_t nparts,
 		return -EEXIST;
 	if (t->nparts + nparts > t->cfg.max_partitions)
 		return -EDQUOT;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->tp.nparts = nparts;
-	c->tp.name = strdup(name);
-	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
-	int ret = c->tp.name && c->tp.logs ? tid_new(c->tp.id) : -ENOMEM;
-	if (ret < 0) {
-		free(c->tp.logs);
-		free(c->tp.name);
-		free(c);
-		return ret;
-	}
-	t->nparts += nparts;
-	*out = c;
-	return 0;
+	return reserve(t, name, nparts, 0, NULL, out);
 }
 
 /* Check a growth of name to nparts and reserve the new partitions. */
 static int begin_grow(struct topics *t, const char *name, int32_t nparts,
 		      struct creating **out)
 {
-	struct creating *c;
 	bool found;
 	size_t pos = find(t, name, &found);
 	int32_t from;
@@ -169,23 +181,7 @@ static int begin_grow(struct topics *t, const char *name, int32_t nparts,
 	if (nparts > PARTITIONS_MAX ||
 	    t->nparts + (nparts - from) > t->cfg.max_partitions)
 		return -EDQUOT;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->tp.nparts = nparts;
-	c->tp.name = strdup(name);
-	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
-	if (!c->tp.name || !c->tp.logs) {
-		free(c->tp.logs);
-		free(c->tp.name);
-		free(c);
-		return -ENOMEM;
-	}
-	memcpy(c->tp.id, t->v[pos].id, 16);
-	c->from = c->made = from;
-	t->nparts += nparts - from;
-	*out = c;
-	return 0;
+	return reserve(t, name, nparts, from, t->v[pos].id, out);
 }
 
 /* Open (creating) up to n more partition directories of c. */
