@@ -10,10 +10,14 @@
 //   first:  p0 -> 5 before its end, p1 -> -1 (the high watermark) by @platformatic/kafka,
 //           p2 -> 5 by kafkajs; p3 past its high watermark is refused
 //           with OFFSET_OUT_OF_RANGE (1); kafkajs grows the topic to 8
-//   second: p4 -> 1 by @platformatic/kafka (before a crash)
+//   second: p4 -> 1 by @platformatic/kafka (before a crash); kafka-ts asks
+//           OffsetForLeaderEpoch (its highest version, v4): epoch 0 ends at
+//           each partition's end offset, epoch 1 is unknown (-1, -1), and a
+//           client that believes in epoch 1 gets UNKNOWN_LEADER_EPOCH (75)
 import fs from 'node:fs'
 import { Admin } from '@platformatic/kafka'
 import kafkajs from 'kafkajs'
+import { createKafkaClient, API } from 'kafka-ts'
 
 const [addr, step, out] = process.argv.slice(2)
 const fail = (why) => { console.error('FAIL: ' + why); process.exit(1) }
@@ -37,6 +41,31 @@ async function del (partition, offset) {
   if (!p || p.partition !== partition) fail('deleteRecords answer: ' + JSON.stringify(r, big))
   console.log(`@platformatic/kafka deleteRecords ar-${partition} to ${offset}: low watermark ${p.lowWatermark}`)
   return Number(p.lowWatermark)
+}
+
+// OffsetForLeaderEpoch through kafka-ts, against the end offsets `ends`.
+async function leaderEpochs (ends) {
+  const [host, port] = addr.split(':')
+  const kts = createKafkaClient({ clientId: 'zc-admin-records', bootstrapServers: [{ host, port: +port }], requestTimeout: 10000 })
+  const cluster = kts.createCluster()
+  await cluster.connect()
+  const ask = (currentLeaderEpoch, leaderEpoch) => cluster.sendRequest(API.OFFSET_FOR_LEADER_EPOCH, {
+    replicaId: -1,
+    topics: [{ topic: 'ar', partitions: Object.keys(ends).map(p => ({ partition: +p, currentLeaderEpoch, leaderEpoch })) }]
+  })
+  const now = await ask(0, 0)
+  for (const p of now.topics[0].partitions) {
+    if (p.leaderEpoch !== 0 || Number(p.endOffset) !== ends[p.partition]) fail('OffsetForLeaderEpoch 0: ' + JSON.stringify(p, big))
+  }
+  const later = await ask(-1, 1)
+  for (const p of later.topics[0].partitions) {
+    if (p.leaderEpoch !== -1 || Number(p.endOffset) !== -1) fail('OffsetForLeaderEpoch 1: ' + JSON.stringify(p, big))
+  }
+  let err = null
+  try { await ask(1, 0) } catch (e) { err = e }
+  if (err?.errorCode !== 75) fail('OffsetForLeaderEpoch with current epoch 1: ' + err)
+  await cluster.disconnect()
+  console.log('kafka-ts OffsetForLeaderEpoch: epoch 0 ends at ' + JSON.stringify(ends) + ', epoch 1 unknown, current epoch 1 refused (75)')
 }
 
 let want = {}
@@ -77,6 +106,7 @@ if (step === 'first') {
   if (await del(4, 1) !== 1) fail('p4 low watermark')
   want = JSON.parse(fs.readFileSync(out))
   want[4] = 1
+  await leaderEpochs(before)
 }
 const got = await offsets(-2n)
 for (const p of Object.keys(want)) {
