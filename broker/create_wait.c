@@ -156,9 +156,8 @@ int create_wait_start(struct broker *b, struct create_wait *cw,
 int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
 		     int32_t parts, int16_t *err)
 {
-	int32_t now = topics_partitions(b->topics, name);
-
-	if (!b->ev || (now >= 0 && parts - now <= TOPICS_STEP))
+	/* A few new partitions are made at once (topics_grow_start). */
+	if (!b->ev)
 		return topics_grow(b->topics, name, parts);
 	return start(b, cw, name, parts, err, true);
 }
