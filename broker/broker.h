@@ -137,6 +137,12 @@ int api_deletegroups(struct broker *, struct conn *, const struct kreq *,
 		     struct kr *, struct resp *);
 int api_offsetdelete(struct broker *, struct conn *, const struct kreq *,
 		     struct kr *, struct resp *);
+int api_createpartitions(struct broker *, struct conn *, const struct kreq *,
+			 struct kr *, struct resp *);
+int api_deleterecords(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_offsetforleaderepoch(struct broker *, struct conn *,
+			     const struct kreq *, struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);

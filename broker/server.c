@@ -42,6 +42,10 @@ const struct api broker_apis[] = {
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
     {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
     {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
+    {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
+    {API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4, "OffsetForLeaderEpoch",
+     api_offsetforleaderepoch},
+    {API_CREATE_PARTITIONS, 0, 3, 2, "CreatePartitions", api_createpartitions},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
