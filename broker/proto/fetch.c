@@ -558,11 +558,9 @@ static struct fsess *session_make(struct broker *b, const struct freq *f,
 		s->parts[rc].hwm = it->err ? -1 : it->hwm;
 		s->parts[rc].start = it->start;
 	}
-	if (s) {
-		fs_settle(c, s); /* a partition asked twice */
+	if (s)
 		blog_debug("fetch session %d created: %u partitions", s->id,
 			   s->nlive);
-	}
 	return s;
 }
 
