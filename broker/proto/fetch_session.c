@@ -31,7 +31,7 @@ struct fs_cache {
 	uint64_t created, evicted, incremental, refused;
 };
 
-/* ---- memory, counted ----------------------------------------------------- */
+/* ---- memory, counted --------------------------------------------------- */
 
 static void *fs_calloc(struct fs_cache *c, size_t n)
 {
@@ -59,7 +59,7 @@ static void fs_free(struct fs_cache *c, void *p)
 	free(p);
 }
 
-/* ---- hashing ------------------------------------------------------------- */
+/* ---- hashing ----------------------------------------------------------- */
 
 static uint64_t mix(uint64_t x)
 {
@@ -97,8 +97,7 @@ static bool topic_eq(const struct fsess *s, const struct fs_topic *t,
 	return t->name && t->nlen == nlen && !memcmp(t->name, name, nlen);
 }
 
-/* ---- the two indexes ------------------------------------------------------
- */
+/* ---- the two indexes --------------------------------------------------- */
 
 /* Size *slots for `want` entries (load at most 1/2) and clear it. A
  * table big enough already is kept (shrunk when 4x too big, if memory
@@ -188,23 +187,29 @@ static int64_t part_find(const struct fsess *s, uint32_t topic, int32_t part)
 	return -1;
 }
 
-/* ---- partitions ------------------------------------------------------------
- */
+/* ---- partitions -------------------------------------------------------- */
+
+/* Room in *arr (n used of *cap elements of `size`) for one more. */
+static int grow(struct fs_cache *c, void **arr, uint32_t n, uint32_t *cap,
+		size_t size)
+{
+	if (n < *cap)
+		return 0;
+	uint32_t want = *cap ? *cap * 2 : 8;
+	void *a = fs_realloc(c, *arr, (size_t)want * size);
+	if (!a)
+		return -ENOMEM;
+	*arr = a;
+	*cap = want;
+	return 0;
+}
 
 static int64_t topic_add(struct fs_cache *c, struct fsess *s, const char *name,
 			 size_t nlen, const uint8_t *id)
 {
-	if (s->nt == s->tcap) {
-		uint32_t cap = s->tcap ? s->tcap * 2 : 4;
-		struct fs_topic *n =
-		    fs_realloc(c, s->topics, (size_t)cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->topics = n;
-		s->tcap = cap;
-	}
-	if ((s->nt + 1) * 2 > (s->tslot ? s->tmask + 1 : 0) &&
-	    tindex_build(c, s, s->nt + 1))
+	if (grow(c, (void **)&s->topics, s->nt, &s->tcap, sizeof(*s->topics)) ||
+	    ((s->nt + 1) * 2 > (s->tslot ? s->tmask + 1 : 0) &&
+	     tindex_build(c, s, s->nt + 1)))
 		return -ENOMEM;
 	struct fs_topic *t = &s->topics[s->nt];
 	memset(t, 0, sizeof(*t));
@@ -247,17 +252,9 @@ int fs_put(struct fs_cache *c, struct fsess *s, const char *name, size_t nlen,
 		s->dirty = true;
 		return (int)t;
 	}
-	if (s->np == s->pcap) {
-		uint32_t cap = s->pcap ? s->pcap * 2 : 8;
-		struct fs_part *n =
-		    fs_realloc(c, s->parts, (size_t)cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->parts = n;
-		s->pcap = cap;
-	}
-	if ((s->np + 1) * 2 > (s->pslot ? s->pmask + 1 : 0) &&
-	    pindex_build(c, s, s->np + 1))
+	if (grow(c, (void **)&s->parts, s->np, &s->pcap, sizeof(*s->parts)) ||
+	    ((s->np + 1) * 2 > (s->pslot ? s->pmask + 1 : 0) &&
+	     pindex_build(c, s, s->np + 1)))
 		return -ENOMEM;
 	struct fs_part *sp = &s->parts[s->np];
 	*sp = (struct fs_part){.topic = (uint32_t)t,
@@ -347,8 +344,7 @@ void fs_settle(struct fs_cache *c, struct fsess *s)
 	s->dirty = false;
 }
 
-/* ---- the cache --------------------------------------------------------------
- */
+/* ---- the cache --------------------------------------------------------- */
 
 int fs_cache_new(struct fs_cache **out, int32_t slots, int64_t evict_ms,
 		 int32_t max_parts)
