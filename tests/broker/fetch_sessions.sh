@@ -4,7 +4,9 @@
 # Fetch sessions (KIP-227) with a real client: kafka-ts opens a session and
 # goes on with incremental fetches while records are produced in rounds
 # (fetch_sessions.mjs checks every record). The broker reports at shutdown
-# how many incremental fetches it served; there must have been some. Then
+# how many incremental fetches it served; there must have been some, and
+# few (a session that forgot the client's offsets answers old records at
+# once, every time: hundreds of fetches, which kafka-ts hides). Then
 # kcat (librdkafka, which fetches without a session) reads the same topic
 # from the broker that holds the session, every record checked.
 # timeout: 120
@@ -29,8 +31,9 @@ line=$(grep 'fetch sessions:' "$ZB_LOG" | tail -n 1)
 inc=$(sed -n 's/.* \([0-9][0-9]*\) incremental fetches.*/\1/p' <<<"$line")
 made=$(sed -n 's/.*fetch sessions: \([0-9][0-9]*\) created.*/\1/p' <<<"$line")
 echo "broker: $line"
-if [ -n "$inc" ] && [ "$inc" -gt 0 ] && [ "${made:-0}" -gt 0 ]; then
+if [ -n "$inc" ] && [ "$inc" -gt 0 ] && [ "$inc" -lt 100 ] &&
+	[ "${made:-0}" -gt 0 ]; then
 	echo "PASS: $made sessions, $inc incremental fetches, every record read"
 else
-	zb_fail "no incremental fetches were served ($line)"
+	zb_fail "expected 1 to 99 incremental fetches ($line)"
 fi
