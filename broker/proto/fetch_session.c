@@ -23,6 +23,7 @@ struct fs_cache {
 	int64_t evict_ms;
 	int32_t max_parts;
 	uint32_t n;
+	uint32_t nevictable; /* sessions older than evict_ms when last used */
 	struct fsess **buckets;
 	uint32_t bmask;
 	struct fsess *lru, *mru; /* least and most recently used */
@@ -443,6 +444,7 @@ void fs_remove(struct fs_cache *c, struct fsess *s)
 	if (*pp)
 		*pp = s->hnext;
 	lru_unlink(c, s);
+	c->nevictable -= s->evictable;
 	for (uint32_t i = 0; i < s->nt; i++)
 		fs_free(c, s->topics[i].name);
 	fs_free(c, s->topics);
@@ -463,9 +465,9 @@ static bool try_evict(struct fs_cache *c, uint32_t size, int64_t now)
 		return false;
 	if (now - c->lru->used_ms > c->evict_ms) {
 		best = c->lru;
-	} else {
+	} else if (c->nevictable) { /* else none could go: no walk */
 		for (struct fsess *s = c->lru; s; s = s->next) {
-			if (s->used_ms - s->created_ms <= c->evict_ms)
+			if (!s->evictable)
 				continue;
 			if (!best || s->nlive < best->nlive ||
 			    (s->nlive == best->nlive && s->id < best->id))
@@ -473,6 +475,8 @@ static bool try_evict(struct fs_cache *c, uint32_t size, int64_t now)
 		}
 		if (!best || size <= best->nlive)
 			return false;
+	} else {
+		return false;
 	}
 	fs_remove(c, best);
 	c->evicted++;
@@ -522,6 +526,10 @@ void fs_touch(struct fs_cache *c, struct fsess *s, int64_t now)
 	s->used_ms = now;
 	lru_unlink(c, s);
 	lru_append(c, s);
+	if (!s->evictable && now - s->created_ms > c->evict_ms) {
+		s->evictable = true;
+		c->nevictable++;
+	}
 }
 
 int32_t fs_next_epoch(int32_t epoch)

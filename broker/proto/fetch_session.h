@@ -60,7 +60,8 @@ struct fsess {
 	uint32_t nt, tcap;
 	uint32_t *pslot, *tslot; /* open addressing: index + 1, 0 empty */
 	uint32_t pmask, tmask;
-	bool dirty; /* something for fs_settle */
+	bool dirty;	/* something for fs_settle */
+	bool evictable; /* older than the eviction time when last used */
 	struct fsess *hnext, *prev, *next;
 };
 
