@@ -26,6 +26,7 @@ struct coord;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
+struct fs_cache;
 struct producers;
 
 struct broker {
@@ -156,6 +157,9 @@ void fetch_notify(struct broker *b, const struct plog *l, size_t bytes);
 void fetch_wake(struct broker *b);
 /* Parked fetches (for tests). */
 size_t fetch_parked(const struct broker *b);
+/* The fetch session cache (proto/fetch_session.h), NULL before the first
+ * session request (for tests). */
+const struct fs_cache *fetch_sessions(const struct broker *b);
 
 /* The group coordinator's glue (proto/groups.c): create it and its tick. */
 int groups_start(struct broker *b);
