@@ -9,6 +9,7 @@
 #                          127.0.0.1 and localhost) and the CA, in one file
 #   client.pem client.key  a client certificate of the CA (CN=client,O=zc)
 #   expired.pem            a keystore whose certificate expired in 2020
+#   old.pem old.key        a client certificate of the CA that expired
 #   other-ca.pem           another CA, and other.pem/other.key: a client
 #                          certificate it signed (untrusted by the broker)
 #
@@ -53,8 +54,8 @@ policy = p
 copy_extensions = none
 unique_subject = no
 [p]
-commonName = supplied
 organizationName = optional
+commonName = supplied
 [ext]
 $ext
 EOF
@@ -82,6 +83,8 @@ extendedKeyUsage = serverAuth'
 			"extendedKeyUsage = clientAuth" "$now" "$soon" &&
 		_tls_cert ca expired "/CN=localhost" "$srv" \
 			20200101000000Z 20200201000000Z &&
+		_tls_cert ca old "/CN=old" "extendedKeyUsage = clientAuth" \
+			20200101000000Z 20200201000000Z &&
 		_tls_cert other-ca other "/CN=intruder" \
 			"extendedKeyUsage = clientAuth" "$now" "$soon" ||
 		zb_fail "openssl could not make the test certificates"
@@ -89,6 +92,7 @@ extendedKeyUsage = serverAuth'
 	cat "$PKI/expired.key" "$PKI/expired.crt" "$PKI/ca.pem" >"$PKI/expired.pem"
 	cp "$PKI/client.crt" "$PKI/client.pem"
 	cp "$PKI/other.crt" "$PKI/other.pem"
+	cp "$PKI/old.crt" "$PKI/old.pem"
 }
 
 # The broker settings of a TLS listener with this PKI (add more --set).

@@ -13,7 +13,7 @@ library would hide what is checked:
                                  OpenSSL read ahead raise no epoll event
   plain ADDR                     a plaintext ApiVersions to the TLS port:
                                  the broker must close, not answer
-  stall ADDR CA SECS             a half-sent ClientHello is held open while
+  stall ADDR CA SECS [CERT KEY]  a half-sent ClientHello is held open while
                                  another client connects over TLS and is
                                  answered; the stalled one must then be
                                  closed by the broker within SECS
@@ -162,13 +162,13 @@ def cmd_plain(addr):
     log("plaintext request on the TLS port: connection closed")
 
 
-def cmd_stall(addr, ca, secs):
+def cmd_stall(addr, ca, secs, cert=None, key=None):
     stalled = connect(addr)
     # The first bytes of a TLS record holding a ClientHello, and no more.
     stalled.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
     time.sleep(0.3)
     t0 = time.time()
-    s = tls_connect(addr, ca)
+    s = tls_connect(addr, ca, cert, key)
     api_versions(s)
     served = time.time() - t0
     s.close()
@@ -184,7 +184,7 @@ def cmd_stall(addr, ca, secs):
         fail("the other client waited %.1f s" % served)
     t1 = time.time()
     if not wait_closed(stalled, secs + 10):
-        fail("the stalled handshake was not closed within %d s" % secs)
+        fail("the stalled handshake was not closed within %d s" % (secs + 10))
     log("the stalled handshake was closed after %.1f s more" %
         (time.time() - t1))
 
@@ -216,7 +216,7 @@ def main():
     elif a[0] == "plain":
         cmd_plain(a[1])
     elif a[0] == "stall":
-        cmd_stall(a[1], a[2], int(a[3]))
+        cmd_stall(a[1], a[2], int(a[3]), *a[4:])
     elif a[0] == "ulp":
         sys.exit(cmd_ulp())
     else:
