@@ -300,14 +300,16 @@ void broker_advertised(const struct broker *b, const struct conn *c,
 
 int broker_run(struct broker *b)
 {
-	return ev_run(b->ev);
+	int rc = ev_run(b->ev);
+	/* How fetched file bytes left, per listener and path. */
+	conn_io_report(b->lst, b->nlst);
+	return rc;
 }
 
 void broker_close(struct broker *b)
 {
 	if (b->ev)
 		connset_close_all(&b->conns);
-	conn_io_report(b->lst, b->nlst);
 	for (int i = 0; i < b->nlst; i++) {
 		if (b->lst[i].fd >= 0)
 			close(b->lst[i].fd);
