@@ -127,7 +127,7 @@ zb_start()
 # zb_ports: the port of each listener of the broker zb_start started, from
 # its "listening on HOST:PORT (listener NAME, PROTO, ...)" lines, once it
 # says it is serving: ZB_PORTS[NAME]=PORT.
-declare -A ZB_PORTS=()
+declare -gA ZB_PORTS=()
 zb_ports()
 {
 	local i name port
