@@ -327,7 +327,6 @@ void conn_process(struct conn *c)
 void conn_on_read(struct conn *c)
 {
 	struct connset *cs = c->cs;
-	c->read_due = false;
 	for (;;) {
 		size_t have = c->rlen - c->rpos;
 		if (!have && connset_over_budget(cs)) {
@@ -352,6 +351,8 @@ void conn_on_read(struct conn *c)
 			conn_fail(c, "out of memory for the read buffer");
 			return;
 		}
+		/* What the transport holds stays due until it is read. */
+		c->read_due = false;
 		ssize_t n =
 		    c->io->recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n > 0) {
