@@ -110,14 +110,7 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
-awk '
-function median(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$KB_MEDIAN_AWK"'
 {
 	for (i = 2; i <= NF; i++) {
 		if (split($i, kv, "=") == 2)
