@@ -32,6 +32,10 @@ refuses()
 		cat "$log"
 		zb_fail "zcbroker $* exited $rc, expected 1"
 	fi
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+		cat "$log"
+		zb_fail "sanitizer report from zcbroker $*"
+	fi
 	if grep -q 'serving data' "$log"; then
 		zb_fail "zcbroker $* served before refusing"
 	fi
