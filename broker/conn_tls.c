@@ -119,11 +119,15 @@ static void handshake_done(struct conn *c)
 	t->hs_timer = 0;
 	t->ktls_send = tls_ktls_send_active(t->ssl);
 	/* On SSL listeners the certificate names the client; on SASL_SSL
-	 * SASL does. */
+	 * SASL does. A name that does not fit is refused, never cut (a cut
+	 * name could be another principal's). */
 	if (c->lst->l.proto == LP_SSL &&
-	    tls_principal(t->ssl, c->principal, sizeof(c->principal)))
-		snprintf(c->principal, sizeof(c->principal), "%s",
-			 CONN_ANONYMOUS);
+	    tls_principal(t->ssl, c->principal, sizeof(c->principal))) {
+		t->broken = true;
+		conn_fail(c, "the client certificate's subject is longer than "
+			     "a principal may be (255 bytes), closing");
+		return;
+	}
 	blog_debug("%s: %s %s, %s, fetch via %s", c->peer,
 		   SSL_get_version(t->ssl), SSL_get_cipher_name(t->ssl),
 		   c->principal,

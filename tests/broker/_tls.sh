@@ -10,6 +10,8 @@
 #   client.pem client.key  a client certificate of the CA (CN=client,O=zc)
 #   expired.pem            a keystore whose certificate expired in 2020
 #   old.pem old.key        a client certificate of the CA that expired
+#   long.pem long.key      a client certificate of the CA whose subject
+#                          is longer than a principal may be
 #   other-ca.pem           another CA, and other.pem/other.key: a client
 #                          certificate it signed (untrusted by the broker)
 #
@@ -55,6 +57,7 @@ copy_extensions = none
 unique_subject = no
 [p]
 organizationName = optional
+organizationalUnitName = optional
 commonName = supplied
 [ext]
 $ext
@@ -85,6 +88,8 @@ extendedKeyUsage = serverAuth'
 			20200101000000Z 20200201000000Z &&
 		_tls_cert ca old "/CN=old" "extendedKeyUsage = clientAuth" \
 			20200101000000Z 20200201000000Z &&
+		_tls_cert ca long "/O=zc$(printf '/OU=%060d' 1 2 3 4 5)/CN=long" \
+			"extendedKeyUsage = clientAuth" "$now" "$soon" &&
 		_tls_cert other-ca other "/CN=intruder" \
 			"extendedKeyUsage = clientAuth" "$now" "$soon" ||
 		zb_fail "openssl could not make the test certificates"
@@ -93,6 +98,7 @@ extendedKeyUsage = serverAuth'
 	cp "$PKI/client.crt" "$PKI/client.pem"
 	cp "$PKI/other.crt" "$PKI/other.pem"
 	cp "$PKI/old.crt" "$PKI/old.pem"
+	cp "$PKI/long.crt" "$PKI/long.pem"
 }
 
 # The broker settings of a TLS listener with this PKI (add more --set).

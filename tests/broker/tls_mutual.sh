@@ -8,7 +8,8 @@
 #    (Kafka's name for the certificate's subject);
 #  - kcat without a certificate, with one from another CA and with an
 #    expired one is refused: each costs its connection and a log line with
-#    the peer and OpenSSL's reason;
+#    the peer and OpenSSL's reason; so is a certificate whose subject is
+#    longer than a principal may be;
 #  - a client that stops half way through its ClientHello does not hold
 #    up another, and is closed after zc.ssl.handshake.timeout.ms with a
 #    log line.
@@ -82,6 +83,18 @@ refused "with another CA's certificate" \
 refused "with an expired certificate" \
 	"certificate verify failed (client certificate: certificate has expired)" \
 	"$PKI/old.pem" "$PKI/old.key"
+
+# A subject too long for a principal is refused, never cut short.
+before=$(grep -c "subject is longer than a principal may be" "$ZB_LOG")
+if kmtls "$PKI/long.pem" "$PKI/long.key" -L -m 3 >/dev/null 2>&1; then
+	zb_fail "kcat with a 300-byte subject got metadata"
+fi
+sleep 0.3
+if [ "$(grep -c "subject is longer than a principal may be" "$ZB_LOG")" -gt "$before" ]; then
+	echo "ok: a client certificate whose subject is too long is refused"
+else
+	zb_fail "no log line for the too long subject"
+fi
 
 if zb_py tls_probe.py stall "$SSL" "$PKI/ca.pem" 3 "$PKI/client.pem" "$PKI/client.key"; then
 	echo "ok: a stalled handshake held up nobody and was closed"
