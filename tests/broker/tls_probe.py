@@ -26,7 +26,8 @@ import struct
 import sys
 import time
 
-from _kraw import batches, connect, fetch_v4, read_frame, request, wait_closed
+from _kraw import (batches, connect, fetch_v4, fetch_v4_part, read_frame,
+                   request, wait_closed)
 from _kt import fail, log
 
 TCP_ULP = 31  # linux/tcp.h
@@ -67,14 +68,7 @@ def cmd_data(addr, ca, topic, lines, cert=None, key=None):
     body = read_big(s)
     if struct.unpack(">i", body[:4])[0] != 77:
         fail("fetch: correlation id %d" % struct.unpack(">i", body[:4]))
-    body = bytes(body[4:])
-    pos = 4 + 4 + 2 + len(topic) + 4
-    _, err, hw, _ = struct.unpack(">ihqq", body[pos:pos + 22])
-    pos += 22
-    (na,) = struct.unpack(">i", body[pos:pos + 4])
-    pos += 4 + max(na, 0) * 16
-    (rl,) = struct.unpack(">i", body[pos:pos + 4])
-    recs = body[pos + 4:pos + 4 + rl]
+    err, hw, recs = fetch_v4_part(bytes(body[4:]), topic)
     if err or hw != len(want):
         fail("fetch: error %d, high watermark %d of %d" % (err, hw, len(want)))
     got = []
