@@ -24,3 +24,14 @@ kb_setup()
 	[ -x "$load" ] || zb_skip "no $load: run make BUILD=$build bench-bin"
 	echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(uname -r)"
 }
+
+# An awk function for the scripts' summaries: median(a, n) of a[1..n]
+# (sorts a in place). Use as: awk "$KB_MEDIAN_AWK"'...program...'
+KB_MEDIAN_AWK='
+function median(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn.c — one connection's input and output: read and frame requests,
- * keep answers in request order, write memory buffers with sendmsg(2) and
- * segment slices with libzcio (zc_transfer_opts with ZC_F_NO_WAIT on the
- * non-blocking socket, resumed on EPOLLOUT). See conn.h for the rules.
+ * keep answers in request order, write memory buffers and segment slices
+ * through the connection's transport (conn_io.h: plaintext, or TLS),
+ * resumed on EPOLLOUT. See conn.h for the rules.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -41,13 +40,22 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void set_mask(struct conn *c, unsigned bit, bool on)
+void conn_mask_apply(struct conn *c)
 {
 	struct ev_loop *ev = c->cs->ev;
-	unsigned m = ev_mask(ev, c->fd);
-	unsigned n = on ? m | bit : m & ~bit;
-	if (n != m)
+	unsigned n = c->io->events(c, c->emask);
+	if (n != ev_mask(ev, c->fd))
 		ev_mod(ev, c->fd, n);
+}
+
+void conn_want(struct conn *c, unsigned bit, bool on)
+{
+	c->emask = on ? c->emask | bit : c->emask & ~bit;
+	conn_mask_apply(c);
+	/* Input the transport holds raises no epoll event: read it from
+	 * the loop once reading is back on. */
+	if (on && (bit & EV_READ) && c->read_due)
+		conn_queue(c);
 }
 
 static void pop_out(struct conn *c)
@@ -60,7 +68,7 @@ static void pop_out(struct conn *c)
 	obuf_free(o);
 }
 
-/* Write memory obufs at the head with one sendmsg. Returns 0 when at least
+/* Write memory obufs at the head in one call. Returns 0 when at least
  * one byte went, -EAGAIN or -errno. */
 static int write_mem(struct conn *c)
 {
@@ -72,13 +80,9 @@ static int write_mem(struct conn *c)
 		iov[n].iov_len = o->len - o->off;
 		n++;
 	}
-	/* Header bytes followed by a file slice: let TCP hold them for the
-	 * slice (like TCP_CORK) instead of sending a small segment alone. */
-	int more = o && !o->mem ? MSG_MORE : 0;
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = n};
-	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | more);
+	ssize_t w = c->io->sendv(c, iov, n, o && !o->mem);
 	if (w < 0)
-		return errno == EINTR ? 0 : -errno;
+		return (int)w;
 	while (w > 0) {
 		struct obuf *h = c->out;
 		size_t rest = h->len - h->off;
@@ -92,29 +96,12 @@ static int write_mem(struct conn *c)
 	return 0;
 }
 
-/*
- * Send the slice at the head without blocking, through the connection's
- * prepared pair (socket, segment file): the descriptors are described and
- * the method chosen once per segment, not for every piece. The pair holds
- * a reference to its segment, so its descriptor stays that segment's file
- * (retention cannot close it under the pair) until a slice of another
- * segment comes, or the connection goes.
- */
+/* Send the slice at the head without blocking (see conn_io.h). */
 static int write_file(struct conn *c)
 {
 	struct obuf *o = c->out;
 	size_t want = o->left < FILE_CHUNK ? o->left : FILE_CHUNK;
-	if (!c->pair || c->pair_seg.ref != o->slice.ref) {
-		struct zc_options opts = {.method = c->b->cfg.fetch_method,
-					  .flags = ZC_F_NO_WAIT};
-		zc_pair_close(c->pair);
-		plog_slice_release(&c->pair_seg);
-		c->pair = zc_pair_open(c->fd, o->slice.fd, &opts);
-		if (!c->pair)
-			return -errno;
-		plog_slice_dup(&c->pair_seg, &o->slice);
-	}
-	ssize_t n = zc_pair_transfer(c->pair, &o->pos, want, NULL);
+	ssize_t n = c->io->send_slice(c, o, want);
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -132,7 +119,7 @@ static int flush_out(struct conn *c)
 	while (c->out) {
 		int rc = c->out->mem ? write_mem(c) : write_file(c);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-			set_mask(c, EV_WRITE, true);
+			conn_want(c, EV_WRITE, true);
 			break;
 		}
 		if (rc < 0)
@@ -142,7 +129,7 @@ static int flush_out(struct conn *c)
 	if (moved)
 		conn_touch(c);
 	if (!c->out)
-		set_mask(c, EV_WRITE, false);
+		conn_want(c, EV_WRITE, false);
 	return 0;
 }
 
@@ -241,7 +228,7 @@ static void set_block(struct conn *c, unsigned why, bool on)
 	unsigned before = c->rd_block;
 	c->rd_block = on ? c->rd_block | why : c->rd_block & ~why;
 	if (!before != !c->rd_block)
-		set_mask(c, EV_READ, !c->rd_block);
+		conn_want(c, EV_READ, !c->rd_block);
 }
 
 /* Room for the next read. The buffer grows only when it is full and holds
@@ -364,27 +351,32 @@ void conn_on_read(struct conn *c)
 			conn_fail(c, "out of memory for the read buffer");
 			return;
 		}
-		ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
-				 MSG_DONTWAIT);
+		/* What the transport holds stays due until it is read. */
+		c->read_due = false;
+		ssize_t n =
+		    c->io->recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n > 0) {
 			/* One read per event: a fast sender cannot grow the
 			 * buffer without bound before we parse; epoll is
-			 * level-triggered, so the rest comes next turn. */
+			 * level-triggered, so the rest comes next turn, and
+			 * what the transport holds from the loop. */
 			c->rlen += n;
 			cs->queued_bytes += n;
 			conn_touch(c);
+			if (c->io->pending(c)) {
+				c->read_due = true;
+				conn_queue(c);
+			}
 			break;
 		}
 		if (n == 0) {
 			conn_fail(c, NULL); /* peer closed */
 			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (n == -EAGAIN)
 			break;
-		if (errno != ECONNRESET)
-			blog("%s: recv: %s", c->peer, strerror(errno));
+		if (n != -ECONNRESET && n != -EPROTO)
+			blog("%s: recv: %s", c->peer, strerror((int)-n));
 		conn_fail(c, NULL);
 		return;
 	}
@@ -414,6 +406,9 @@ void conn_on_event(struct ev_loop *ev, int fd, unsigned events, void *arg)
 	struct conn *c = arg;
 	if (c->closing)
 		return;
+	events = c->io->on_event(c, events);
+	if (c->closing)
+		return;
 	if (events & EV_WRITE) {
 		int rc = flush_out(c);
 		if (rc < 0) {
@@ -434,6 +429,7 @@ void conn_free(struct conn *c)
 {
 	while (c->out)
 		pop_out(c);
+	c->io->close(c);
 	zc_pair_close(c->pair);
 	plog_slice_release(&c->pair_seg);
 	close(c->fd);

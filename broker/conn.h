@@ -38,12 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn_io.h"
 #include "reply.h"
 #include "security/listeners.h"
 
 struct broker;
 struct ev_loop;
 struct ipcount;
+struct conn_tls;
 struct obuf;
 struct zc_pair;
 
@@ -55,6 +57,8 @@ struct blisten {
 	int fd;
 	/* OpenSSL's SSL_CTX for SSL and SASL_SSL listeners, else NULL. */
 	struct ssl_ctx_st *tls;
+	/* Fetched segment bytes by the path they left through. */
+	uint64_t fetch_bytes[CONN_PATHS];
 };
 
 /* The principal of a connection nobody has authenticated (Kafka's). */
@@ -69,6 +73,11 @@ struct conn {
 	struct broker *b;
 	int fd;
 	char peer[64];
+	/* How bytes move (conn_io.h): plaintext, or TLS with its state. */
+	const struct conn_io *io;
+	struct conn_tls *tls;
+	unsigned emask; /* EV_READ, EV_WRITE: what the connection wants */
+	bool read_due;	/* the transport holds input: read without event */
 	/* The listener the connection came in on; NULL for connections
 	 * made by tests and fuzzers (served as PLAINTEXT). */
 	struct blisten *lst;

@@ -15,6 +15,11 @@ void conn_answer(struct conn *c, struct preply *p, struct resp *r);
 void conn_touch(struct conn *c);
 /* Take buffered requests soon, from the loop (never recursively). */
 void conn_queue(struct conn *c);
+/* Turn the connection's interest in input (EV_READ) or in the socket
+ * taking output (EV_WRITE) on or off; the transport maps it to epoll. */
+void conn_want(struct conn *c, unsigned bit, bool on);
+/* The transport's wants changed: set the epoll mask again. */
+void conn_mask_apply(struct conn *c);
 /* Stop reading until request bytes queued drop below the budget. */
 void conn_mem_wait(struct conn *c);
 

@@ -124,6 +124,8 @@ struct conn *conn_new(struct connset *cs, int fd, const char *peer)
 	c->cs = cs;
 	c->b = cs->b;
 	c->fd = fd;
+	c->io = &conn_io_plain;
+	c->emask = EV_READ;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	snprintf(c->principal, sizeof(c->principal), "%s", CONN_ANONYMOUS);
 	c->authed = true;
@@ -217,9 +219,8 @@ void conn_mem_wait(struct conn *c)
 		c->mem_next = c->cs->mem_paused;
 		c->cs->mem_paused = c;
 	}
-	unsigned m = ev_mask(c->cs->ev, c->fd);
 	c->rd_block |= CONN_BLK_MEM;
-	ev_mod(c->cs->ev, c->fd, m & ~EV_READ);
+	conn_want(c, EV_READ, false);
 }
 
 static void mem_resume(struct connset *cs)
@@ -232,7 +233,7 @@ static void mem_resume(struct connset *cs)
 		c->mem_wait = false;
 		c->rd_block &= ~CONN_BLK_MEM;
 		if (!c->rd_block)
-			ev_mod(cs->ev, c->fd, ev_mask(cs->ev, c->fd) | EV_READ);
+			conn_want(c, EV_READ, true);
 	}
 }
 
@@ -298,9 +299,12 @@ void connset_run(struct connset *cs)
 		struct conn *c = cs->ready;
 		cs->ready = c->ready_next;
 		c->queued = false;
-		if (!c->closing) {
+		if (c->closing)
+			continue;
+		if (c->read_due && !c->rd_block)
+			conn_on_read(c); /* input the transport holds */
+		else
 			conn_process(c);
-		}
 	}
 	if (cs->ready)
 		ev_wake(cs->ev);
@@ -365,6 +369,8 @@ static void on_accept(struct ev_loop *ev, int fd, unsigned events, void *arg)
 			c->lst = l;
 			c->authed = l->l.proto != LP_SASL_PLAINTEXT &&
 				    l->l.proto != LP_SASL_SSL;
+			if (l->tls && conn_tls_start(c))
+				conn_fail(c, "cannot start TLS: out of memory");
 		}
 	}
 }

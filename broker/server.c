@@ -223,12 +223,9 @@ static int listen_one(struct broker *b, struct blisten *bl)
 	int port = l->port;
 	const char *host = l->host[0] ? l->host : "0.0.0.0";
 
-	if (l->proto == LP_SSL || l->proto == LP_SASL_SSL) {
-		blog("listener %s (%s): TLS listeners are not served by this "
-		     "build",
-		     l->name, listener_proto_name(l->proto));
-		return -ENOTSUP;
-	}
+	if ((l->proto == LP_SSL || l->proto == LP_SASL_SSL) &&
+	    conn_tls_listener(bl, &b->cfg.tls))
+		return -EINVAL; /* logged why */
 	bl->fd = net_listen(host, &port, 512);
 	if (bl->fd < 0) {
 		blog("cannot listen on %s://%s:%d: %s", l->name, host, l->port,
@@ -309,16 +306,21 @@ void broker_advertised(const struct broker *b, const struct conn *c,
 
 int broker_run(struct broker *b)
 {
-	return ev_run(b->ev);
+	int rc = ev_run(b->ev);
+	/* How fetched file bytes left, per listener and path. */
+	conn_io_report(b->lst, b->nlst);
+	return rc;
 }
 
 void broker_close(struct broker *b)
 {
 	if (b->ev)
 		connset_close_all(&b->conns);
-	for (int i = 0; i < b->nlst; i++)
+	for (int i = 0; i < b->nlst; i++) {
 		if (b->lst[i].fd >= 0)
 			close(b->lst[i].fd);
+		conn_tls_listener_free(&b->lst[i]);
+	}
 	b->nlst = 0;
 	if (b->coord)
 		groups_stop(b);

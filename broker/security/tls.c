@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ void tls_config_init(struct tls_config *c)
 	memset(c, 0, sizeof(*c));
 	c->tls12 = c->tls13 = true; /* Kafka's default: TLSv1.2,TLSv1.3 */
 	c->ktls = true;
+	c->handshake_ms = 10000;
 }
 
 void tls_config_free(struct tls_config *c)
@@ -145,6 +147,19 @@ int tls_config_set(struct tls_config *c, const char *name, const char *value,
 	}
 	if (!strcmp(name, "ssl.enabled.protocols"))
 		return set_protocols(c, value, err, errlen);
+	if (!strcmp(name, "zc.ssl.handshake.timeout.ms")) {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < 1 || v > INT32_MAX)
+			return bad(err, errlen,
+				   "zc.ssl.handshake.timeout.ms=%s: 1 to "
+				   "2147483647",
+				   value);
+		c->handshake_ms = (int)v;
+		return 0;
+	}
 	if (!strcmp(name, "zc.ssl.ktls")) {
 		if (strcmp(value, "true") && strcmp(value, "false"))
 			return bad(err, errlen, "zc.ssl.ktls=%s: true or false",

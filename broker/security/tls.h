@@ -36,6 +36,9 @@ struct tls_config {
 	enum tls_client_auth client_auth; /* ssl.client.auth */
 	bool tls12, tls13;		  /* ssl.enabled.protocols */
 	bool ktls; /* zc.ssl.ktls: hand keys to the kernel */
+	/* zc.ssl.handshake.timeout.ms: a client that has not finished its
+	 * handshake by then is closed (default 10000). */
+	int handshake_ms;
 };
 
 void tls_config_init(struct tls_config *c);

@@ -9,7 +9,11 @@ so one test flow (group_flow.py) runs unchanged on both:
 
 confluent-kafka-python wraps librdkafka (the same code as kcat);
 kafka-python is pure Python with its own protocol code and version probe.
+
+Over TLS when ZC_SSL_CA names the CA file (ZC_SSL_CERT and ZC_SSL_KEY: a
+client certificate and its key, for ssl.client.auth).
 """
+import os
 import time
 
 from _kt import fail, log
@@ -50,6 +54,14 @@ def _next_offsets(got):
     return {p: o + 1 for p, o, _, _ in got}
 
 
+def _tls():
+    """(CA, certificate, key) from the environment, or None."""
+    ca = os.environ.get("ZC_SSL_CA")
+    if not ca:
+        return None
+    return ca, os.environ.get("ZC_SSL_CERT"), os.environ.get("ZC_SSL_KEY")
+
+
 class Confluent:
     name = "confluent-kafka"
 
@@ -57,10 +69,25 @@ class Confluent:
         import confluent_kafka as ck
         self.ck = ck
         self.addr = addr
+        self.sec = {}
+        t = _tls()
+        if t:
+            self.sec = {"security.protocol": "ssl", "ssl.ca.location": t[0]}
+            if t[1]:
+                self.sec["ssl.certificate.location"] = t[1]
+                self.sec["ssl.key.location"] = t[2]
+
+    def _conf(self, **kv):
+        """A client configuration: bootstrap.servers, TLS, then kv
+        (names with dots given with underscores)."""
+        c = {"bootstrap.servers": self.addr}
+        c.update(self.sec)
+        c.update({k.replace("_", "."): v for k, v in kv.items()})
+        return c
 
     def create_topic(self, topic, partitions):
         from confluent_kafka.admin import AdminClient, NewTopic
-        a = AdminClient({"bootstrap.servers": self.addr})
+        a = AdminClient(self._conf())
         fs = a.create_topics([NewTopic(topic, partitions, 1)],
                              operation_timeout=10, request_timeout=15)
         try:
@@ -75,10 +102,9 @@ class Confluent:
                                                        len(t.partitions))))
 
     def produce(self, topic, msgs, compression="none", acks="all"):
-        p = self.ck.Producer({"bootstrap.servers": self.addr,
-                              "acks": acks, "linger.ms": 5,
-                              "compression.type": compression or "none",
-                              "message.timeout.ms": TIMEOUT * 1000})
+        p = self.ck.Producer(self._conf(
+            acks=acks, linger_ms=5, compression_type=compression or "none",
+            message_timeout_ms=TIMEOUT * 1000))
         out = [None] * len(msgs)
         errs = []
 
@@ -107,12 +133,10 @@ class Confluent:
         return out
 
     def _consumer(self, group):
-        return self.ck.Consumer({"bootstrap.servers": self.addr,
-                                 "group.id": group,
-                                 "enable.auto.commit": False,
-                                 "auto.offset.reset": "earliest",
-                                 "session.timeout.ms": 6000,
-                                 "heartbeat.interval.ms": 500})
+        return self.ck.Consumer(self._conf(
+            group_id=group, enable_auto_commit=False,
+            auto_offset_reset="earliest", session_timeout_ms=6000,
+            heartbeat_interval_ms=500))
 
     def consume(self, group, topic, n, commit=True, settle=0):
         c = self._consumer(group)
@@ -154,11 +178,16 @@ class KafkaPython:
         import kafka
         self.kafka = kafka
         self.addr = addr
+        self.sec = {}
+        t = _tls()
+        if t:
+            self.sec = {"security_protocol": "SSL", "ssl_cafile": t[0],
+                        "ssl_certfile": t[1], "ssl_keyfile": t[2]}
 
     def create_topic(self, topic, partitions):
         from kafka.admin import KafkaAdminClient, NewTopic
         a = KafkaAdminClient(bootstrap_servers=self.addr,
-                             request_timeout_ms=TIMEOUT * 1000)
+                             request_timeout_ms=TIMEOUT * 1000, **self.sec)
         try:
             r = a.create_topics([NewTopic(topic, partitions, 1)],
                                 timeout_ms=10000)
@@ -168,7 +197,7 @@ class KafkaPython:
             if code != 0:
                 fail("create_topics(%s): error %d" % (t, code))
         a.close()
-        c = self.kafka.KafkaConsumer(bootstrap_servers=self.addr)
+        c = self.kafka.KafkaConsumer(bootstrap_servers=self.addr, **self.sec)
         parts = c.partitions_for_topic(topic)
         c.close()
         if parts != set(range(partitions)):
@@ -179,7 +208,8 @@ class KafkaPython:
         p = self.kafka.KafkaProducer(bootstrap_servers=self.addr,
                                      acks=acks, linger_ms=5,
                                      compression_type=compression,
-                                     request_timeout_ms=TIMEOUT * 1000)
+                                     request_timeout_ms=TIMEOUT * 1000,
+                                     **self.sec)
         futs = [p.send(topic, key=k.encode(), value=v.encode())
                 for k, v in msgs]
         p.flush(TIMEOUT)
@@ -199,7 +229,8 @@ class KafkaPython:
                                         enable_auto_commit=False,
                                         auto_offset_reset="earliest",
                                         session_timeout_ms=6000,
-                                        heartbeat_interval_ms=500)
+                                        heartbeat_interval_ms=500,
+                                        **self.sec)
 
     def consume(self, group, topic, n, commit=True, settle=0):
         from kafka.structs import OffsetAndMetadata, TopicPartition

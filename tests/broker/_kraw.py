@@ -170,6 +170,12 @@ def fetch_one(s, topic, offset, max_bytes=1 << 20, partition=0):
     """Fetch v4 of one partition: (error, high watermark, record bytes)."""
     r = call(s, 1, 4, fetch_v4(topic, partition, offset, max_bytes,
                                wait_ms=0))
+    return fetch_v4_part(r, topic)
+
+
+def fetch_v4_part(r, topic):
+    """The one partition of a Fetch v4 response body (after the
+    correlation id): (error, high watermark, record bytes)."""
     pos = 4 + 4 + 2 + len(topic) + 4
     part, err, hw, lso = struct.unpack(">ihqq", r[pos:pos + 22])
     pos += 22

@@ -7,7 +7,8 @@
 # and skipping when a client the test needs is missing.
 #
 # Source it from a test script:  . "$(dirname "$0")/_lib.sh"
-# After zb_start: ZB_PID, ZB_PORT, ZB_ADDR (127.0.0.1:PORT), ZB_LOG.
+# After zb_start: ZB_PID, ZB_PORT, ZB_ADDR (127.0.0.1:PORT), ZB_LOG; with
+# several listeners (--set listeners=...) zb_ports fills ZB_PORTS[NAME].
 
 set -u
 
@@ -121,6 +122,27 @@ zb_start()
 		sleep 0.05
 	done
 	zb_fail "zcbroker printed no 'listening on' line within ${ZB_WAIT}s"
+}
+
+# zb_ports: the port of each listener of the broker zb_start started, from
+# its "listening on HOST:PORT (listener NAME, PROTO, ...)" lines, once it
+# says it is serving: ZB_PORTS[NAME]=PORT.
+declare -gA ZB_PORTS=()
+zb_ports()
+{
+	local i name port
+	for ((i = 0; i < ZB_WAIT * 20; i++)); do
+		grep -q 'serving data' "$ZB_LOG" && break
+		zb_alive || zb_fail "zcbroker exited before serving"
+		sleep 0.05
+	done
+	grep -q 'serving data' "$ZB_LOG" ||
+		zb_fail "zcbroker did not start serving within ${ZB_WAIT}s"
+	ZB_PORTS=()
+	while read -r port name; do
+		ZB_PORTS[$name]=$port
+	done < <(sed -n 's/.*listening on .*:\([0-9][0-9]*\) (listener \([^,]*\),.*/\1 \2/p' \
+		"$ZB_LOG")
 }
 
 # Whether the broker we started is still running.

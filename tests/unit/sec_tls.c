@@ -408,6 +408,32 @@ static void ktls(void)
 	SSL_CTX_free(cctx);
 }
 
+/* zc.ssl.handshake.timeout.ms: default, range, refusals. */
+static void handshake_timeout(void)
+{
+	static const char *const bad[] = {"0",	 "-1", "2147483648",
+					  "10s", "",   "1e3"};
+	struct tls_config c;
+	char err[256];
+
+	tls_config_init(&c);
+	CHECK(c.handshake_ms == 10000);
+	CHECK(!tls_config_set(&c, "zc.ssl.handshake.timeout.ms", "1", err,
+			      sizeof(err)));
+	CHECK(c.handshake_ms == 1);
+	CHECK(!tls_config_set(&c, "zc.ssl.handshake.timeout.ms", "2147483647",
+			      err, sizeof(err)));
+	CHECK(c.handshake_ms == 2147483647);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = 0;
+		CHECK(tls_config_set(&c, "zc.ssl.handshake.timeout.ms", bad[i],
+				     err, sizeof(err)) == -EINVAL);
+		CHECK(strstr(err, "zc.ssl.handshake.timeout.ms"));
+		CHECK(c.handshake_ms == 2147483647);
+	}
+	tls_config_free(&c);
+}
+
 int main(void)
 {
 	if (system("openssl version >/dev/null 2>&1") != 0)
@@ -417,5 +443,6 @@ int main(void)
 	loads();
 	handshakes();
 	ktls();
+	handshake_timeout();
 	return t_result();
 }
