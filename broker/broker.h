@@ -23,6 +23,7 @@
 #include "proto/codec.h"
 
 struct coord;
+struct creds;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
@@ -51,6 +52,7 @@ struct broker {
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
 	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	struct creds *creds; /* SCRAM credentials (security/creds.h) */
 };
 
 /* The header of one request. */
@@ -133,6 +135,22 @@ int api_listgroups(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
 int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
+
+/* SASL (proto/sasl_api.c) and SCRAM credentials (proto/scram_admin.c). */
+int api_saslhandshake(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_saslauthenticate(struct broker *, struct conn *, const struct kreq *,
+			 struct kr *, struct resp *);
+int api_describescram(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_alterscram(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
+/* Whether a request with this key is served before SASL completes. */
+bool sasl_gate_allows(int16_t key);
+/* A bare token after SaslHandshake v0: an enum api_result. */
+int sasl_raw_token(struct broker *b, struct conn *c, uint8_t *tok, size_t len);
+/* Free the connection's SASL state and stop its timer. */
+void sasl_conn_free(struct conn *c);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);

@@ -107,6 +107,7 @@ static int write_file(struct conn *c)
 	if (!c->pair || c->pair_seg.ref != o->slice.ref) {
 		struct zc_options opts = {.method = c->b->cfg.fetch_method,
 					  .flags = ZC_F_NO_WAIT};
+		sasl_conn_free(c);
 		zc_pair_close(c->pair);
 		plog_slice_release(&c->pair_seg);
 		c->pair = zc_pair_open(c->fd, o->slice.fd, &opts);
@@ -143,6 +144,8 @@ static int flush_out(struct conn *c)
 		conn_touch(c);
 	if (!c->out)
 		set_mask(c, EV_WRITE, false);
+	if (!c->out && !c->replies && c->close_when_sent)
+		conn_fail(c, NULL);
 	return 0;
 }
 
@@ -232,7 +235,8 @@ void conn_reply(struct conn *c, struct resp *r)
 static bool may_take(const struct conn *c)
 {
 	const struct bconfig *cfg = &c->b->cfg;
-	return !c->closing && c->pending < (uint32_t)cfg->max_pending_replies &&
+	return !c->closing && !c->close_when_sent &&
+	       c->pending < (uint32_t)cfg->max_pending_replies &&
 	       c->out_cost < (size_t)cfg->conn_output_max_bytes;
 }
 
@@ -305,7 +309,9 @@ void conn_process(struct conn *c)
 		if (have < 4)
 			break;
 		int32_t len = kbe32(c->rbuf + c->rpos);
-		if (len < MIN_FRAME || len > b->cfg.socket_request_max_bytes) {
+		/* A bare SASL token (PLAIN's may be 4 bytes) has no header. */
+		int32_t min = c->sasl_raw ? 0 : MIN_FRAME;
+		if (len < min || len > b->cfg.socket_request_max_bytes) {
 			char why[96];
 			snprintf(why, sizeof(why),
 				 "bad frame size %d (limit %lld), closing", len,
