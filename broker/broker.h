@@ -24,6 +24,7 @@
 
 struct coord;
 struct creds;
+struct sasl_worker;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
@@ -53,6 +54,7 @@ struct broker {
 	struct dur_wait *dur_head, **dur_tail;
 	int offs_offline; /* -errno of a failed offsets sync, or 0 */
 	struct creds *creds; /* SCRAM credentials (security/creds.h) */
+	struct sasl_worker *sasl_worker; /* PLAIN's checks (sasl_plain.c) */
 };
 
 /* The header of one request. */
@@ -151,6 +153,8 @@ bool sasl_gate_allows(int16_t key);
 int sasl_raw_token(struct broker *b, struct conn *c, uint8_t *tok, size_t len);
 /* Free the connection's SASL state and stop its timer. */
 void sasl_conn_free(struct conn *c);
+/* Stop PLAIN's worker thread, if it started (after the connections). */
+void sasl_worker_stop(struct broker *b);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);

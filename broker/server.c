@@ -331,6 +331,7 @@ void broker_close(struct broker *b)
 {
 	if (b->ev)
 		connset_close_all(&b->conns);
+	sasl_worker_stop(b);
 	for (int i = 0; i < b->nlst; i++)
 		if (b->lst[i].fd >= 0)
 			close(b->lst[i].fd);

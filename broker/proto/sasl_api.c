@@ -35,19 +35,9 @@
 #include "broker.h"
 #include "conn_int.h"
 #include "proto/ks_handler.h"
+#include "proto/sasl_int.h"
 #include "security/creds.h"
 #include "security/sasl.h"
-
-/* What a connection's exchange holds between requests. */
-struct sasl_conn {
-	struct conn *c;
-	struct sasl_session *s; /* after an accepted handshake */
-	enum sasl_mech mech;
-	bool shaken;	  /* a handshake was answered */
-	struct preply *p; /* a failure's answer, waiting for the delay */
-	uint64_t timer;	  /* the delay's */
-	char msg[160];	  /* the failure's ErrorMessage */
-};
 
 static bool sasl_listener(const struct conn *c)
 {
@@ -68,6 +58,8 @@ void sasl_conn_free(struct conn *c)
 	if (!sc)
 		return;
 	ev_timer_del(c->cs->ev, sc->timer);
+	if (sc->job)
+		sc->job->sc = NULL; /* the loop drops it when it returns */
 	sasl_session_free(sc->s);
 	free(sc);
 	c->sasl = NULL;
@@ -153,10 +145,17 @@ static void authenticated(struct conn *c, struct sasl_conn *sc)
 	c->sasl_raw = false;
 }
 
-/* The failure's answer, when the delay is over. */
-static void encode_failed(struct resp *r, int16_t ver, const void *state)
+/* A SaslAuthenticate answer made later (pending reply). */
+struct auth_answer {
+	enum kerr err;
+	const char *msg;
+	const uint8_t *data;
+	size_t len;
+};
+
+static void encode_auth(struct resp *r, int16_t ver, const void *state)
 {
-	const struct sasl_conn *sc = state;
+	const struct auth_answer *ans = state;
 	const struct ks_msg *m = ks_resp(API_SASL_AUTHENTICATE);
 	struct ks_arena a;
 	struct kv *v;
@@ -166,9 +165,10 @@ static void encode_failed(struct resp *r, int16_t ver, const void *state)
 	if (!v) {
 		r->w.err = true;
 	} else {
-		ks_get(&m->root, v, "ErrorCode")->i =
-		    KERR_SASL_AUTHENTICATION_FAILED;
-		kv_setstr(ks_get(&m->root, v, "ErrorMessage"), sc->msg);
+		ks_get(&m->root, v, "ErrorCode")->i = ans->err;
+		kv_setstr(ks_get(&m->root, v, "ErrorMessage"), ans->msg);
+		kv_setbytes(ks_get(&m->root, v, "AuthBytes"), ans->data,
+			    (int32_t)ans->len);
 		if (ks_encode(m, ver, v, &r->w))
 			r->w.err = true;
 	}
@@ -183,8 +183,11 @@ static void on_delay(struct ev_loop *ev, uint64_t id, void *arg)
 
 	sc->timer = 0;
 	sc->p = NULL;
+	struct auth_answer ans = {KERR_SASL_AUTHENTICATION_FAILED, sc->msg,
+				  NULL, 0};
+
 	if (p)
-		preply_answer(p, encode_failed, sc);
+		preply_answer(p, encode_auth, &ans);
 	else
 		conn_fail(c, NULL); /* bare tokens: nothing to say */
 }
@@ -196,9 +199,9 @@ static void on_cancel(struct preply *p, void *arg)
 	sc->p = NULL; /* sasl_conn_free stops the timer */
 }
 
-/* Log, then answer (p, or nothing for bare tokens) after the delay and
- * close. Returns the enum api_result for the request. */
-static int failed(struct broker *b, struct conn *c, const struct kreq *q,
+/* Log, then answer through p (NULL: bare tokens, no answer) after the
+ * delay, and close. Returns the enum api_result of the request. */
+static int failed(struct broker *b, struct conn *c, struct preply *p,
 		  const struct sasl_out *out)
 {
 	struct sasl_conn *sc = c->sasl;
@@ -215,21 +218,87 @@ static int failed(struct broker *b, struct conn *c, const struct kreq *q,
 	sc->s = NULL;
 	c->close_when_sent = true;
 	c->sasl_raw = false;
-	if (q && !(sc->p = preply_open(c, q)))
-		return API_BAD;
-	if (sc->p)
-		preply_on_cancel(sc->p, on_cancel, sc);
+	sc->p = p;
+	if (p)
+		preply_on_cancel(p, on_cancel, sc);
 	sc->timer = ev_timer(b->ev, b->cfg.failed_auth_delay_ms, on_delay, sc);
 	if (!sc->timer) {
-		if (sc->p) {
-			struct preply *p = sc->p;
-			sc->p = NULL;
-			preply_answer(p, encode_failed, sc);
-			return API_PENDING;
-		}
+		sc->p = NULL;
+		if (!p)
+			return API_BAD;
+		struct auth_answer ans = {KERR_SASL_AUTHENTICATION_FAILED, NULL,
+					  NULL, 0};
+		ans.msg = sc->msg;
+		preply_answer(p, encode_auth, &ans);
+	}
+	return p ? API_PENDING : API_NOREPLY;
+}
+
+static void job_cancel(struct preply *p, void *arg)
+{
+	struct plain_job *j = arg;
+
+	j->p = NULL;
+}
+
+/* Hand a PLAIN token to the worker; answered by sasl_plain_done. */
+static int plain_start(struct broker *b, struct conn *c, const struct kreq *q,
+		       const uint8_t *tok, size_t len, bool raw)
+{
+	struct sasl_conn *sc = c->sasl;
+	struct plain_job *j = plain_job_new(b, sc->s, tok, len);
+
+	if (!j)
+		return API_BAD;
+	sc->s = NULL; /* the job's now */
+	if (!(j->p = preply_open(c, q))) {
+		plain_job_free(j);
 		return API_BAD;
 	}
-	return q ? API_PENDING : API_NOREPLY;
+	j->sc = sc;
+	j->raw = raw;
+	sc->job = j;
+	preply_on_cancel(j->p, job_cancel, j);
+	if (sasl_plain_submit(b, j)) {
+		/* No thread: check here rather than refuse the login. */
+		j->res = sasl_session_feed(j->s, j->tok, j->len, &j->out);
+		sasl_plain_done(b, j);
+	}
+	return API_PENDING;
+}
+
+void sasl_plain_done(struct broker *b, struct plain_job *j)
+{
+	struct sasl_conn *sc = j->sc;
+	struct conn *c = sc->c;
+	struct preply *p = j->p;
+	struct resp r;
+
+	sc->job = NULL;
+	sc->s = j->s; /* back, with what out points into */
+	j->s = NULL;
+	if (!p) {
+		plain_job_free(j);
+		return;
+	}
+	preply_on_cancel(p, NULL, NULL);
+	if (j->res == SASL_FAILED) {
+		/* Bare tokens: the place stays unanswered until the close. */
+		failed(b, c, j->raw ? NULL : p, &j->out);
+	} else if (j->raw) {
+		resp_begin_raw(&r);
+		kw_raw(&r.w, j->out.data, j->out.len);
+		if (j->res == SASL_DONE)
+			authenticated(c, sc);
+		preply_finish(p, &r);
+	} else {
+		struct auth_answer ans = {KERR_NONE, NULL, j->out.data,
+					  j->out.len};
+		preply_answer(p, encode_auth, &ans);
+		if (j->res == SASL_DONE)
+			authenticated(c, sc);
+	}
+	plain_job_free(j);
 }
 
 static int authenticate(struct ks_call *k)
@@ -259,10 +328,20 @@ static int authenticate(struct ks_call *k)
 		c->close_when_sent = true;
 		return API_REPLY;
 	}
+	if (sc->mech == SASL_PLAIN) {
+		size_t n = ab->s.len > 0 ? (size_t)ab->s.len : 0;
+		int rc = plain_start(k->b, c, k->q, (const uint8_t *)ab->s.p, n,
+				     false);
+		/* The password is in the read buffer. */
+		OPENSSL_cleanse((void *)ab->s.p, n);
+		return rc;
+	}
 	res = sasl_session_feed(sc->s, (const uint8_t *)ab->s.p,
 				ab->s.len > 0 ? (size_t)ab->s.len : 0, &out);
-	if (res == SASL_FAILED)
-		return failed(k->b, c, k->q, &out);
+	if (res == SASL_FAILED) {
+		struct preply *p = preply_open(c, k->q);
+		return p ? failed(k->b, c, p, &out) : API_BAD;
+	}
 	kv_setbytes(KR(k, "AuthBytes"), out.data, (int32_t)out.len);
 	if (res == SASL_DONE) {
 		/* Encode the last token before the session goes. */
@@ -292,6 +371,13 @@ int sasl_raw_token(struct broker *b, struct conn *c, uint8_t *tok, size_t len)
 	if (!sc || !sc->s) {
 		c->sasl_raw = false;
 		return API_BAD;
+	}
+	if (sc->mech == SASL_PLAIN) {
+		/* A place in the reply queue for the bare answer. */
+		struct kreq q = {.key = API_SASL_AUTHENTICATE};
+		int rc = plain_start(b, c, &q, tok, len, true);
+		OPENSSL_cleanse(tok, len);
+		return rc;
 	}
 	res = sasl_session_feed(sc->s, tok, len, &out);
 	OPENSSL_cleanse(tok, len);
