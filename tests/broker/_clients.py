@@ -53,14 +53,15 @@ def _next_offsets(got):
 class Confluent:
     name = "confluent-kafka"
 
-    def __init__(self, addr):
+    def __init__(self, addr, extra=None):
         import confluent_kafka as ck
         self.ck = ck
         self.addr = addr
+        self.extra = extra or {}  # more settings (security)
 
     def create_topic(self, topic, partitions):
         from confluent_kafka.admin import AdminClient, NewTopic
-        a = AdminClient({"bootstrap.servers": self.addr})
+        a = AdminClient({"bootstrap.servers": self.addr, **self.extra})
         fs = a.create_topics([NewTopic(topic, partitions, 1)],
                              operation_timeout=10, request_timeout=15)
         try:
@@ -75,7 +76,7 @@ class Confluent:
                                                        len(t.partitions))))
 
     def produce(self, topic, msgs, compression="none", acks="all"):
-        p = self.ck.Producer({"bootstrap.servers": self.addr,
+        p = self.ck.Producer({"bootstrap.servers": self.addr, **self.extra,
                               "acks": acks, "linger.ms": 5,
                               "compression.type": compression or "none",
                               "message.timeout.ms": TIMEOUT * 1000})
@@ -107,7 +108,7 @@ class Confluent:
         return out
 
     def _consumer(self, group):
-        return self.ck.Consumer({"bootstrap.servers": self.addr,
+        return self.ck.Consumer({"bootstrap.servers": self.addr, **self.extra,
                                  "group.id": group,
                                  "enable.auto.commit": False,
                                  "auto.offset.reset": "earliest",
@@ -150,14 +151,15 @@ class Confluent:
 class KafkaPython:
     name = "kafka-python"
 
-    def __init__(self, addr):
+    def __init__(self, addr, extra=None):
         import kafka
         self.kafka = kafka
         self.addr = addr
+        self.extra = extra or {}  # more settings (security)
 
     def create_topic(self, topic, partitions):
         from kafka.admin import KafkaAdminClient, NewTopic
-        a = KafkaAdminClient(bootstrap_servers=self.addr,
+        a = KafkaAdminClient(bootstrap_servers=self.addr, **self.extra,
                              request_timeout_ms=TIMEOUT * 1000)
         try:
             r = a.create_topics([NewTopic(topic, partitions, 1)],
@@ -168,7 +170,8 @@ class KafkaPython:
             if code != 0:
                 fail("create_topics(%s): error %d" % (t, code))
         a.close()
-        c = self.kafka.KafkaConsumer(bootstrap_servers=self.addr)
+        c = self.kafka.KafkaConsumer(bootstrap_servers=self.addr,
+                                     **self.extra)
         parts = c.partitions_for_topic(topic)
         c.close()
         if parts != set(range(partitions)):
@@ -176,7 +179,7 @@ class KafkaPython:
 
     def produce(self, topic, msgs, compression=None, acks="all"):
         acks = {"all": "all", "-1": "all", "1": 1, "0": 0}[str(acks)]
-        p = self.kafka.KafkaProducer(bootstrap_servers=self.addr,
+        p = self.kafka.KafkaProducer(bootstrap_servers=self.addr, **self.extra,
                                      acks=acks, linger_ms=5,
                                      compression_type=compression,
                                      request_timeout_ms=TIMEOUT * 1000)
@@ -194,7 +197,7 @@ class KafkaPython:
         return out
 
     def _consumer(self, group):
-        return self.kafka.KafkaConsumer(bootstrap_servers=self.addr,
+        return self.kafka.KafkaConsumer(bootstrap_servers=self.addr, **self.extra,
                                         group_id=group,
                                         enable_auto_commit=False,
                                         auto_offset_reset="earliest",
@@ -235,7 +238,7 @@ class KafkaPython:
 CLIENTS = {"confluent": Confluent, "kafka-python": KafkaPython}
 
 
-def client(name, addr):
-    c = CLIENTS[name](addr)
+def client(name, addr, extra=None):
+    c = CLIENTS[name](addr, extra)
     log("client %s against %s" % (c.name, addr))
     return c

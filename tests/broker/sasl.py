@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 
+import _clients
 import _kraw
 from _kt import check_consumed, check_produced, fail, log, messages
 
@@ -48,100 +49,27 @@ def ck_conf(addr, proto, mech, user, pw):
 def kp_conf(addr, proto, mech, user, pw):
     c = {"bootstrap_servers": addr, "security_protocol": proto,
          "sasl_mechanism": mech, "sasl_plain_username": user,
-         "sasl_plain_password": pw, "request_timeout_ms": TIMEOUT * 1000}
+         "sasl_plain_password": pw}
     if proto == "SASL_SSL":
         c["ssl_cafile"] = os.environ["ZC_TLS_CA"]
     return c
 
 
-def _dec(b):
-    return None if b is None else b.decode()
-
-
-def flow_confluent(conf, topic, tag):
-    import confluent_kafka as ck
+def flow(client, addr, conf, topic, tag):
+    """Produce N keyed records, read them back in a group, commit."""
+    c = _clients.client(client, addr, conf)
     msgs = messages(tag, 0, N)
-    p = ck.Producer(dict(conf, acks="all", **{"linger.ms": 5}))
-    out = [None] * N
-    errs = []
-
-    def report(i):
-        def cb(err, m):
-            if err is not None:
-                errs.append(str(err))
-            else:
-                out[i] = (m.partition(), m.offset(), _dec(m.key()),
-                          _dec(m.value()))
-        return cb
-
-    for i, (k, v) in enumerate(msgs):
-        p.produce(topic, key=k.encode(), value=v.encode(),
-                  on_delivery=report(i))
-        p.poll(0)
-    if p.flush(TIMEOUT) or errs:
-        fail("confluent produce: %s" % errs[:3])
-    check_produced(msgs, out)
-    c = ck.Consumer(dict(conf, **{"group.id": tag + "-group",
-                                  "auto.offset.reset": "earliest",
-                                  "enable.auto.commit": False}))
-    c.subscribe([topic])
-    got = []
-    end = time.time() + TIMEOUT
-    while len(got) < N and time.time() < end:
-        m = c.poll(0.2)
-        if m is None:
-            continue
-        if m.error():
-            fail("confluent consumer: %s" % m.error())
-        got.append((m.partition(), m.offset(), _dec(m.key()),
-                    _dec(m.value())))
-    check_consumed(out, got)
-    c.commit(asynchronous=False)
-    parts = sorted({r[0] for r in out})
-    committed = c.committed([ck.TopicPartition(topic, p) for p in parts],
-                            timeout=TIMEOUT)
+    acked = c.produce(topic, msgs)
+    check_produced(msgs, acked)
+    group = tag + "-group"
+    got = c.consume(group, topic, N, commit=True)
+    check_consumed(acked, got)
     want = {}
-    for p, o, _, _ in out:
+    for p, o, _, _ in acked:
         want[p] = max(want.get(p, 0), o + 1)
-    if {tp.partition: tp.offset for tp in committed} != want:
-        fail("committed %s, expected %s" % (committed, want))
-    c.close()
-
-
-def flow_kafka_python(conf, topic, tag):
-    import kafka
-    from kafka.structs import OffsetAndMetadata, TopicPartition
-    msgs = messages(tag, 0, N)
-    p = kafka.KafkaProducer(acks="all", linger_ms=5, **conf)
-    futs = [p.send(topic, key=k.encode(), value=v.encode()) for k, v in msgs]
-    p.flush(TIMEOUT)
-    out = []
-    for (k, v), f in zip(msgs, futs):
-        md = f.get(timeout=TIMEOUT)
-        out.append((md.partition, md.offset, k, v))
-    p.close()
-    check_produced(msgs, out)
-    c = kafka.KafkaConsumer(group_id=tag + "-group",
-                            auto_offset_reset="earliest",
-                            enable_auto_commit=False, **conf)
-    c.subscribe([topic])
-    got = []
-    end = time.time() + TIMEOUT
-    while len(got) < N and time.time() < end:
-        batch = c.poll(timeout_ms=200, max_records=N - len(got))
-        got.extend((m.partition, m.offset, _dec(m.key), _dec(m.value))
-                   for tp in sorted(batch) for m in batch[tp])
-    check_consumed(out, got)
-    offs = {}
-    for part, o, _, _ in out:
-        tp = TopicPartition(topic, part)
-        if tp not in offs or offs[tp].offset < o + 1:
-            offs[tp] = OffsetAndMetadata(o + 1, "")
-    c.commit(offs)
-    for tp, om in offs.items():
-        if c.committed(tp) != om.offset:
-            fail("kafka-python committed %s: %s" % (tp, c.committed(tp)))
-    c.close(autocommit=False)
+    done = c.committed(group, topic, 3)
+    if done != want:
+        fail("%s committed %s, expected %s" % (client, done, want))
 
 
 def refused(client, conf, expect):
@@ -432,12 +360,12 @@ def main(a):
     if cmd == "flow":
         client, addr, proto, mech, user, pw, topic = a[1:8]
         pw = os.environ[pw]
-        tag = "%s-%s" % (client, mech.lower())
-        if client == "confluent":
-            flow_confluent(ck_conf(addr, proto, mech, user, pw), topic, tag)
-        else:
-            flow_kafka_python(kp_conf(addr, proto, mech, user, pw), topic,
-                              tag)
+        tag = "%s-%s-%s" % (client, mech.lower(), user)
+        conf = (ck_conf if client == "confluent" else kp_conf)(
+            addr, proto, mech, user, pw)
+        conf.pop("bootstrap.servers", None)
+        conf.pop("bootstrap_servers", None)
+        flow(client, addr, conf, topic, tag)
         log("%s %s: %d records produced, consumed in a group, committed"
             % (client, mech, N))
     elif cmd == "refused":
