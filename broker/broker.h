@@ -52,7 +52,7 @@ struct broker {
 	 * waiting for it; NULL flusher with write.caching. */
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
-	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	int offs_offline;    /* -errno of a failed offsets sync, or 0 */
 	struct creds *creds; /* SCRAM credentials (security/creds.h) */
 	struct sasl_worker *sasl_worker; /* PLAIN's checks (sasl_plain.c) */
 };
