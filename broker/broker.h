@@ -52,9 +52,11 @@ struct broker {
 	 * waiting for it; NULL flusher with write.caching. */
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
-	int offs_offline;    /* -errno of a failed offsets sync, or 0 */
-	struct creds *creds; /* SCRAM credentials (security/creds.h) */
-	struct sasl_worker *sasl_worker; /* PLAIN's checks (sasl_plain.c) */
+	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	/* SCRAM credentials (security/creds.h) and PLAIN's worker thread
+	 * (proto/sasl_plain.c). */
+	struct creds *creds;
+	struct sasl_worker *sasl_worker;
 };
 
 /* The header of one request. */
