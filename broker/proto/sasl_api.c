@@ -80,7 +80,7 @@ static int handshake(struct ks_call *k)
 	struct conn *c = k->c;
 	struct kv *err = KR(k, "ErrorCode");
 	const char *names[SASL_MECHS];
-	char mech[64];
+	char mech[64] = "";
 	struct sasl_conn *sc;
 	int n, m;
 
@@ -105,9 +105,12 @@ static int handshake(struct ks_call *k)
 		? sasl_mech_pick(c->lst->l.sasl_mechs, mech)
 		: -EINVAL;
 	if (m < 0) {
+		for (char *q = mech; *q; q++) /* a client's bytes in the log */
+			if (*q < 0x20 || *q > 0x7e)
+				*q = '?';
 		blog("%s: SASL mechanism %.64s is not enabled on listener %s, "
 		     "closing",
-		     c->peer, KQ(k, "Mechanism")->s.len > 0 ? mech : "(none)",
+		     c->peer, mech[0] ? mech : "(none or too long)",
 		     c->lst->l.name);
 		err->i = KERR_UNSUPPORTED_SASL_MECHANISM;
 		c->close_when_sent = true;

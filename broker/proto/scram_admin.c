@@ -139,7 +139,8 @@ static int describe(struct ks_call *k)
 			return -ENOMEM;
 		creds_each(k->b->creds, add_name, &u);
 	}
-	n = all ? u.n : ask->a.n;
+	/* Refused: every user named answers the error; nobody is listed. */
+	n = all ? (allowed(k) ? u.n : 0) : ask->a.n;
 	if (ks_resize(&k->rm->root, k->resp, "Results", n, &k->a) < 0)
 		return -ENOMEM;
 	res = KR(k, "Results");

@@ -350,6 +350,10 @@ static void credential_apis(void)
 	CHECK_EQ(describe(&P, 1, alice, 1, "alice", &uerr, &mechs),
 		 KERR_CLUSTER_AUTHORIZATION_FAILED);
 	CHECK_EQ(uerr, KERR_CLUSTER_AUTHORIZATION_FAILED);
+	/* Refused, a describe of everyone lists nobody. */
+	CHECK_EQ(describe(&P, 14, NULL, -1, "alice", &uerr, &mechs),
+		 KERR_CLUSTER_AUTHORIZATION_FAILED);
+	CHECK_EQ(uerr, -1);
 	struct upsert carol = {"carol", 1, 4096, "carol-pw"};
 	CHECK_EQ(alter(&P, 2, NULL, NULL, 0, &carol, 1, "carol", &nres),
 		 KERR_CLUSTER_AUTHORIZATION_FAILED);
