@@ -107,7 +107,6 @@ static int write_file(struct conn *c)
 	if (!c->pair || c->pair_seg.ref != o->slice.ref) {
 		struct zc_options opts = {.method = c->b->cfg.fetch_method,
 					  .flags = ZC_F_NO_WAIT};
-		sasl_conn_free(c);
 		zc_pair_close(c->pair);
 		plog_slice_release(&c->pair_seg);
 		c->pair = zc_pair_open(c->fd, o->slice.fd, &opts);
@@ -440,6 +439,7 @@ void conn_free(struct conn *c)
 {
 	while (c->out)
 		pop_out(c);
+	sasl_conn_free(c);
 	zc_pair_close(c->pair);
 	plog_slice_release(&c->pair_seg);
 	close(c->fd);
