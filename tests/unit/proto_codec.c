@@ -203,7 +203,8 @@ static void ranges(void)
 	    {18, 0, 4}, {3, 0, 13}, {0, 3, 7},	{1, 4, 18}, {2, 1, 10},
 	    {19, 0, 7}, {20, 0, 6}, {10, 0, 6}, {11, 0, 9}, {14, 0, 5},
 	    {12, 0, 4}, {13, 0, 5}, {8, 2, 5},	{9, 1, 5},  {15, 0, 6},
-	    {16, 0, 5}, {22, 0, 6},
+	    {16, 0, 5}, {22, 0, 6}, {17, 0, 1}, {36, 0, 2}, {50, 0, 0},
+	    {51, 0, 0},
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	CHECK_EQ(broker_napis, n);
@@ -218,8 +219,10 @@ static void ranges(void)
 		const struct ks_msg *m = ks_req(a->key);
 		CHECK(m != NULL);
 		if (m)
-			CHECK_EQ(a->flex_from,
-				 m->flex.lo <= a->max ? m->flex.lo : -1);
+			CHECK_EQ(a->flex_from, ks_in(m->flex, m->flex.lo) &&
+						       m->flex.lo <= a->max
+						   ? m->flex.lo
+						   : -1);
 	}
 }
 
