@@ -223,13 +223,27 @@ static void scram_login(struct tconn *t, const char *user, const char *pw,
 /* ---- the credential APIs --------------------------------------------------
  */
 
+/* Send w (a v0 flexible request) and decode its answer into *v, in a,
+ * which the caller frees. 0, or -100 without an answer, -101 malformed. */
+static int flex_call(struct tconn *t, struct kw *w, int32_t corr, int key,
+		     struct ks_arena *a, struct kv *v)
+{
+	struct kr r;
+	kw_tags0(w);
+	ks_arena_init(a, 1 << 20);
+	CHECK_EQ(th_send(t, w), API_REPLY);
+	if (!th_answer(t, corr, &r))
+		return -100;
+	kr_tags(&r);
+	return ks_decode(ks_resp(key), 0, &r, a, v) ? -101 : 0;
+}
+
 /* Describe (v0, flexible): top-level error, then per user `user`, its
  * error and its mechanisms as a bit set. Returns the top-level error. */
 static int describe(struct tconn *t, int32_t corr, const char **users, int n,
 		    const char *user, int *uerr, int *mechs)
 {
 	struct kw w;
-	struct kr r;
 	th_hdr(&w, API_DESCRIBE_USER_SCRAM_CREDENTIALS, 0, corr);
 	kw_tags0(&w);
 	if (n < 0) {
@@ -241,16 +255,11 @@ static int describe(struct tconn *t, int32_t corr, const char **users, int n,
 			kw_tags0(&w);
 		}
 	}
-	kw_tags0(&w);
-	CHECK_EQ(th_send(t, &w), API_REPLY);
-	if (!th_answer(t, corr, &r))
-		return -100;
-	kr_tags(&r);
 	const struct ks_msg *m = ks_resp(API_DESCRIBE_USER_SCRAM_CREDENTIALS);
 	struct ks_arena a;
 	struct kv v;
-	ks_arena_init(&a, 1 << 20);
-	int rc = ks_decode(m, 0, &r, &a, &v);
+	int rc =
+	    flex_call(t, &w, corr, API_DESCRIBE_USER_SCRAM_CREDENTIALS, &a, &v);
 	*uerr = -1;
 	*mechs = 0;
 	if (rc == 0) {
@@ -269,8 +278,6 @@ static int describe(struct tconn *t, int32_t corr, const char **users, int n,
 				    1
 				    << ks_get(ct, &ci->a.v[j], "Mechanism")->i;
 		}
-	} else {
-		rc = -101;
 	}
 	ks_arena_free(&a);
 	return rc;
@@ -291,7 +298,6 @@ static int alter(struct tconn *t, int32_t corr, const char **del_names,
 {
 	static const uint8_t salt[16] = "0123456789abcdef";
 	struct kw w;
-	struct kr r;
 	th_hdr(&w, API_ALTER_USER_SCRAM_CREDENTIALS, 0, corr);
 	kw_tags0(&w);
 	kw_uvarint(&w, (uint64_t)nd + 1);
@@ -316,17 +322,13 @@ static int alter(struct tconn *t, int32_t corr, const char **del_names,
 		kw_raw(&w, sp, (size_t)kl);
 		kw_tags0(&w);
 	}
-	kw_tags0(&w);
-	CHECK_EQ(th_send(t, &w), API_REPLY);
-	if (!th_answer(t, corr, &r))
-		return -100;
-	kr_tags(&r);
 	const struct ks_msg *m = ks_resp(API_ALTER_USER_SCRAM_CREDENTIALS);
 	struct ks_arena a;
 	struct kv v;
-	int rc = -1;
-	ks_arena_init(&a, 1 << 20);
-	if (ks_decode(m, 0, &r, &a, &v) == 0) {
+	int rc =
+	    flex_call(t, &w, corr, API_ALTER_USER_SCRAM_CREDENTIALS, &a, &v);
+	if (rc == 0) {
+		rc = -1;
 		const struct ks_struct *rt = ks_sub(&m->root, "Results");
 		struct kv *res = ks_get(&m->root, &v, "Results");
 		*nres = res->a.n;
@@ -334,8 +336,6 @@ static int alter(struct tconn *t, int32_t corr, const char **del_names,
 			if (kstr_eq(ks_get(rt, &res->a.v[i], "User")->s, user))
 				rc = (int)ks_get(rt, &res->a.v[i], "ErrorCode")
 					 ->i;
-	} else {
-		rc = -101;
 	}
 	ks_arena_free(&a);
 	return rc;
