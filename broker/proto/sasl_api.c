@@ -74,6 +74,16 @@ static struct sasl_conn *sasl_conn_get(struct conn *c)
 
 /* ---- SaslHandshake ------------------------------------------------------ */
 
+/* The store as it is at each lookup: a failed AlterUserScramCredentials
+ * replaces it (re-read from disk) under sessions in progress. */
+static int lookup_now(void *arg, const char *user, enum scram_mech m,
+		      struct scram_cred *out)
+{
+	const struct broker *b = arg;
+
+	return creds_lookup(b->creds, user, m, out);
+}
+
 static int handshake(struct ks_call *k)
 {
 	const struct ks_struct *rt = &k->rm->root;
@@ -117,8 +127,7 @@ static int handshake(struct ks_call *k)
 		return API_REPLY;
 	}
 	if (!(sc = sasl_conn_get(c)) ||
-	    !(sc->s = sasl_session_new((enum sasl_mech)m, creds_lookup,
-				       k->b->creds)))
+	    !(sc->s = sasl_session_new((enum sasl_mech)m, lookup_now, k->b)))
 		return -ENOMEM;
 	sc->mech = (enum sasl_mech)m;
 	sc->shaken = true;
