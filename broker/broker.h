@@ -23,6 +23,8 @@
 #include "proto/codec.h"
 
 struct coord;
+struct creds;
+struct sasl_worker;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
@@ -52,6 +54,10 @@ struct broker {
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
 	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	/* SCRAM credentials (security/creds.h) and PLAIN's worker thread
+	 * (proto/sasl_plain.c). */
+	struct creds *creds;
+	struct sasl_worker *sasl_worker;
 };
 
 /* The header of one request. */
@@ -144,6 +150,24 @@ int api_deleterecords(struct broker *, struct conn *, const struct kreq *,
 		      struct kr *, struct resp *);
 int api_offsetforleaderepoch(struct broker *, struct conn *,
 			     const struct kreq *, struct kr *, struct resp *);
+
+/* SASL (proto/sasl_api.c) and SCRAM credentials (proto/scram_admin.c). */
+int api_saslhandshake(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_saslauthenticate(struct broker *, struct conn *, const struct kreq *,
+			 struct kr *, struct resp *);
+int api_describescram(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_alterscram(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
+/* Whether a request with this key is served before SASL completes. */
+bool sasl_gate_allows(int16_t key);
+/* A bare token after SaslHandshake v0: an enum api_result. */
+int sasl_raw_token(struct broker *b, struct conn *c, uint8_t *tok, size_t len);
+/* Free the connection's SASL state and stop its timer. */
+void sasl_conn_free(struct conn *c);
+/* Stop PLAIN's worker thread, if it started (after the connections). */
+void sasl_worker_stop(struct broker *b);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);

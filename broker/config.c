@@ -34,6 +34,7 @@ void config_defaults(struct bconfig *c)
 	c->queued_max_request_bytes = 256LL << 20;
 	c->conn_output_max_bytes = 32LL << 20;
 	c->max_pending_replies = 64;
+	c->failed_auth_delay_ms = 100;
 	c->metadata_max_response_bytes = 16LL << 20;
 	c->fetch_session_slots = 1000;	    /* Kafka's default */
 	c->fetch_session_evict_ms = 120000; /* Kafka's fixed value */
@@ -114,6 +115,8 @@ static const struct opt opts[] = {
      INT64_MAX},
     {"zc.connection.max.pending.replies", K_I32, F(max_pending_replies), 1,
      65536},
+    {"connection.failed.authentication.delay.ms", K_I32,
+     F(failed_auth_delay_ms), 0, INT32_MAX},
     {"zc.metadata.max.response.bytes", K_I64, F(metadata_max_response_bytes),
      1024, INT32_MAX},
     {"max.incremental.fetch.session.cache.slots", K_I32, F(fetch_session_slots),

@@ -70,6 +70,8 @@ struct bconfig {
 	int64_t queued_max_request_bytes;
 	int64_t conn_output_max_bytes;
 	int32_t max_pending_replies;
+	/* connection.failed.authentication.delay.ms (KIP-306) */
+	int32_t failed_auth_delay_ms;
 	int64_t metadata_max_response_bytes;
 	bool write_caching; /* acks=all from the page cache (durable.h) */
 	/* Fetch sessions (KIP-227, proto/fetch_session.h). */

@@ -130,6 +130,8 @@ static int flush_out(struct conn *c)
 		conn_touch(c);
 	if (!c->out)
 		conn_want(c, EV_WRITE, false);
+	if (!c->out && !c->replies && c->close_when_sent)
+		conn_fail(c, NULL);
 	return 0;
 }
 
@@ -219,7 +221,8 @@ void conn_reply(struct conn *c, struct resp *r)
 static bool may_take(const struct conn *c)
 {
 	const struct bconfig *cfg = &c->b->cfg;
-	return !c->closing && c->pending < (uint32_t)cfg->max_pending_replies &&
+	return !c->closing && !c->close_when_sent &&
+	       c->pending < (uint32_t)cfg->max_pending_replies &&
 	       c->out_cost < (size_t)cfg->conn_output_max_bytes;
 }
 
@@ -292,7 +295,9 @@ void conn_process(struct conn *c)
 		if (have < 4)
 			break;
 		int32_t len = kbe32(c->rbuf + c->rpos);
-		if (len < MIN_FRAME || len > b->cfg.socket_request_max_bytes) {
+		/* A bare SASL token (PLAIN's may be 4 bytes) has no header. */
+		int32_t min = c->sasl_raw ? 0 : MIN_FRAME;
+		if (len < min || len > b->cfg.socket_request_max_bytes) {
 			char why[96];
 			snprintf(why, sizeof(why),
 				 "bad frame size %d (limit %lld), closing", len,
@@ -429,6 +434,7 @@ void conn_free(struct conn *c)
 {
 	while (c->out)
 		pop_out(c);
+	sasl_conn_free(c);
 	c->io->close(c);
 	zc_pair_close(c->pair);
 	plog_slice_release(&c->pair_seg);

@@ -87,6 +87,13 @@ struct conn {
 	/* False until SASL completes on a SASL_* listener: only ApiVersions
 	 * and the SASL requests are served before. */
 	bool authed;
+	/* After SaslHandshake v0: frames are bare SASL tokens, without a
+	 * request header (KIP-152's legacy form). */
+	bool sasl_raw;
+	/* Take no more requests; close once every answer owed is sent (a
+	 * failed authentication, as Kafka). */
+	bool close_when_sent;
+	struct sasl_conn *sasl; /* the SASL exchange (proto/sasl_api.c) */
 	struct ipcount *ip;
 	uint8_t *rbuf;
 	size_t rpos, rlen, rcap; /* unparsed bytes are rbuf[rpos..rlen) */

@@ -25,13 +25,18 @@ void obuf_free(struct obuf *o)
 	free(o);
 }
 
-void resp_begin(struct resp *r, int32_t corr, bool flex)
+void resp_begin_raw(struct resp *r)
 {
 	kw_init(&r->w);
 	r->head = NULL;
 	r->tail = &r->head;
 	r->file_bytes = 0;
 	kw_hole32(&r->w);
+}
+
+void resp_begin(struct resp *r, int32_t corr, bool flex)
+{
+	resp_begin_raw(r);
 	kw_i32(&r->w, corr);
 	if (flex)
 		kw_tags0(&r->w);

@@ -53,6 +53,9 @@ struct resp {
 /* Start a response to correlation id `corr`; flex adds the v1 header's
  * tag buffer. */
 void resp_begin(struct resp *r, int32_t corr, bool flex);
+/* A frame with no response header: the bare SASL tokens that answer
+ * tokens after SaslHandshake v0. */
+void resp_begin_raw(struct resp *r);
 /* Append a slice (ownership moves to the response; released when sent or
  * dropped). Returns 0 or -ENOMEM (the slice is released then). */
 int resp_slice(struct resp *r, struct plog_slice *s);

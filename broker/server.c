@@ -21,6 +21,7 @@
 #include "group/coord.h"
 #include "net.h"
 #include "proto/producers.h"
+#include "security/creds.h"
 
 const struct api broker_apis[] = {
     {API_PRODUCE, 3, 13, 9, "Produce", api_produce},
@@ -46,6 +47,12 @@ const struct api broker_apis[] = {
     {API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4, "OffsetForLeaderEpoch",
      api_offsetforleaderepoch},
     {API_CREATE_PARTITIONS, 0, 3, 2, "CreatePartitions", api_createpartitions},
+    {API_SASL_HANDSHAKE, 0, 1, -1, "SaslHandshake", api_saslhandshake},
+    {API_SASL_AUTHENTICATE, 0, 2, 2, "SaslAuthenticate", api_saslauthenticate},
+    {API_DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, 0,
+     "DescribeUserScramCredentials", api_describescram},
+    {API_ALTER_USER_SCRAM_CREDENTIALS, 0, 0, 0, "AlterUserScramCredentials",
+     api_alterscram},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -81,6 +88,8 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 	struct kr in;
 	struct kreq q;
 	struct resp r;
+	if (c->sasl_raw)
+		return sasl_raw_token(b, c, frame, len);
 	kr_init(&in, frame, len);
 	int rc = broker_parse_header(&in, &q);
 	if (rc == -ENOTSUP && q.key == API_API_VERSIONS) {
@@ -99,6 +108,12 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 	}
 	if (rc) {
 		blog("%s: malformed request header, closing", c->peer);
+		return API_BAD;
+	}
+	if (!c->authed && !sasl_gate_allows(q.key)) {
+		/* Kafka's IllegalSaslStateException: closed, no answer. */
+		blog("%s: unexpected %s request during SASL handshake, closing",
+		     c->peer, a->name);
 		return API_BAD;
 	}
 	/* ApiVersions answers with response header v0 even when flexible. */
@@ -203,6 +218,12 @@ int broker_open(struct broker *b)
 		return rc;
 	if ((rc = producers_create(&b->producers)))
 		return rc;
+	rc = creds_open(&b->creds, b->cfg.data_dir);
+	if (rc) {
+		blog("cannot read the SCRAM credentials in %s/%s: %s",
+		     b->cfg.data_dir, CREDS_FILE, strerror(-rc));
+		return rc;
+	}
 	/* Before serving: a producer retrying across a crash must find the
 	 * sequences it wrote before it. */
 	rc = producers_rebuild(b->producers, b->topics);
@@ -316,6 +337,7 @@ void broker_close(struct broker *b)
 {
 	if (b->ev)
 		connset_close_all(&b->conns);
+	sasl_worker_stop(b);
 	for (int i = 0; i < b->nlst; i++) {
 		if (b->lst[i].fd >= 0)
 			close(b->lst[i].fd);
@@ -327,6 +349,7 @@ void broker_close(struct broker *b)
 	fetch_waits_free(b->waits);
 	dur_stop(b); /* durable acks */
 	producers_free(b->producers);
+	creds_free(b->creds);
 	if (b->offs)
 		offstore_close(b->offs);
 	if (b->topics)

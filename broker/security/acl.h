@@ -147,6 +147,9 @@ void authz_defaults(struct authz_config *c);
 /* Apply one setting: 0, -EINVAL (bad value), -ENOENT (not ours). */
 int authz_set(struct authz_config *c, const char *name, const char *value);
 
+/* Whether principal is one of super.users. */
+bool authz_is_super(const struct authz_config *c, const char *principal);
+
 /* Kafka's rules (AclAuthorizer / StandardAuthorizer): disabled or a super
  * user: allowed. No binding applies to the resource at all and
  * allow.everyone.if.no.acl.found: allowed. A DENY for the principal (or

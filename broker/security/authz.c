@@ -49,7 +49,7 @@ int authz_set(struct authz_config *c, const char *name, const char *value)
 	return -ENOENT;
 }
 
-static bool is_super(const struct authz_config *c, const char *principal)
+bool authz_is_super(const struct authz_config *c, const char *principal)
 {
 	const char *p = c->super_users;
 	char item[AUTHZ_SUPER_MAX];
@@ -93,7 +93,7 @@ bool authz_check(const struct authz_config *c, const struct acl_store *s,
 		return true;
 	if (op <= ACL_OP_ALL || op > ACL_OP_IDEMPOTENT_WRITE)
 		return false; /* not an operation a request performs */
-	if (is_super(c, principal))
+	if (authz_is_super(c, principal))
 		return true;
 	for (size_t i = 0; i < acl_store_count(s); i++) {
 		const struct acl_binding *b = acl_store_get(s, i);

@@ -188,3 +188,10 @@ void sasl_session_set_nonce(struct sasl_session *s, const char *nonce)
 	if (s->scram)
 		scram_server_set_nonce(s->scram, nonce);
 }
+
+void sasl_session_set_lookup(struct sasl_session *s, scram_lookup_fn look,
+			     void *arg)
+{
+	s->look = look;
+	s->arg = arg;
+}

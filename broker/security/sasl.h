@@ -39,6 +39,10 @@ enum sasl_result sasl_session_feed(struct sasl_session *s, const uint8_t *in,
 /* The authenticated user (after SASL_DONE), else NULL. */
 const char *sasl_session_user(const struct sasl_session *s);
 void sasl_session_free(struct sasl_session *s);
+/* Look credentials up with look(arg) from now on (PLAIN sessions: the
+ * exchange may run on another thread, from prefetched keys). */
+void sasl_session_set_lookup(struct sasl_session *s, scram_lookup_fn look,
+			     void *arg);
 /* For tests: a fixed server nonce (SCRAM). */
 void sasl_session_set_nonce(struct sasl_session *s, const char *nonce);
 

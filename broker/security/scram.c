@@ -379,13 +379,16 @@ static enum sasl_result client_final(struct scram_server *s, const char *m,
 	    memcmp(cb, s->gs2, (size_t)len))
 		return fail(s, out, "channel-bindings-dont-match", "%s",
 			    "channel binding does not match the gs2 header");
-	/* "r=" nonce, exactly what server-first sent */
+	/* "r=" nonce: what server-first sent. Kafka's ScramSaslServer only
+	 * checks that it ends with it, and librdkafka before 2.2 sends the
+	 * client nonce once more in front: accepted, as Kafka does (the
+	 * proof covers the message as sent either way). */
 	p = c + 1;
 	if (end - p < 2 || strncmp(p, "r=", 2))
 		return fail(s, out, "other-error", "%s", "missing nonce");
 	p += 2;
 	c = memchr(p, ',', (size_t)(end - p));
-	if (!c || (size_t)(c - p) != nl || memcmp(p, s->nonce, nl))
+	if (!c || (size_t)(c - p) < nl || memcmp(c - nl, s->nonce, nl))
 		return fail(s, out, "other-error", "%s", "nonce mismatch");
 	/* The proof is the last attribute: ",p=" base64(ClientProof). */
 	proof = NULL;

@@ -65,7 +65,7 @@ def _tls():
 class Confluent:
     name = "confluent-kafka"
 
-    def __init__(self, addr):
+    def __init__(self, addr, extra=None):
         import confluent_kafka as ck
         self.ck = ck
         self.addr = addr
@@ -76,6 +76,7 @@ class Confluent:
             if t[1]:
                 self.sec["ssl.certificate.location"] = t[1]
                 self.sec["ssl.key.location"] = t[2]
+        self.sec.update(extra or {})  # more settings (SASL)
 
     def _conf(self, **kv):
         """A client configuration: bootstrap.servers, TLS, then kv
@@ -174,7 +175,7 @@ class Confluent:
 class KafkaPython:
     name = "kafka-python"
 
-    def __init__(self, addr):
+    def __init__(self, addr, extra=None):
         import kafka
         self.kafka = kafka
         self.addr = addr
@@ -183,6 +184,8 @@ class KafkaPython:
         if t:
             self.sec = {"security_protocol": "SSL", "ssl_cafile": t[0],
                         "ssl_certfile": t[1], "ssl_keyfile": t[2]}
+        self.sec.update(extra or {})  # more settings (SASL)
+        self.extra = {}
 
     def create_topic(self, topic, partitions):
         from kafka.admin import KafkaAdminClient, NewTopic
@@ -205,7 +208,7 @@ class KafkaPython:
 
     def produce(self, topic, msgs, compression=None, acks="all"):
         acks = {"all": "all", "-1": "all", "1": 1, "0": 0}[str(acks)]
-        p = self.kafka.KafkaProducer(bootstrap_servers=self.addr,
+        p = self.kafka.KafkaProducer(bootstrap_servers=self.addr, **self.extra,
                                      acks=acks, linger_ms=5,
                                      compression_type=compression,
                                      request_timeout_ms=TIMEOUT * 1000,
@@ -224,7 +227,7 @@ class KafkaPython:
         return out
 
     def _consumer(self, group):
-        return self.kafka.KafkaConsumer(bootstrap_servers=self.addr,
+        return self.kafka.KafkaConsumer(bootstrap_servers=self.addr, **self.extra,
                                         group_id=group,
                                         enable_auto_commit=False,
                                         auto_offset_reset="earliest",
@@ -266,7 +269,7 @@ class KafkaPython:
 CLIENTS = {"confluent": Confluent, "kafka-python": KafkaPython}
 
 
-def client(name, addr):
-    c = CLIENTS[name](addr)
+def client(name, addr, extra=None):
+    c = CLIENTS[name](addr, extra)
     log("client %s against %s" % (c.name, addr))
     return c

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 #
-# make_corpus_sec.py — writes the seed corpora of fuzz_scram and fuzz_acl
-# under tests/fuzz/corpus/{scram,acl}/: whole valid SASL exchanges (RFC
-# 7677's SCRAM-SHA-256 example, PLAIN) and broken ones, and ACL store
-# bodies. Deterministic; inputs found by fuzzing (crash-*/regress-*) are
+# make_corpus_sec.py — writes the seed corpora of fuzz_scram, fuzz_acl and
+# fuzz_sasl under tests/fuzz/corpus/{scram,acl,sasl}/: whole valid SASL
+# exchanges (RFC 7677's SCRAM-SHA-256 example, PLAIN) and broken ones, ACL
+# store bodies, and request sequences on a SASL connection. Deterministic; inputs found by fuzzing (crash-*/regress-*) are
 # left alone.
 #
 #   /usr/bin/python3 tests/fuzz/make_corpus_sec.py [OUTDIR]
@@ -41,7 +41,44 @@ acl = {
     "bad-escape": b"acl TOPIC LITERAL a%0 User:a * READ ALLOW -\n",
     "bad-cluster": b"acl CLUSTER LITERAL other User:a * ALTER ALLOW -\n",
 }
-for target, seeds in (("scram", scram), ("acl", acl)):
+
+
+def rec(kind, data):
+    """One fuzz_sasl record: kind, u16 length, bytes."""
+    return bytes([kind]) + len(data).to_bytes(2, "big") + data
+
+
+def kreq(key, ver, body, flex=False):
+    """A request frame's bytes (header v1, or v2 when flex)."""
+    h = key.to_bytes(2, "big") + ver.to_bytes(2, "big") + \
+        (9).to_bytes(4, "big") + (4).to_bytes(2, "big") + b"fuzz"
+    return h + (b"\0" if flex else b"") + body
+
+
+HS0, HS1, AUTH1, AUTH2, BARE, REQ = 0, 4, 5, 9, 2, 3
+PLAIN_OK = b"\0user\0pencil"
+DESCRIBE_ALL = kreq(50, 0, b"\0\0", flex=True)
+ALTER_DEL = kreq(51, 0, b"\x02\x05user\x01\0\x01\0", flex=True)
+METADATA = kreq(3, 1, b"\0\0\0\0")
+sasl = {
+    "plain-v1": b"\0" + rec(HS1, b"PLAIN") + rec(AUTH1, PLAIN_OK) +
+    rec(REQ, DESCRIBE_ALL) + rec(REQ, ALTER_DEL) + rec(HS1, b"PLAIN"),
+    "plain-v2": b"\0" + rec(HS1, b"PLAIN") + rec(AUTH2, PLAIN_OK) +
+    rec(REQ, METADATA),
+    "plain-bare": b"\0" + rec(HS0, b"PLAIN") + rec(BARE, PLAIN_OK) +
+    rec(REQ, METADATA),
+    "plain-bad": b"\0" + rec(HS1, b"PLAIN") + rec(AUTH1, b"\0user\0x"),
+    "bare-bad": b"\0" + rec(HS0, b"PLAIN") + rec(BARE, b"u\0user\0x"),
+    "scram-first": b"\0" + rec(HS1, b"SCRAM-SHA-256") +
+    rec(AUTH1, b"n,,n=user,r=abcdef") + rec(AUTH1, b"c=biws,r=abcdefX,p=AA=="),
+    "scram-bare": b"\0" + rec(HS0, b"SCRAM-SHA-512") +
+    rec(BARE, b"n,,n=nobody,r=abc"),
+    "not-enabled": b"\4" + rec(HS1, b"PLAIN"),
+    "gate": b"\0" + rec(REQ, METADATA),
+    "auth-first": b"\0" + rec(AUTH1, PLAIN_OK),
+    "two-handshakes": b"\0" + rec(HS1, b"PLAIN") + rec(HS0, b"PLAIN"),
+}
+for target, seeds in (("scram", scram), ("acl", acl), ("sasl", sasl)):
     d = os.path.join(out, target)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():

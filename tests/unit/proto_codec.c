@@ -204,7 +204,8 @@ static void ranges(void)
 	    {19, 0, 7}, {20, 0, 6}, {10, 0, 6}, {11, 0, 9}, {14, 0, 5},
 	    {12, 0, 4}, {13, 0, 5}, {8, 2, 10}, {9, 1, 10}, {15, 0, 6},
 	    {16, 0, 5}, {22, 0, 6}, {42, 0, 2}, {47, 0, 0}, {21, 0, 2},
-	    {23, 0, 4}, {37, 0, 3},
+	    {23, 0, 4}, {37, 0, 3}, {17, 0, 1}, {36, 0, 2}, {50, 0, 0},
+	    {51, 0, 0},
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	CHECK_EQ(broker_napis, n);
@@ -219,8 +220,10 @@ static void ranges(void)
 		const struct ks_msg *m = ks_req(a->key);
 		CHECK(m != NULL);
 		if (m)
-			CHECK_EQ(a->flex_from,
-				 m->flex.lo <= a->max ? m->flex.lo : -1);
+			CHECK_EQ(a->flex_from, ks_in(m->flex, m->flex.lo) &&
+						       m->flex.lo <= a->max
+						   ? m->flex.lo
+						   : -1);
 	}
 }
 
