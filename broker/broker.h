@@ -47,7 +47,8 @@ struct broker {
 	 * waiting for it; NULL flusher with write.caching. */
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
-	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	int offs_offline;    /* -errno of a failed offsets sync, or 0 */
+	char cluster_id[23]; /* DIR/meta.properties (log_cluster_id) */
 };
 
 /* The header of one request. */
@@ -130,6 +131,20 @@ int api_listgroups(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
 int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
+int api_describeconfigs(struct broker *, struct conn *, const struct kreq *,
+			struct kr *, struct resp *);
+int api_alterconfigs(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_incrementalalterconfigs(struct broker *, struct conn *,
+				const struct kreq *, struct kr *,
+				struct resp *);
+int api_describecluster(struct broker *, struct conn *, const struct kreq *,
+			struct kr *, struct resp *);
+
+/* The host and port a client on c is told to reach this broker at
+ * (DescribeCluster; one place to make it per listener). */
+void broker_advertised(const struct broker *b, const struct conn *c,
+		       const char **host, int32_t *port);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);
@@ -150,6 +165,9 @@ void groups_stop(struct broker *b);
 
 /* Auto-create a topic with num.partitions (logged). Returns 0 or -errno. */
 int broker_create_topic(struct broker *b, const char *name, int32_t parts);
+/* The same with configs (NULL: none), kept with the topic. */
+int broker_create_topic_cfg(struct broker *b, const char *name, int32_t parts,
+			    const struct topic_cfg *ov);
 
 /* Lifecycle (server.c). broker_open: the loop, the store, offsets, the
  * coordinator and the connection set, without a socket (tests and

@@ -129,7 +129,115 @@ static const struct opt opts[] = {
 };
 #undef F
 
+/* Settings outside the table, by their config_item index. */
+static const char *const specials[] = {"listeners", "advertised.listeners",
+				       "log.dirs", "zc.fetch.method"};
+#define NSPECIAL (sizeof(specials) / sizeof(specials[0]))
+#define NOPTS	 (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(NSPECIAL + NOPTS <= 8 * sizeof(((struct bconfig *)0)->given),
+	       "struct bconfig's given[] is too small for the settings");
+
+static int set_one(struct bconfig *c, const char *name, const char *value);
+
+static long item_index(const char *name)
+{
+	if (!strcmp(name, "log.dir"))
+		name = "log.dirs";
+	if (!strcmp(name, "advertised.host.name"))
+		name = "advertised.listeners";
+	for (size_t i = 0; i < NSPECIAL; i++)
+		if (!strcmp(specials[i], name))
+			return (long)i;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return (long)(NSPECIAL + i);
+	return -1;
+}
+
 int config_set(struct bconfig *c, const char *name, const char *value)
+{
+	int rc = set_one(c, name, value);
+	long i = item_index(name);
+
+	if (rc == 0 && i >= 0)
+		c->given[i / 8] |= (uint8_t)(1u << (i % 8));
+	return rc;
+}
+
+bool config_given(const struct bconfig *c, const char *name)
+{
+	long i = item_index(name);
+
+	return i >= 0 && (c->given[i / 8] >> (i % 8) & 1);
+}
+
+bool config_sensitive(const char *name)
+{
+	return strstr(name, "password") || strstr(name, "secret") ||
+	       strstr(name, "jaas");
+}
+
+static const int8_t kind_type[] = {
+    [K_I32] = 3, [K_I64] = 5, [K_U32] = 3, [K_U64] = 5, [K_BOOL] = 1};
+
+int config_item(const struct bconfig *c, size_t i, struct config_item *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (i >= NSPECIAL + NOPTS)
+		return -ENOENT;
+	out->given = c->given[i / 8] >> (i % 8) & 1;
+	if (i < NSPECIAL) {
+		out->name = specials[i];
+		out->type = i < 2 ? 7 : 2;
+		if (i == 0)
+			snprintf(out->value, sizeof(out->value),
+				 "PLAINTEXT://%s:%d", c->listen_host,
+				 c->listen_port);
+		else if (i == 1 && *c->adv_host)
+			snprintf(out->value, sizeof(out->value),
+				 "PLAINTEXT://%s:%d", c->adv_host,
+				 c->adv_port ? c->adv_port : c->listen_port);
+		else if (i == 2)
+			snprintf(out->value, sizeof(out->value), "%s",
+				 c->data_dir);
+		else if (i == 3)
+			snprintf(out->value, sizeof(out->value), "%s",
+				 zc_method_name(c->fetch_method));
+	} else {
+		const struct opt *o = &opts[i - NSPECIAL];
+		const char *f = (const char *)c + o->off;
+		long long v = 0;
+
+		out->name = o->name;
+		out->type = kind_type[o->kind];
+		switch (o->kind) {
+		case K_BOOL:
+			v = *(const bool *)f;
+			break;
+		case K_I32:
+			v = *(const int32_t *)f;
+			break;
+		case K_I64:
+			v = *(const int64_t *)f;
+			break;
+		case K_U32:
+			v = *(const uint32_t *)f;
+			break;
+		case K_U64:
+			v = (long long)*(const uint64_t *)f;
+			break;
+		}
+		if (o->kind == K_BOOL)
+			snprintf(out->value, sizeof(out->value), "%s",
+				 v ? "true" : "false");
+		else
+			snprintf(out->value, sizeof(out->value), "%lld", v);
+	}
+	out->sensitive = config_sensitive(out->name);
+	return 0;
+}
+
+static int set_one(struct bconfig *c, const char *name, const char *value)
 {
 	if (!strcmp(name, "listeners"))
 		return parse_listener(value, c->listen_host,

@@ -108,13 +108,14 @@ void create_wait_init(struct create_wait *cw)
 }
 
 int create_wait_start(struct broker *b, struct create_wait *cw,
-		      const char *name, int32_t parts, int16_t *err)
+		      const char *name, int32_t parts,
+		      const struct topic_cfg *ov, int16_t *err)
 {
 	struct cw_topic *e;
 	int rc;
 
 	if (!b->ev || parts <= TOPICS_STEP) /* quick: made at once */
-		return broker_create_topic(b, name, parts);
+		return broker_create_topic_cfg(b, name, parts, ov);
 	if (!cw->w) {
 		cw->w = calloc(1, sizeof(*cw->w));
 		if (!cw->w)
@@ -127,7 +128,7 @@ int create_wait_start(struct broker *b, struct create_wait *cw,
 	e->err = err;
 	e->parts = parts;
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	rc = topics_create_start(b->topics, name, parts, on_done, e);
+	rc = topics_create_start_cfg(b->topics, name, parts, ov, on_done, e);
 	if (rc != 1) {
 		free(e);
 		if (rc < 0 && rc != -EEXIST)

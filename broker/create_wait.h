@@ -20,6 +20,7 @@ struct conn;
 struct kreq;
 struct resp;
 struct cwait;
+struct topic_cfg;
 
 struct create_wait {
 	struct cwait *w; /* NULL while no topic waits */
@@ -32,7 +33,8 @@ void create_wait_init(struct create_wait *cw);
 /* Create name. Returns 0 or -errno when done at once, 1 when it is made
  * over later loop turns: *err (in the handler's state) is set then. */
 int create_wait_start(struct broker *b, struct create_wait *cw,
-		      const char *name, int32_t parts, int16_t *err);
+		      const char *name, int32_t parts,
+		      const struct topic_cfg *ov, int16_t *err);
 /* 0: nothing waits, the handler answers now and keeps its state.
  * Otherwise the state (malloc'ed) is taken over, built and freed (with
  * drop) once every topic has ended, and the handler returns this result:

@@ -86,6 +86,10 @@ const char *kerr_name(enum kerr e)
 		return "INVALID_RECORD";
 	case KERR_UNKNOWN_TOPIC_ID:
 		return "UNKNOWN_TOPIC_ID";
+	case KERR_MISMATCHED_ENDPOINT_TYPE:
+		return "MISMATCHED_ENDPOINT_TYPE";
+	case KERR_UNSUPPORTED_ENDPOINT_TYPE:
+		return "UNSUPPORTED_ENDPOINT_TYPE";
 	}
 	return "UNKNOWN_SERVER_ERROR";
 }

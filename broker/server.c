@@ -40,6 +40,11 @@ const struct api broker_apis[] = {
     {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
     {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
+    {API_DESCRIBE_CONFIGS, 1, 4, 4, "DescribeConfigs", api_describeconfigs},
+    {API_ALTER_CONFIGS, 0, 2, 2, "AlterConfigs", api_alterconfigs},
+    {API_INCREMENTAL_ALTER_CONFIGS, 0, 1, 1, "IncrementalAlterConfigs",
+     api_incrementalalterconfigs},
+    {API_DESCRIBE_CLUSTER, 0, 2, 0, "DescribeCluster", api_describecluster},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -115,13 +120,27 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 
 int broker_create_topic(struct broker *b, const char *name, int32_t parts)
 {
-	int rc = topics_create(b->topics, name, parts);
+	return broker_create_topic_cfg(b, name, parts, NULL);
+}
+
+int broker_create_topic_cfg(struct broker *b, const char *name, int32_t parts,
+			    const struct topic_cfg *ov)
+{
+	int rc = topics_create_cfg(b->topics, name, parts, ov);
 	if (rc == 0)
 		blog("topic created: %s (%d partition%s)", name, parts,
 		     parts == 1 ? "" : "s");
 	else if (rc != -EEXIST)
 		blog("topic %s: cannot create: %s", name, strerror(-rc));
 	return rc;
+}
+
+void broker_advertised(const struct broker *b, const struct conn *c,
+		       const char **host, int32_t *port)
+{
+	(void)c; /* one listener today */
+	*host = b->adv_host;
+	*port = b->adv_port;
 }
 
 /* ---- loop hooks ------------------------------------------------------- */
@@ -181,6 +200,12 @@ int broker_open(struct broker *b)
 	if (rc) {
 		blog("cannot open the data directory %s: %s", b->cfg.data_dir,
 		     strerror(-rc));
+		return rc;
+	}
+	rc = log_cluster_id(b->cfg.data_dir, b->cluster_id);
+	if (rc) {
+		blog("cannot read or write %s/meta.properties: %s",
+		     b->cfg.data_dir, strerror(-rc));
 		return rc;
 	}
 	char odir[4200];

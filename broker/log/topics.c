@@ -13,6 +13,9 @@
  *  4. Every topic has an ID, written in each of its partition directories
  *     before it is served; a topic found without one (made by an older
  *     release) is given one at startup.
+ *  5. A topic's overrides (tp.ov) are on disk before its first partition
+ *     directory and before any log uses them; every log of the topic runs
+ *     on the broker's settings with exactly those overrides applied.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -32,7 +35,8 @@ struct topic {
 	char *name;
 	int32_t nparts;
 	struct plog **logs;
-	uint8_t id[16]; /* KIP-516, in every partition dir (topic_id.c) */
+	uint8_t id[16];	     /* KIP-516, in every partition dir (topic_id.c) */
+	struct topic_cfg ov; /* its overrides (topic_config.c) */
 };
 
 struct topics {
@@ -117,7 +121,7 @@ static bool creating_named(const struct topics *t, const char *name)
 
 /* Check name and quota and reserve the partitions (not yet linked). */
 static int begin(struct topics *t, const char *name, int32_t nparts,
-		 struct creating **out)
+		 const struct topic_cfg *ov, struct creating **out)
 {
 	struct creating *c;
 	bool found;
@@ -136,6 +140,10 @@ static int begin(struct topics *t, const char *name, int32_t nparts,
 	c->tp.name = strdup(name);
 	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
 	int ret = c->tp.name && c->tp.logs ? tid_new(c->tp.id) : -ENOMEM;
+	if (ret == 0 && ov && ov->set) {
+		c->tp.ov = *ov;
+		ret = tcfg_store(t->dir, c->tp.id, name, ov);
+	}
 	if (ret < 0) {
 		free(c->tp.logs);
 		free(c->tp.name);
@@ -157,7 +165,10 @@ static int grow(struct topics *t, struct creating *c, int32_t n)
 		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, c->tp.name,
 			     c->made) >= (int)sizeof(p))
 			return -ENAMETOOLONG;
-		ret = plog_open(&c->tp.logs[c->made], p, &t->cfg);
+		struct log_config lc = t->cfg;
+
+		tcfg_apply(&c->tp.ov, &lc);
+		ret = plog_open(&c->tp.logs[c->made], p, &lc);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
@@ -178,6 +189,8 @@ static void discard(struct topics *t, struct creating *c)
 {
 	for (int32_t i = 0; i < c->made; i++)
 		plog_destroy(c->tp.logs[i]);
+	if (c->tp.ov.set)
+		(void)tcfg_remove(t->dir, c->tp.id);
 	t->nparts -= c->tp.nparts;
 	free(c->tp.logs);
 	free(c->tp.name);
@@ -262,6 +275,34 @@ static int load_id(struct topics *t, struct topic *tp)
 	return ret;
 }
 
+/* The topic's overrides, if it has a file of them; a damaged one is
+ * reported and the topic runs on the broker's settings. */
+static void load_config(struct topics *t, struct topic *tp)
+{
+	char why[256] = "";
+	int ret = tcfg_load(t->dir, tp->id, &tp->ov, why, sizeof(why));
+
+	if (ret == -EINVAL)
+		fprintf(stderr,
+			"zcbroker: topic %s: damaged config overrides in "
+			"%s/__topic_configs (%s): using the broker's "
+			"settings; alter the topic's configs to rewrite it\n",
+			tp->name, t->dir, why);
+	else if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr,
+			"zcbroker: topic %s: cannot read its config "
+			"overrides: %s: using the broker's settings\n",
+			tp->name, strerror(-ret));
+	if (ret < 0)
+		return;
+	for (int32_t k = 0; k < tp->nparts; k++) {
+		struct log_config lc = t->cfg;
+
+		tcfg_apply(&tp->ov, &lc);
+		plog_reconfigure(tp->logs[k], &lc);
+	}
+}
+
 static int load(struct topics *t)
 {
 	struct dirent *e;
@@ -333,6 +374,8 @@ static int load(struct topics *t)
 		t->nparts += tp->nparts;
 		if (!ret)
 			ret = load_id(t, tp);
+		if (!ret)
+			load_config(t, tp);
 	}
 	return ret;
 }
@@ -383,8 +426,14 @@ void topics_close(struct topics *t)
 
 int topics_create(struct topics *t, const char *name, int32_t partitions)
 {
+	return topics_create_cfg(t, name, partitions, NULL);
+}
+
+int topics_create_cfg(struct topics *t, const char *name, int32_t partitions,
+		      const struct topic_cfg *ov)
+{
 	struct creating *c;
-	int ret = begin(t, name, partitions, &c);
+	int ret = begin(t, name, partitions, ov, &c);
 
 	if (ret < 0)
 		return ret;
@@ -399,12 +448,19 @@ int topics_create(struct topics *t, const char *name, int32_t partitions)
 int topics_create_start(struct topics *t, const char *name, int32_t partitions,
 			topics_done_fn done, void *arg)
 {
+	return topics_create_start_cfg(t, name, partitions, NULL, done, arg);
+}
+
+int topics_create_start_cfg(struct topics *t, const char *name,
+			    int32_t partitions, const struct topic_cfg *ov,
+			    topics_done_fn done, void *arg)
+{
 	struct creating *c;
 	int ret;
 
 	if (partitions <= TOPICS_STEP)
-		return topics_create(t, name, partitions);
-	ret = begin(t, name, partitions, &c);
+		return topics_create_cfg(t, name, partitions, ov);
+	ret = begin(t, name, partitions, ov, &c);
 	if (ret < 0)
 		return ret;
 	c->done = done;
@@ -472,6 +528,11 @@ int topics_delete(struct topics *t, const char *name)
 		return -ENOENT;
 	}
 	t->nparts -= t->v[pos].nparts;
+	/* The overrides go first: a crash half way leaves partitions that
+	 * load as a topic on the broker's settings, never a file that a
+	 * later topic could pick up (it is named by this topic's ID). */
+	if (t->v[pos].ov.set)
+		(void)tcfg_remove(t->dir, t->v[pos].id);
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
 	t->n--;
@@ -534,4 +595,41 @@ void topics_maintain(struct topics *t, int64_t now_ms)
 					t->v[i].name, k, strerror(-ret));
 		}
 	}
+}
+
+const struct topic_cfg *topics_config(const struct topics *t, const char *name)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	return found ? &t->v[pos].ov : NULL;
+}
+
+const struct log_config *topics_base_config(const struct topics *t)
+{
+	return &t->cfg;
+}
+
+int topics_set_config(struct topics *t, const char *name,
+		      const struct topic_cfg *ov)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+	struct topic *tp;
+	int ret;
+
+	if (!found)
+		return -ENOENT;
+	tp = &t->v[pos];
+	ret = tcfg_store(t->dir, tp->id, tp->name, ov);
+	if (ret < 0)
+		return ret;
+	tp->ov = *ov;
+	for (int32_t k = 0; k < tp->nparts; k++) {
+		struct log_config lc = t->cfg;
+
+		tcfg_apply(&tp->ov, &lc);
+		plog_reconfigure(tp->logs[k], &lc);
+	}
+	return 0;
 }
