@@ -368,28 +368,66 @@ int api_describeconfigs(struct broker *b, struct conn *c, const struct kreq *q,
 
 /* ---- AlterConfigs and IncrementalAlterConfigs --------------------------- */
 
-/* One incremental operation on cleanup.policy, a list: the result must
- * still be exactly [delete]. */
+/* Whether the list `value` holds each of compact and delete; false when
+ * it names anything else (why says what). */
+static bool policy_items(struct kstr value, bool *compact, bool *del, char *why,
+			 size_t n)
+{
+	char buf[256], *save = NULL;
+
+	*compact = *del = false;
+	if (!kstr_copy(buf, sizeof(buf), value))
+		buf[0] = '\0';
+	for (char *t = strtok_r(buf, ", \t", &save); t;
+	     t = strtok_r(NULL, ", \t", &save)) {
+		if (!strcmp(t, "compact")) {
+			*compact = true;
+		} else if (!strcmp(t, "delete")) {
+			*del = true;
+		} else {
+			snprintf(why, n,
+				 "Invalid value %.64s for configuration "
+				 "cleanup.policy: String must be one of: "
+				 "compact, delete",
+				 t);
+			return false;
+		}
+	}
+	if (!*compact && !*del)
+		snprintf(why, n,
+			 "Invalid value for configuration "
+			 "cleanup.policy: an empty list");
+	return *compact || *del;
+}
+
+/* One incremental operation on cleanup.policy, a list whose value here is
+ * always [delete]: the result must still be exactly that. */
 static enum kerr policy_op(struct topic_cfg *c, int op, struct kstr value,
 			   char *why, size_t n)
 {
-	int64_t v;
-	enum kerr err;
+	bool compact, del;
 
 	if (value.len < 0) {
 		snprintf(why, n, "Null value not supported for : %s",
 			 tcfg_name(TCFG_CLEANUP_POLICY));
 		return KERR_INVALID_REQUEST;
 	}
-	/* Every element must be known (compact is refused right here). */
-	if ((err = parse_value(TCFG_CLEANUP_POLICY, value, &v, why, n)))
-		return err;
-	if (op == OP_SUBTRACT) {
+	if (!policy_items(value, &compact, &del, why, n))
+		return KERR_INVALID_CONFIG;
+	if (op == OP_APPEND && compact) {
+		snprintf(why, n,
+			 "cleanup.policy=compact: log compaction is not "
+			 "supported by this broker (only \"delete\")");
+		return KERR_INVALID_CONFIG;
+	}
+	if (op == OP_SUBTRACT && del) {
 		snprintf(why, n,
 			 "cleanup.policy cannot lose \"delete\": it is the "
 			 "only policy this broker supports");
 		return KERR_INVALID_CONFIG;
 	}
+	/* [delete] + [delete] or [delete] - [compact]: [delete], now an
+	 * override of the topic as Kafka stores the list it computed. */
 	c->v[TCFG_CLEANUP_POLICY] = 1;
 	c->set |= 1u << TCFG_CLEANUP_POLICY;
 	return KERR_NONE;
