@@ -282,12 +282,15 @@ static void load_config(struct topics *t, struct topic *tp)
 	char why[256] = "";
 	int ret = tcfg_load(t->dir, tp->id, &tp->ov, why, sizeof(why));
 
+	char idt[23];
+
+	tid_to_text(tp->id, idt);
 	if (ret == -EINVAL)
 		fprintf(stderr,
 			"zcbroker: topic %s: damaged config overrides in "
-			"%s/__topic_configs (%s): using the broker's "
+			"%s/__topic_configs/%s (%s): using the broker's "
 			"settings; alter the topic's configs to rewrite it\n",
-			tp->name, t->dir, why);
+			tp->name, t->dir, idt, why);
 	else if (ret < 0 && ret != -ENOENT)
 		fprintf(stderr,
 			"zcbroker: topic %s: cannot read its config "

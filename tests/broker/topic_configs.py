@@ -6,7 +6,7 @@ log.retention.ms=3600000 given on its command line.
 
 PHASE "first":
   - CreateTopics with configs (confluent): "cfg" gets segment.bytes=2000,
-    max.message.bytes=3000, cleanup.policy=delete; compact, an unknown
+    max.message.bytes=1500, cleanup.policy=delete; compact, an unknown
     name and a bad number are refused with INVALID_CONFIG, and those
     topics are not made;
   - DescribeConfigs (confluent): the overrides as DYNAMIC_TOPIC_CONFIG,
@@ -14,13 +14,13 @@ PHASE "first":
     DEFAULT_CONFIG; (kafka-python, with synonyms) the chain of
     retention.ms; an unknown topic UNKNOWN_TOPIC_OR_PARTITION; the broker's
     own settings read-only;
-  - records to "cfg" roll a segment every 2000 bytes; a 5000-byte record
+  - records to "cfg" roll a segment every 2000 bytes; an 1800-byte record
     is refused with MSG_SIZE_TOO_LARGE although the broker allows 1 MiB;
   - AlterConfigs (kafka-python) gives "ret" segment.bytes=1000 and
     retention.ms=1500: its closed segments are deleted, the earliest offset
     moves up; AlterConfigs (confluent) replaces all of a topic's overrides.
 PHASE "again" (after a restart): every override is still there and still
-  acts: "cfg" rolls at 2000 bytes and refuses 5000-byte records.
+  acts: "cfg" rolls at 2000 bytes and refuses 1800-byte records.
 """
 import glob
 import os
@@ -104,14 +104,15 @@ def produce_rolls(topic, n, seg_bytes):
 
 
 def refuses_large(p, topic):
-    e, o = produce(p, topic, b"L" * 5000)
+    # Under segment.bytes (2000), over max.message.bytes (1500).
+    e, o = produce(p, topic, b"L" * 1800)
     if e is None or e.code() != ck.KafkaError.MSG_SIZE_TOO_LARGE:
-        fail("a 5000-byte record to %s (max.message.bytes=3000): %s" %
+        fail("a 1800-byte record to %s (max.message.bytes=1500): %s" %
              (topic, e or "stored at offset %d" % o))
     e, o = produce(p, topic, b"s" * 1000)
     if e is not None:
         fail("a 1000-byte record after the refused one: %s" % e)
-    log("%s: 5000-byte record refused (MSG_SIZE_TOO_LARGE), 1000 bytes "
+    log("%s: 1800-byte record refused (MSG_SIZE_TOO_LARGE), 1000 bytes "
         "stored" % topic)
 
 
@@ -119,7 +120,7 @@ def create_with_configs():
     a = admin()
     fs = a.create_topics([
         NewTopic("cfg", 1, 1, config={"segment.bytes": "2000",
-                                      "max.message.bytes": "3000",
+                                      "max.message.bytes": "1500",
                                       "cleanup.policy": "delete"}),
         NewTopic("compacted", 1, 1, config={"cleanup.policy": "compact"}),
         NewTopic("unknown-key", 1, 1, config={"no.such.config": "1"}),
@@ -148,7 +149,7 @@ def create_with_configs():
 def check_cfg_described():
     cfg = describe("cfg")
     expect(cfg, "segment.bytes", "2000", DYNAMIC_TOPIC)
-    expect(cfg, "max.message.bytes", "3000", DYNAMIC_TOPIC)
+    expect(cfg, "max.message.bytes", "1500", DYNAMIC_TOPIC)
     expect(cfg, "cleanup.policy", "delete", DYNAMIC_TOPIC)
     expect(cfg, "retention.ms", "3600000", STATIC_BROKER)
     expect(cfg, "retention.bytes", "-1", DEFAULT)
