@@ -236,6 +236,38 @@ static void test_damaged(const char *dir)
 	topics_close(t);
 }
 
+static void on_done(void *arg, int rc)
+{
+	*(int *)arg = rc;
+}
+
+/* A topic large enough to be made over several steps gets its overrides
+ * on every partition, also the last ones made. */
+static void test_queued(const char *dir)
+{
+	struct log_config c;
+	struct topics *t;
+	struct topic_cfg ov = ov_of(TCFG_MAX_MESSAGE_BYTES, 777);
+	int done = 1;
+
+	log_config_defaults(&c);
+	c.index_max_bytes = 4096;
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	CHECK_EQ(topics_create_start_cfg(t, "big", TOPICS_STEP * 2 + 1, &ov,
+					 on_done, &done),
+		 1);
+	while (topics_step(t, 16))
+		;
+	CHECK_EQ(done, 0);
+	for (int32_t k = 0; k < TOPICS_STEP * 2 + 1; k++)
+		CHECK_EQ(plog_max_message_bytes(topics_log(t, "big", k)), 777);
+	topics_close(t);
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	CHECK_EQ(plog_max_message_bytes(topics_log(t, "big", TOPICS_STEP * 2)),
+		 777);
+	topics_close(t);
+}
+
 static void test_cluster_id(const char *dir)
 {
 	char a[23], b[23], p[4096];
@@ -268,6 +300,8 @@ int main(void)
 	test_store_and_act(dir);
 	snprintf(dir, sizeof(dir), "%s/damaged", t_tmpdir());
 	test_damaged(dir);
+	snprintf(dir, sizeof(dir), "%s/queued", t_tmpdir());
+	test_queued(dir);
 	snprintf(dir, sizeof(dir), "%s/cluster", t_tmpdir());
 	test_cluster_id(dir);
 	return t_result();
