@@ -119,6 +119,24 @@ static bool creating_named(const struct topics *t, const char *name)
 	return false;
 }
 
+/* The settings a partition of tp runs on: the broker's with the topic's
+ * overrides. Every log of a topic is opened (or reconfigured) with them. */
+static void topic_log_config(const struct topics *t, const struct topic *tp,
+			     struct log_config *lc)
+{
+	*lc = t->cfg;
+	tcfg_apply(&tp->ov, lc);
+}
+
+static void topic_reconfigure(const struct topics *t, struct topic *tp)
+{
+	struct log_config lc;
+
+	topic_log_config(t, tp, &lc);
+	for (int32_t k = 0; k < tp->nparts; k++)
+		plog_reconfigure(tp->logs[k], &lc);
+}
+
 /* Check name and quota and reserve the partitions (not yet linked). */
 static int begin(struct topics *t, const char *name, int32_t nparts,
 		 const struct topic_cfg *ov, struct creating **out)
@@ -165,9 +183,9 @@ static int grow(struct topics *t, struct creating *c, int32_t n)
 		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, c->tp.name,
 			     c->made) >= (int)sizeof(p))
 			return -ENAMETOOLONG;
-		struct log_config lc = t->cfg;
+		struct log_config lc;
 
-		tcfg_apply(&c->tp.ov, &lc);
+		topic_log_config(t, &c->tp, &lc);
 		ret = plog_open(&c->tp.logs[c->made], p, &lc);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
@@ -298,12 +316,7 @@ static void load_config(struct topics *t, struct topic *tp)
 			tp->name, strerror(-ret));
 	if (ret < 0)
 		return;
-	for (int32_t k = 0; k < tp->nparts; k++) {
-		struct log_config lc = t->cfg;
-
-		tcfg_apply(&tp->ov, &lc);
-		plog_reconfigure(tp->logs[k], &lc);
-	}
+	topic_reconfigure(t, tp);
 }
 
 static int load(struct topics *t)
@@ -628,11 +641,6 @@ int topics_set_config(struct topics *t, const char *name,
 	if (ret < 0)
 		return ret;
 	tp->ov = *ov;
-	for (int32_t k = 0; k < tp->nparts; k++) {
-		struct log_config lc = t->cfg;
-
-		tcfg_apply(&tp->ov, &lc);
-		plog_reconfigure(tp->logs[k], &lc);
-	}
+	topic_reconfigure(t, tp);
 	return 0;
 }
