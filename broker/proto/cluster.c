@@ -6,14 +6,22 @@
  * IncludeFencedBrokers changes nothing on one node). EndpointType (v1+)
  * 1 asks for brokers; 2, controllers, is answered
  * MISMATCHED_ENDPOINT_TYPE as a Kafka broker's listener answers it, any
- * other value UNSUPPORTED_ENDPOINT_TYPE. Authorized operations are not
- * computed (no authorizer on the listeners): the field keeps Kafka's
- * "not asked" value, -2^31, even when asked.
+ * other value UNSUPPORTED_ENDPOINT_TYPE. Authorized operations (KIP-430)
+ * keep Kafka's "not asked" value, -2^31, unless asked; asked, they are
+ * what a Kafka broker without an authorizer answers: every operation the
+ * CLUSTER resource has (AclEntry.supportedOperations), as the listeners
+ * here check no ACLs.
  */
 #include <errno.h>
 
 #include "broker.h"
 #include "proto/ks_handler.h"
+
+/* AclOperation codes as bits: CREATE 5, ALTER 7, DESCRIBE 8,
+ * CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11,
+ * IDEMPOTENT_WRITE 12. */
+#define CLUSTER_OPS                                                            \
+	(1 << 5 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 11 | 1 << 12)
 
 static int describecluster(struct ks_call *k)
 {
@@ -36,6 +44,8 @@ static int describecluster(struct ks_call *k)
 		return API_REPLY;
 	}
 	kv_setstr(KR(k, "ClusterId"), k->b->cluster_id);
+	if (KQ(k, "IncludeClusterAuthorizedOperations")->i)
+		KR(k, "ClusterAuthorizedOperations")->i = CLUSTER_OPS;
 	KR(k, "ControllerId")->i = k->b->cfg.node_id;
 	if (ks_resize(&k->rm->root, k->resp, "Brokers", 1, &k->a) < 0)
 		return -ENOMEM;

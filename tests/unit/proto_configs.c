@@ -264,6 +264,9 @@ static void t_cluster(void)
 		CHECK_EQ(ks_get(bs, b, "BrokerId")->i, th_b.cfg.node_id);
 		CHECK(kstr_eq(ks_get(bs, b, "Host")->s, th_b.adv_host));
 		CHECK_EQ(ks_get(bs, b, "Port")->i, th_b.adv_port);
+		Q(60, q, "IncludeClusterAuthorizedOperations")->i = 1;
+		a = ask(60, v, q);
+		CHECK(a && R(60, a, "ClusterAuthorizedOperations")->i == 8096);
 		if (v == 0)
 			continue;
 		Q(60, q, "EndpointType")->i = 2;
