@@ -154,13 +154,20 @@ static long item_index(const char *name)
 	return -1;
 }
 
+void config_mark_given(struct bconfig *c, const char *name)
+{
+	long i = item_index(name);
+
+	if (i >= 0)
+		c->given[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
 int config_set(struct bconfig *c, const char *name, const char *value)
 {
 	int rc = set_one(c, name, value);
-	long i = item_index(name);
 
-	if (rc == 0 && i >= 0)
-		c->given[i / 8] |= (uint8_t)(1u << (i % 8));
+	if (rc == 0)
+		config_mark_given(c, name);
 	return rc;
 }
 

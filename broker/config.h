@@ -81,8 +81,10 @@ struct config_item {
 
 /* The i-th setting of c, i = 0, 1, ...: 0, or -ENOENT past the last. */
 int config_item(const struct bconfig *c, size_t i, struct config_item *out);
-/* Whether setting `name` was given (file or --set). */
+/* Whether setting `name` was given (file, --set, or an option that sets
+ * it, which calls config_mark_given). */
 bool config_given(const struct bconfig *c, const char *name);
+void config_mark_given(struct bconfig *c, const char *name);
 /* Whether a setting's value is a secret (passwords, keys): Kafka's
  * DescribeConfigs shows those as sensitive with a null value. */
 bool config_sensitive(const char *name);

@@ -186,6 +186,9 @@ def kafka_python_describe():
             ret[3] != STATIC_BROKER:
         fail("kafka-python broker %s log.retention.ms: %s (error %d)" %
              (node, ret, res[0]))
+    dirs = entries.get("log.dirs")  # given as --data-dir
+    if not dirs or dirs[1] != DATA or dirs[3] != STATIC_BROKER:
+        fail("kafka-python broker log.dirs: %s, expected %s" % (dirs, DATA))
     seg = entries.get("log.segment.bytes")
     if not seg or seg[1] != str(1 << 30) or seg[3] != DEFAULT:
         fail("kafka-python broker log.segment.bytes: %s" % (seg,))
