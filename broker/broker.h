@@ -26,6 +26,7 @@ struct coord;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
+struct fs_cache;
 struct producers;
 
 struct broker {
@@ -37,7 +38,10 @@ struct broker {
 	struct producers *producers;
 	struct fetch_waits *waits;
 	struct connset conns;
-	int lfd;
+	/* The listening sockets (broker_listen), and the first one's
+	 * advertised address (what connections made by tests see). */
+	struct blisten lst[LISTENERS_MAX];
+	int nlst;
 	char adv_host[256];
 	int adv_port;
 	uint64_t maint_timer;
@@ -140,11 +144,16 @@ int api_incrementalalterconfigs(struct broker *, struct conn *,
 				struct resp *);
 int api_describecluster(struct broker *, struct conn *, const struct kreq *,
 			struct kr *, struct resp *);
-
-/* The host and port a client on c is told to reach this broker at
- * (DescribeCluster; one place to make it per listener). */
-void broker_advertised(const struct broker *b, const struct conn *c,
-		       const char **host, int32_t *port);
+int api_deletegroups(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_offsetdelete(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_createpartitions(struct broker *, struct conn *, const struct kreq *,
+			 struct kr *, struct resp *);
+int api_deleterecords(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_offsetforleaderepoch(struct broker *, struct conn *,
+			     const struct kreq *, struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);
@@ -158,10 +167,19 @@ void fetch_notify(struct broker *b, const struct plog *l, size_t bytes);
 void fetch_wake(struct broker *b);
 /* Parked fetches (for tests). */
 size_t fetch_parked(const struct broker *b);
+/* The fetch session cache (proto/fetch_session.h), NULL before the first
+ * session request (for tests). */
+const struct fs_cache *fetch_sessions(const struct broker *b);
 
 /* The group coordinator's glue (proto/groups.c): create it and its tick. */
 int groups_start(struct broker *b);
 void groups_stop(struct broker *b);
+
+/* The address clients are told to use (Metadata, FindCoordinator,
+ * DescribeCluster): the advertised address of the listener c came in on,
+ * or the local address it reached when the listener has none. */
+void broker_advertised(const struct broker *b, const struct conn *c,
+		       const char **host, int *port);
 
 /* Auto-create a topic with num.partitions (logged). Returns 0 or -errno. */
 int broker_create_topic(struct broker *b, const char *name, int32_t parts);

@@ -12,13 +12,13 @@
 
 #include "blog.h"
 #include "config.h"
-#include "net.h"
 
 void config_defaults(struct bconfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
-	c->listen_port = 9092;
+	listener_conf_init(&c->listen);
+	tls_config_init(&c->tls);
+	authz_defaults(&c->authz);
 	snprintf(c->data_dir, sizeof(c->data_dir), "./data");
 	c->node_id = 1;
 	c->num_partitions = 1;
@@ -35,7 +35,16 @@ void config_defaults(struct bconfig *c)
 	c->conn_output_max_bytes = 32LL << 20;
 	c->max_pending_replies = 64;
 	c->metadata_max_response_bytes = 16LL << 20;
+	c->fetch_session_slots = 1000;	    /* Kafka's default */
+	c->fetch_session_evict_ms = 120000; /* Kafka's fixed value */
 	log_config_defaults(&c->log);
+}
+
+void config_free(struct bconfig *c)
+{
+	listener_conf_free(&c->listen);
+	tls_config_free(&c->tls);
+	memset(c, 0, sizeof(*c));
 }
 
 static int parse_i64(const char *v, int64_t lo, int64_t hi, int64_t *out)
@@ -60,18 +69,6 @@ static int parse_bool(const char *v, bool *out)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-/* "PLAINTEXT://host:port" or "host:port" (first listener only). */
-static int parse_listener(const char *v, char *host, size_t cap, int *port)
-{
-	const char *p = strstr(v, "://");
-	char one[512];
-	snprintf(one, sizeof(one), "%s", p ? p + 3 : v);
-	char *comma = strchr(one, ',');
-	if (comma)
-		*comma = 0;
-	return net_parse_hostport(one, host, cap, port);
 }
 
 enum kind { K_I32, K_I64, K_U32, K_U64, K_BOOL };
@@ -119,6 +116,10 @@ static const struct opt opts[] = {
      65536},
     {"zc.metadata.max.response.bytes", K_I64, F(metadata_max_response_bytes),
      1024, INT32_MAX},
+    {"max.incremental.fetch.session.cache.slots", K_I32, F(fetch_session_slots),
+     0, 1000000},
+    {"zc.fetch.session.eviction.ms", K_I64, F(fetch_session_evict_ms), 0,
+     INT64_MAX / 2},
     {"message.max.bytes", K_U32, F(log.max_message_bytes), 0, INT32_MAX},
     {"zc.message.max.decompressed.bytes", K_U64, F(log.max_decompressed_bytes),
      1024, INT64_MAX},
@@ -129,9 +130,52 @@ static const struct opt opts[] = {
 };
 #undef F
 
-/* Settings outside the table, by their config_item index. */
-static const char *const specials[] = {"listeners", "advertised.listeners",
-				       "log.dirs", "zc.fetch.method"};
+/* Settings outside the table (their own fields, or the listener, TLS and
+ * authorizer modules'), by their config_item index. */
+enum {
+	SP_LISTENERS,
+	SP_ADVERTISED,
+	SP_ADV_HOST,
+	SP_LOG_DIRS,
+	SP_FETCH_METHOD,
+	SP_PROTO_MAP,
+	SP_SASL_MECHS,
+	SP_KEYSTORE_LOCATION,
+	SP_TRUSTSTORE_LOCATION,
+	SP_CIPHER_SUITES,
+	SP_CLIENT_AUTH,
+	SP_TLS_PROTOCOLS,
+	SP_KTLS,
+	SP_AUTHZ,
+	SP_ALLOW_NO_ACL,
+	SP_SUPER_USERS,
+	SP_KEY_PASSWORD,
+	SP_KEYSTORE_KEY,
+	SP_KEYSTORE_CHAIN,
+	SP_TRUSTSTORE_CERTS,
+};
+static const char *const specials[] = {
+    [SP_LISTENERS] = "listeners",
+    [SP_ADVERTISED] = "advertised.listeners",
+    [SP_ADV_HOST] = "advertised.host.name",
+    [SP_LOG_DIRS] = "log.dirs",
+    [SP_FETCH_METHOD] = "zc.fetch.method",
+    [SP_PROTO_MAP] = "listener.security.protocol.map",
+    [SP_SASL_MECHS] = "sasl.enabled.mechanisms",
+    [SP_KEYSTORE_LOCATION] = "ssl.keystore.location",
+    [SP_TRUSTSTORE_LOCATION] = "ssl.truststore.location",
+    [SP_CIPHER_SUITES] = "ssl.cipher.suites",
+    [SP_CLIENT_AUTH] = "ssl.client.auth",
+    [SP_TLS_PROTOCOLS] = "ssl.enabled.protocols",
+    [SP_KTLS] = "zc.ssl.ktls",
+    [SP_AUTHZ] = "authorizer.enabled",
+    [SP_ALLOW_NO_ACL] = "allow.everyone.if.no.acl.found",
+    [SP_SUPER_USERS] = "super.users",
+    [SP_KEY_PASSWORD] = "ssl.key.password",
+    [SP_KEYSTORE_KEY] = "ssl.keystore.key",
+    [SP_KEYSTORE_CHAIN] = "ssl.keystore.certificate.chain",
+    [SP_TRUSTSTORE_CERTS] = "ssl.truststore.certificates",
+};
 #define NSPECIAL (sizeof(specials) / sizeof(specials[0]))
 #define NOPTS	 (sizeof(opts) / sizeof(opts[0]))
 _Static_assert(NSPECIAL + NOPTS <= 8 * sizeof(((struct bconfig *)0)->given),
@@ -143,8 +187,6 @@ static long item_index(const char *name)
 {
 	if (!strcmp(name, "log.dir"))
 		name = "log.dirs";
-	if (!strcmp(name, "advertised.host.name"))
-		name = "advertised.listeners";
 	for (size_t i = 0; i < NSPECIAL; i++)
 		if (!strcmp(specials[i], name))
 			return (long)i;
@@ -180,12 +222,91 @@ bool config_given(const struct bconfig *c, const char *name)
 
 bool config_sensitive(const char *name)
 {
+	/* Kafka's PASSWORD settings: the private key and the PEM stores
+	 * given inline are secrets too (KIP-651). */
 	return strstr(name, "password") || strstr(name, "secret") ||
-	       strstr(name, "jaas");
+	       strstr(name, "jaas") || !strcmp(name, "ssl.keystore.key") ||
+	       !strcmp(name, "ssl.keystore.certificate.chain") ||
+	       !strcmp(name, "ssl.truststore.certificates");
 }
 
 static const int8_t kind_type[] = {
     [K_I32] = 3, [K_I64] = 5, [K_U32] = 3, [K_U64] = 5, [K_BOOL] = 1};
+
+static const char *const client_auth_name[] = {
+    [TLS_AUTH_NONE] = "none",
+    [TLS_AUTH_REQUESTED] = "requested",
+    [TLS_AUTH_REQUIRED] = "required"};
+
+/* A setting kept as a string (NULL: not set) or its default. */
+static void str_or(char *out, size_t n, const char *v, const char *dflt)
+{
+	snprintf(out, n, "%s", v ? v : dflt);
+}
+
+/* The value and ConfigType of the special setting i. */
+static int8_t special_value(const struct bconfig *c, size_t i, char *out,
+			    size_t n)
+{
+	const struct tls_config *t = &c->tls;
+
+	switch (i) {
+	case SP_LISTENERS:
+		str_or(out, n, c->listen.listeners, LISTENERS_DEFAULT);
+		return 7;
+	case SP_ADVERTISED:
+		/* Unset: each listener advertises its own address. */
+		str_or(out, n, c->listen.advertised, "");
+		return 7;
+	case SP_ADV_HOST:
+		snprintf(out, n, "%s", c->adv_host);
+		return 2;
+	case SP_LOG_DIRS:
+		snprintf(out, n, "%s", c->data_dir);
+		return 2;
+	case SP_FETCH_METHOD:
+		snprintf(out, n, "%s", zc_method_name(c->fetch_method));
+		return 2;
+	case SP_PROTO_MAP:
+		str_or(out, n, c->listen.proto_map, "");
+		return 2;
+	case SP_SASL_MECHS:
+		str_or(out, n, c->listen.sasl_mechs, SASL_MECHS_DEFAULT);
+		return 7;
+	case SP_KEYSTORE_LOCATION:
+		str_or(out, n, t->keystore_location, "");
+		return 2;
+	case SP_TRUSTSTORE_LOCATION:
+		str_or(out, n, t->truststore_location, "");
+		return 2;
+	case SP_CIPHER_SUITES:
+		str_or(out, n, t->cipher_suites, "");
+		return 7;
+	case SP_CLIENT_AUTH:
+		snprintf(out, n, "%s", client_auth_name[t->client_auth]);
+		return 2;
+	case SP_TLS_PROTOCOLS:
+		snprintf(out, n, "%s%s%s", t->tls12 ? "TLSv1.2" : "",
+			 t->tls12 && t->tls13 ? "," : "",
+			 t->tls13 ? "TLSv1.3" : "");
+		return 7;
+	case SP_KTLS:
+		snprintf(out, n, "%s", t->ktls ? "true" : "false");
+		return 1;
+	case SP_AUTHZ:
+		snprintf(out, n, "%s", c->authz.enabled ? "true" : "false");
+		return 1;
+	case SP_ALLOW_NO_ACL:
+		snprintf(out, n, "%s",
+			 c->authz.allow_if_no_acl ? "true" : "false");
+		return 1;
+	case SP_SUPER_USERS:
+		snprintf(out, n, "%s", c->authz.super_users);
+		return 2;
+	default:	  /* the secrets: never shown (config_sensitive) */
+		return 9; /* PASSWORD */
+	}
+}
 
 int config_item(const struct bconfig *c, size_t i, struct config_item *out)
 {
@@ -195,21 +316,7 @@ int config_item(const struct bconfig *c, size_t i, struct config_item *out)
 	out->given = c->given[i / 8] >> (i % 8) & 1;
 	if (i < NSPECIAL) {
 		out->name = specials[i];
-		out->type = i < 2 ? 7 : 2;
-		if (i == 0)
-			snprintf(out->value, sizeof(out->value),
-				 "PLAINTEXT://%s:%d", c->listen_host,
-				 c->listen_port);
-		else if (i == 1 && *c->adv_host)
-			snprintf(out->value, sizeof(out->value),
-				 "PLAINTEXT://%s:%d", c->adv_host,
-				 c->adv_port ? c->adv_port : c->listen_port);
-		else if (i == 2)
-			snprintf(out->value, sizeof(out->value), "%s",
-				 c->data_dir);
-		else if (i == 3)
-			snprintf(out->value, sizeof(out->value), "%s",
-				 zc_method_name(c->fetch_method));
+		out->type = special_value(c, i, out->value, sizeof(out->value));
 	} else {
 		const struct opt *o = &opts[i - NSPECIAL];
 		const char *f = (const char *)c + o->off;
@@ -241,17 +348,24 @@ int config_item(const struct bconfig *c, size_t i, struct config_item *out)
 			snprintf(out->value, sizeof(out->value), "%lld", v);
 	}
 	out->sensitive = config_sensitive(out->name);
+	if (out->sensitive)
+		out->value[0] = '\0';
 	return 0;
 }
 
 static int set_one(struct bconfig *c, const char *name, const char *value)
 {
-	if (!strcmp(name, "listeners"))
-		return parse_listener(value, c->listen_host,
-				      sizeof(c->listen_host), &c->listen_port);
-	if (!strcmp(name, "advertised.listeners"))
-		return parse_listener(value, c->adv_host, sizeof(c->adv_host),
-				      &c->adv_port);
+	int rc = listener_conf_set(&c->listen, name, value);
+	if (rc != -ENOENT)
+		return rc;
+	char why[256];
+	rc = tls_config_set(&c->tls, name, value, why, sizeof(why));
+	if (rc == -EINVAL)
+		blog("%s", why);
+	if (rc != -ENOENT)
+		return rc;
+	if ((rc = authz_set(&c->authz, name, value)) != -ENOENT)
+		return rc;
 	if (!strcmp(name, "advertised.host.name")) {
 		if (!*value || strlen(value) >= sizeof(c->adv_host))
 			return -EINVAL;

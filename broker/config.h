@@ -28,6 +28,9 @@
  * memory and file bytes owed to one peer before its requests wait),
  * zc.connection.max.pending.replies (64 answers outstanding on one
  * connection) and zc.metadata.max.response.bytes (16 MiB).
+ * zc.fetch.session.eviction.ms (120000) is the time Kafka fixes
+ * (MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS) after which a fetch session
+ * may be evicted for a new one.
  */
 #ifndef BROKER_CONFIG_H
 #define BROKER_CONFIG_H
@@ -36,13 +39,21 @@
 #include <stdint.h>
 
 #include "log/log.h"
+#include "security/acl.h"
+#include "security/listeners.h"
+#include "security/tls.h"
 #include "zcio.h"
 
 struct bconfig {
-	char listen_host[256];
-	int listen_port;
-	char adv_host[256]; /* empty: the listen host (or 127.0.0.1) */
-	int adv_port;	    /* 0: the bound port */
+	/* listeners, advertised.listeners, listener.security.protocol.map,
+	 * sasl.enabled.mechanisms (security/listeners.h); --listen is the
+	 * short form of one PLAINTEXT listener. */
+	struct listener_conf listen;
+	/* advertised.host.name: the host of listeners advertised.listeners
+	 * does not name (Kafka's older setting). Empty: their own. */
+	char adv_host[256];
+	struct tls_config tls;	   /* ssl.* (security/tls.h) */
+	struct authz_config authz; /* authorizer.enabled, super.users, ... */
 	char data_dir[4096];
 	int32_t node_id;
 	int32_t num_partitions;
@@ -61,6 +72,9 @@ struct bconfig {
 	int32_t max_pending_replies;
 	int64_t metadata_max_response_bytes;
 	bool write_caching; /* acks=all from the page cache (durable.h) */
+	/* Fetch sessions (KIP-227, proto/fetch_session.h). */
+	int32_t fetch_session_slots;
+	int64_t fetch_session_evict_ms;
 	struct log_config log;
 	/* Which settings were given (file or --set), by config_item index:
 	 * DescribeConfigs tells STATIC_BROKER_CONFIG from DEFAULT_CONFIG. */
@@ -68,6 +82,8 @@ struct bconfig {
 };
 
 void config_defaults(struct bconfig *c);
+/* Free what settings allocated; c is zeroed. */
+void config_free(struct bconfig *c);
 
 /* One setting as DescribeConfigs lists it. */
 struct config_item {
@@ -90,7 +106,8 @@ void config_mark_given(struct bconfig *c, const char *name);
 bool config_sensitive(const char *name);
 
 /* Apply one setting. Returns 0, -ENOENT for an unknown name, -EINVAL for a
- * bad value. */
+ * bad value, -ENOMEM. Settings checked only together (listeners) are
+ * checked when the broker starts listening. */
 int config_set(struct bconfig *c, const char *name, const char *value);
 
 /* Read a properties file (NAME=VALUE lines, # and ! comments). Unknown

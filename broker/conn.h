@@ -39,12 +39,27 @@
 #include <stdint.h>
 
 #include "reply.h"
+#include "security/listeners.h"
 
 struct broker;
 struct ev_loop;
 struct ipcount;
 struct obuf;
 struct zc_pair;
+
+/* One listening socket (listeners=NAME://HOST:PORT): its settings, as
+ * resolved by listeners_resolve, and what its connections share. */
+struct blisten {
+	struct listener l; /* l.port: the bound port once listening */
+	struct connset *cs;
+	int fd;
+	/* OpenSSL's SSL_CTX for SSL and SASL_SSL listeners, else NULL. */
+	struct ssl_ctx_st *tls;
+};
+
+/* The principal of a connection nobody has authenticated (Kafka's). */
+#define CONN_ANONYMOUS	   "User:ANONYMOUS"
+#define CONN_PRINCIPAL_MAX 255
 
 /* Input buffered while requests are not taken, before reading stops. */
 #define CONN_IN_BACKLOG (4u << 20)
@@ -54,6 +69,15 @@ struct conn {
 	struct broker *b;
 	int fd;
 	char peer[64];
+	/* The listener the connection came in on; NULL for connections
+	 * made by tests and fuzzers (served as PLAINTEXT). */
+	struct blisten *lst;
+	/* Who the client is: CONN_ANONYMOUS, "User:" + the SASL user, or
+	 * the TLS client certificate's principal. ACLs check it. */
+	char principal[CONN_PRINCIPAL_MAX + 1];
+	/* False until SASL completes on a SASL_* listener: only ApiVersions
+	 * and the SASL requests are served before. */
+	bool authed;
 	struct ipcount *ip;
 	uint8_t *rbuf;
 	size_t rpos, rlen, rcap; /* unparsed bytes are rbuf[rpos..rlen) */
@@ -95,7 +119,8 @@ struct connset {
 	uint64_t queued_bytes; /* request bytes read, not yet handled */
 	struct ipcount **ips;
 	size_t nips_buckets;
-	int lfd;
+	struct blisten *lst[LISTENERS_MAX]; /* accepting on these */
+	int nlst;
 	bool accept_paused;
 	bool trim_due; /* connections freed since the last malloc_trim */
 	uint64_t idle_timer;
@@ -103,8 +128,9 @@ struct connset {
 };
 
 void connset_init(struct connset *cs, struct broker *b, struct ev_loop *ev);
-/* Accept connections from the listening socket lfd. */
-void connset_listen(struct connset *cs, int lfd);
+/* Accept connections from l's listening socket (l->fd), which stays
+ * the caller's; at most LISTENERS_MAX. 0 or -ENOSPC. */
+int connset_listen(struct connset *cs, struct blisten *l);
 /* The one constructor: a connection on socket fd (non-blocking), watched
  * by the loop. NULL (fd closed) when over max.connections.per.ip or out of
  * memory. */

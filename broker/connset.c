@@ -67,7 +67,6 @@ void connset_init(struct connset *cs, struct broker *b, struct ev_loop *ev)
 	memset(cs, 0, sizeof(*cs));
 	cs->b = b;
 	cs->ev = ev;
-	cs->lfd = -1;
 }
 
 static void idle_check(struct ev_loop *ev, uint64_t id, void *arg);
@@ -126,6 +125,8 @@ struct conn *conn_new(struct connset *cs, int fd, const char *peer)
 	c->b = cs->b;
 	c->fd = fd;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->principal, sizeof(c->principal), "%s", CONN_ANONYMOUS);
+	c->authed = true;
 	c->out_tail = &c->out;
 	c->replies_tail = &c->replies;
 	c->last_active = ev_now_ms();
@@ -197,7 +198,7 @@ static void idle_check(struct ev_loop *ev, uint64_t id, void *arg)
 		cs->trim_due = false;
 		malloc_trim(0);
 	}
-	if (cs->n || cs->lfd >= 0)
+	if (cs->n || cs->nlst)
 		arm_idle(cs);
 }
 
@@ -252,9 +253,10 @@ static void accept_resume(struct ev_loop *ev, uint64_t id, void *arg)
 {
 	struct connset *cs = arg;
 	cs->accept_timer = 0;
-	if (cs->lfd >= 0 && cs->n < (size_t)cs->b->cfg.max_connections) {
+	if (cs->nlst && cs->n < (size_t)cs->b->cfg.max_connections) {
 		cs->accept_paused = false;
-		ev_mod(ev, cs->lfd, EV_READ);
+		for (int i = 0; i < cs->nlst; i++)
+			ev_mod(ev, cs->lst[i]->fd, EV_READ);
 	}
 }
 
@@ -327,7 +329,8 @@ void connset_run(struct connset *cs)
 
 static void pause_accept(struct connset *cs, int64_t ms)
 {
-	ev_mod(cs->ev, cs->lfd, 0);
+	for (int i = 0; i < cs->nlst; i++)
+		ev_mod(cs->ev, cs->lst[i]->fd, 0);
 	cs->accept_paused = true;
 	if (ms && !cs->accept_timer)
 		cs->accept_timer = ev_timer(cs->ev, ms, accept_resume, cs);
@@ -335,7 +338,8 @@ static void pause_accept(struct connset *cs, int64_t ms)
 
 static void on_accept(struct ev_loop *ev, int fd, unsigned events, void *arg)
 {
-	struct connset *cs = arg;
+	struct blisten *l = arg;
+	struct connset *cs = l->cs;
 	for (int i = 0; i < 64; i++) {
 		if (cs->n >= (size_t)cs->b->cfg.max_connections) {
 			/* Leave the rest in the listen backlog until some
@@ -344,7 +348,7 @@ static void on_accept(struct ev_loop *ev, int fd, unsigned events, void *arg)
 			return;
 		}
 		char peer[64];
-		int cfd = net_accept(cs->lfd, peer, sizeof(peer));
+		int cfd = net_accept(l->fd, peer, sizeof(peer));
 		if (cfd == -EAGAIN)
 			return;
 		if (cfd < 0) {
@@ -356,22 +360,31 @@ static void on_accept(struct ev_loop *ev, int fd, unsigned events, void *arg)
 			pause_accept(cs, ACCEPT_PAUSE_MS);
 			return;
 		}
-		conn_new(cs, cfd, peer);
+		struct conn *c = conn_new(cs, cfd, peer);
+		if (c) {
+			c->lst = l;
+			c->authed = l->l.proto != LP_SASL_PLAINTEXT &&
+				    l->l.proto != LP_SASL_SSL;
+		}
 	}
 }
 
-void connset_listen(struct connset *cs, int lfd)
+int connset_listen(struct connset *cs, struct blisten *l)
 {
-	cs->lfd = lfd;
-	ev_set(cs->ev, lfd, EV_READ, on_accept, cs);
+	if (cs->nlst == LISTENERS_MAX)
+		return -ENOSPC;
+	l->cs = cs;
+	cs->lst[cs->nlst++] = l;
+	ev_set(cs->ev, l->fd, EV_READ, on_accept, l);
 	arm_idle(cs);
+	return 0;
 }
 
 void connset_close_all(struct connset *cs)
 {
-	if (cs->lfd >= 0)
-		ev_del(cs->ev, cs->lfd);
-	cs->lfd = -1;
+	for (int i = 0; i < cs->nlst; i++)
+		ev_del(cs->ev, cs->lst[i]->fd);
+	cs->nlst = 0;
 	while (cs->head)
 		conn_fail(cs->head, NULL);
 	connset_run(cs);

@@ -62,9 +62,13 @@ int main(int argc, char **argv)
 					 a);
 		const char *v = argv[++i];
 		if (!strcmp(a, "--listen")) {
-			if (net_parse_hostport(v, b.cfg.listen_host,
-					       sizeof(b.cfg.listen_host),
-					       &b.cfg.listen_port))
+			/* The short form of listeners=PLAINTEXT://HOST:PORT. */
+			char host[256], one[300];
+			int port;
+			if (net_parse_hostport(v, host, sizeof(host), &port) ||
+			    snprintf(one, sizeof(one), "PLAINTEXT://%s", v) >=
+				(int)sizeof(one) ||
+			    config_set(&b.cfg, "listeners", one))
 				return usage_err("--listen %s: expected "
 						 "HOST:PORT",
 						 v);

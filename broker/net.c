@@ -111,3 +111,20 @@ int net_accept(int lfd, char *peer, size_t peercap)
 	snprintf(peer, peercap, "%s:%d", ip, port);
 	return fd;
 }
+
+int net_local_addr(int fd, char *host, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	const void *a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -errno;
+	if (ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
+		return -EAFNOSUPPORT;
+	return inet_ntop(ss.ss_family, a, host, (socklen_t)cap) ? 0 : -errno;
+}

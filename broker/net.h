@@ -21,4 +21,8 @@ int net_listen(const char *host, int *port, int backlog);
  * another -errno. */
 int net_accept(int lfd, char *peer, size_t peercap);
 
+/* The local address of connected socket fd, as text (no port). 0 or
+ * -errno. */
+int net_local_addr(int fd, char *host, size_t cap);
+
 #endif /* BROKER_NET_H */

@@ -23,12 +23,12 @@
 #include "proto/producers.h"
 
 const struct api broker_apis[] = {
-    {API_PRODUCE, 3, 7, -1, "Produce", api_produce},
+    {API_PRODUCE, 3, 13, 9, "Produce", api_produce},
     {API_FETCH, 4, 18, 12, "Fetch", api_fetch},
     {API_LIST_OFFSETS, 1, 10, 6, "ListOffsets", api_listoffsets},
     {API_METADATA, 0, 13, 9, "Metadata", api_metadata},
-    {API_OFFSET_COMMIT, 2, 5, -1, "OffsetCommit", api_offsetcommit},
-    {API_OFFSET_FETCH, 1, 5, -1, "OffsetFetch", api_offsetfetch},
+    {API_OFFSET_COMMIT, 2, 10, 8, "OffsetCommit", api_offsetcommit},
+    {API_OFFSET_FETCH, 1, 10, 6, "OffsetFetch", api_offsetfetch},
     {API_FIND_COORDINATOR, 0, 6, 3, "FindCoordinator", api_findcoordinator},
     {API_JOIN_GROUP, 0, 9, 6, "JoinGroup", api_joingroup},
     {API_HEARTBEAT, 0, 4, 4, "Heartbeat", api_heartbeat},
@@ -45,6 +45,12 @@ const struct api broker_apis[] = {
     {API_INCREMENTAL_ALTER_CONFIGS, 0, 1, 1, "IncrementalAlterConfigs",
      api_incrementalalterconfigs},
     {API_DESCRIBE_CLUSTER, 0, 2, 0, "DescribeCluster", api_describecluster},
+    {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
+    {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
+    {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
+    {API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4, "OffsetForLeaderEpoch",
+     api_offsetforleaderepoch},
+    {API_CREATE_PARTITIONS, 0, 3, 2, "CreatePartitions", api_createpartitions},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -135,14 +141,6 @@ int broker_create_topic_cfg(struct broker *b, const char *name, int32_t parts,
 	return rc;
 }
 
-void broker_advertised(const struct broker *b, const struct conn *c,
-		       const char **host, int32_t *port)
-{
-	(void)c; /* one listener today */
-	*host = b->adv_host;
-	*port = b->adv_port;
-}
-
 /* ---- loop hooks ------------------------------------------------------- */
 
 void broker_settle(struct broker *b)
@@ -190,7 +188,6 @@ static void log_event(const char *dir, const char *event, int64_t base)
 int broker_open(struct broker *b)
 {
 	int rc;
-	b->lfd = -1;
 	if ((rc = ev_create(&b->ev)))
 		return rc;
 	connset_init(&b->conns, b, b->ev);
@@ -235,8 +232,48 @@ int broker_open(struct broker *b)
 	return 0;
 }
 
+/* Open one listener's socket; its bound port replaces port 0, and an
+ * advertised port 0 follows it. */
+static int listen_one(struct broker *b, struct blisten *bl)
+{
+	struct listener *l = &bl->l;
+	int port = l->port;
+	const char *host = l->host[0] ? l->host : "0.0.0.0";
+
+	if (l->proto == LP_SSL || l->proto == LP_SASL_SSL) {
+		blog("listener %s (%s): TLS listeners are not served by this "
+		     "build",
+		     l->name, listener_proto_name(l->proto));
+		return -ENOTSUP;
+	}
+	bl->fd = net_listen(host, &port, 512);
+	if (bl->fd < 0) {
+		blog("cannot listen on %s://%s:%d: %s", l->name, host, l->port,
+		     strerror(-bl->fd));
+		return bl->fd;
+	}
+	if (l->adv_port <= 0)
+		l->adv_port = port;
+	l->port = port;
+	if (!l->adv_host[0] && b->cfg.adv_host[0])
+		snprintf(l->adv_host, sizeof(l->adv_host), "%s",
+			 b->cfg.adv_host);
+	blog("listening on %s:%d (listener %s, %s, advertised %s:%d)", host,
+	     port, l->name, listener_proto_name(l->proto),
+	     l->adv_host[0] ? l->adv_host : "<the address reached>",
+	     l->adv_port);
+	return connset_listen(&b->conns, bl);
+}
+
 int broker_listen(struct broker *b)
 {
+	struct listener ls[LISTENERS_MAX];
+	char err[512];
+	int n = listeners_resolve(&b->cfg.listen, ls, err, sizeof(err));
+	if (n < 0) {
+		blog("%s", err);
+		return n;
+	}
 	/* Block the stop signals before anything can start a thread, so
 	 * they reach only the signalfd below. */
 	sigset_t ss;
@@ -245,32 +282,46 @@ int broker_listen(struct broker *b)
 	sigaddset(&ss, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int port = b->cfg.listen_port;
-	b->lfd = net_listen(b->cfg.listen_host, &port, 512);
-	if (b->lfd < 0) {
-		int rc = b->lfd;
-		blog("cannot listen on %s:%d: %s", b->cfg.listen_host,
-		     b->cfg.listen_port, strerror(-rc));
-		return rc;
+	for (int i = 0; i < n; i++) {
+		struct blisten *bl = &b->lst[b->nlst];
+		bl->l = ls[i];
+		bl->fd = -1;
+		b->nlst++;
+		int rc = listen_one(b, bl);
+		if (rc)
+			return rc;
 	}
-	b->cfg.listen_port = port;
-	const char *h = b->cfg.adv_host;
-	if (!*h)
-		h = strcmp(b->cfg.listen_host, "0.0.0.0") &&
-			    strcmp(b->cfg.listen_host, "::")
-			? b->cfg.listen_host
-			: "127.0.0.1";
-	snprintf(b->adv_host, sizeof(b->adv_host), "%s", h);
-	b->adv_port = b->cfg.adv_port ? b->cfg.adv_port : port;
-	connset_listen(&b->conns, b->lfd);
+	const struct listener *first = &b->lst[0].l;
+	snprintf(b->adv_host, sizeof(b->adv_host), "%s",
+		 first->adv_host[0] ? first->adv_host : "127.0.0.1");
+	b->adv_port = first->adv_port;
 
 	sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd >= 0)
 		ev_set(b->ev, sigfd, EV_READ, on_signal, b);
-	blog("listening on %s:%d (advertised %s:%d, data %s, fetch via %s)",
-	     b->cfg.listen_host, port, b->adv_host, b->adv_port,
-	     b->cfg.data_dir, zc_method_name(b->cfg.fetch_method));
+	blog("serving data %s, fetch via %s", b->cfg.data_dir,
+	     zc_method_name(b->cfg.fetch_method));
 	return 0;
+}
+
+void broker_advertised(const struct broker *b, const struct conn *c,
+		       const char **host, int *port)
+{
+	static char local[64];
+
+	*host = b->adv_host;
+	*port = b->adv_port;
+	if (!c || !c->lst)
+		return;
+	*port = c->lst->l.adv_port;
+	*host = c->lst->l.adv_host;
+	if (!**host) {
+		/* Listening on every address: the one this client reached
+		 * is one it can reach again. */
+		*host = net_local_addr(c->fd, local, sizeof(local)) == 0
+			    ? local
+			    : b->adv_host;
+	}
 }
 
 int broker_run(struct broker *b)
@@ -282,9 +333,10 @@ void broker_close(struct broker *b)
 {
 	if (b->ev)
 		connset_close_all(&b->conns);
-	if (b->lfd >= 0)
-		close(b->lfd);
-	b->lfd = -1;
+	for (int i = 0; i < b->nlst; i++)
+		if (b->lst[i].fd >= 0)
+			close(b->lst[i].fd);
+	b->nlst = 0;
 	if (b->coord)
 		groups_stop(b);
 	fetch_waits_free(b->waits);
@@ -301,6 +353,6 @@ void broker_close(struct broker *b)
 	if (b->ev)
 		ev_timer_del(b->ev, b->maint_timer);
 	ev_destroy(b->ev);
+	config_free(&b->cfg);
 	memset(b, 0, sizeof(*b));
-	b->lfd = -1;
 }

@@ -28,7 +28,7 @@ static int describecluster(struct ks_call *k)
 	const struct ks_struct *bs = ks_sub(&k->rm->root, "Brokers");
 	int8_t type = (int8_t)KQ(k, "EndpointType")->i;
 	const char *host;
-	int32_t port;
+	int port;
 	struct kv *o;
 
 	KR(k, "EndpointType")->i = type;

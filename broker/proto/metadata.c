@@ -233,9 +233,12 @@ static int metadata(struct ks_call *k)
 	if (ks_array(ks_fld(&rm->root, "Brokers"), 1, a, brokers) < 0)
 		return -ENOMEM;
 	const struct ks_struct *bs = ks_sub(&rm->root, "Brokers");
+	const char *host;
+	int port;
+	broker_advertised(b, k->c, &host, &port);
 	ks_get(bs, brokers->a.v, "NodeId")->i = b->cfg.node_id;
-	kv_setstr(ks_get(bs, brokers->a.v, "Host"), b->adv_host);
-	ks_get(bs, brokers->a.v, "Port")->i = b->adv_port;
+	kv_setstr(ks_get(bs, brokers->a.v, "Host"), host);
+	ks_get(bs, brokers->a.v, "Port")->i = port;
 	kv_setstr(ks_get(&rm->root, resp, "ClusterId"), b->cluster_id);
 	ks_get(&rm->root, resp, "ControllerId")->i = b->cfg.node_id;
 	topics = ks_get(&rm->root, resp, "Topics");

@@ -28,6 +28,7 @@
 #include "durable.h"
 #include "proto/configs.h"
 #include "proto/ks_handler.h"
+#include "proto/topic_answer.h"
 
 static enum kerr create_err(int rc)
 {
@@ -63,33 +64,12 @@ static const char *err_text(enum kerr err)
 	}
 }
 
-/* What a CreateTopics answer says of each topic: kept apart from the
- * request, since the answer of a large topic is built when it is made
- * (create_wait.c), after the request is gone. */
-struct ct_topic {
-	char *name; /* NULL: the request named none */
-	int16_t err;
-	const char *msg;
-	char *own_msg; /* msg when made for this topic (freed) */
-	int32_t parts;
-	struct topic_cfg ov; /* the configs it was given */
-};
-
-struct ct_answer {
-	struct broker *b;
-	int16_t ver;
-	int32_t n;
-	struct ct_topic t[];
-};
-
-static void ct_drop(void *state)
+void ct_drop(void *state)
 {
 	struct ct_answer *ans = state;
 
-	for (int32_t i = 0; i < ans->n; i++) {
+	for (int32_t i = 0; i < ans->n; i++)
 		free(ans->t[i].name);
-		free(ans->t[i].own_msg);
-	}
 	free(ans);
 }
 
@@ -118,27 +98,29 @@ static int ct_configs(const struct broker *b, const struct ks_struct *rt,
 	return 0;
 }
 
-static void ct_build(void *state, struct resp *r)
+void ct_build(void *state, struct resp *r)
 {
 	const struct ct_answer *ans = state;
-	const struct ks_msg *rm = ks_resp(API_CREATE_TOPICS);
-	const struct ks_struct *rt = ks_sub(&rm->root, "Topics");
+	const struct ks_msg *rm = ks_resp(ans->key);
+	/* CreateTopics answers in Topics, CreatePartitions in Results. */
+	const char *list = ans->key == API_CREATE_TOPICS ? "Topics" : "Results";
+	const struct ks_struct *rt = ks_sub(&rm->root, list);
 	struct ks_arena a;
 	struct kv *resp;
 
 	ks_arena_init(&a, 64 * 1024 + (size_t)ans->n * 512);
 	resp = ks_new(rm, &a);
-	if (!resp || ks_resize(&rm->root, resp, "Topics", ans->n, &a) < 0)
+	if (!resp || ks_resize(&rm->root, resp, list, ans->n, &a) < 0)
 		goto fail;
 	for (int32_t i = 0; i < ans->n; i++) {
 		const struct ct_topic *e = &ans->t[i];
-		struct kv *o = &ks_get(&rm->root, resp, "Topics")->a.v[i];
+		struct kv *o = &ks_get(&rm->root, resp, list)->a.v[i];
 
 		kv_setstr(ks_get(rt, o, "Name"), e->name);
 		ks_get(rt, o, "ErrorCode")->i = e->err;
 		kv_setstr(ks_get(rt, o, "ErrorMessage"),
 			  e->msg && e->err ? e->msg : err_text(e->err));
-		if (e->err)
+		if (e->err || ans->key != API_CREATE_TOPICS)
 			continue;
 		/* v5+ (KIP-525): what the topic is (or would be) made of;
 		 * v7+ (KIP-516): its ID. */
@@ -167,7 +149,7 @@ static enum kerr ct_read_configs(const struct ks_struct *qt, struct kv *e,
 	const struct ks_struct *cs = ks_sub(qt, "Configs");
 	struct kv *cfgs = ks_get(qt, e, "Configs");
 	uint32_t seen = 0;
-	char why[512];
+	char why[sizeof(o->text)];
 
 	for (int32_t i = 0; i < cfgs->a.n; i++) {
 		struct kv *c = &cfgs->a.v[i];
@@ -176,12 +158,38 @@ static enum kerr ct_read_configs(const struct ks_struct *qt, struct kv *e,
 					    why, sizeof(why));
 
 		if (err) {
-			o->own_msg = strdup(why);
-			o->msg = o->own_msg;
+			snprintf(o->text, sizeof(o->text), "%s", why);
+			o->msg = o->text;
 			return err;
 		}
 	}
 	return KERR_NONE;
+}
+
+struct ct_answer *ct_new(struct ks_call *k, int32_t n)
+{
+	struct ct_answer *ans =
+	    calloc(1, sizeof(*ans) + (size_t)n * sizeof(ans->t[0]));
+
+	if (ans) {
+		ans->b = k->b;
+		ans->key = k->q->key;
+		ans->ver = k->q->ver;
+		ans->n = n;
+	}
+	return ans;
+}
+
+int ct_finish(struct ks_call *k, struct create_wait *cw, struct ct_answer *ans)
+{
+	int rc = create_wait_end(k->c, k->q, cw, ct_build, ct_drop, ans);
+
+	if (rc != 0)
+		return rc; /* ans is the wait's now */
+	ct_build(ans, k->r);
+	ct_drop(ans);
+	k->encoded = true;
+	return API_REPLY;
 }
 
 static int createtopics(struct ks_call *k)
@@ -195,12 +203,9 @@ static int createtopics(struct ks_call *k)
 	struct ct_answer *ans;
 	int rc;
 
-	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
+	ans = ct_new(k, ask->a.n);
 	if (!ans)
 		return -ENOMEM;
-	ans->b = b;
-	ans->ver = k->q->ver;
-	ans->n = ask->a.n;
 	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *e = &ask->a.v[t];
@@ -233,7 +238,7 @@ static int createtopics(struct ks_call *k)
 		else if (topics_partitions(b->topics, name) >= 0)
 			err = KERR_TOPIC_ALREADY_EXISTS;
 		else if ((err = ct_read_configs(qt, e, o)))
-			; /* o->own_msg says why */
+			; /* o->text says why */
 		else if ((req_parts += parts) >
 			 b->cfg.log.max_partitions_per_request) {
 			err = KERR_INVALID_PARTITIONS;
@@ -250,13 +255,7 @@ static int createtopics(struct ks_call *k)
 		o->err = (int16_t)err;
 		o->parts = parts;
 	}
-	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
-	if (rc != 0)
-		return rc; /* ans is the wait's now */
-	ct_build(ans, k->r);
-	ct_drop(ans);
-	k->encoded = true;
-	return API_REPLY;
+	return ct_finish(k, &cw, ans);
 }
 
 int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,

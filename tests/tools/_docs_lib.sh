@@ -9,9 +9,11 @@ help_options() {
 		sed 's/^[^-]*//' | sort -u
 }
 
-# broker_settings CONFIG_C: every name broker/config.c accepts, from its
-# table and its special cases.
+# broker_settings SRC: every name the broker's settings accept, from the
+# tables and special cases of broker/config.c and of the security modules
+# it hands settings to.
 broker_settings() {
-	grep -oE '^ *\{"[a-z][a-z0-9.]*"|strcmp\(name, "[a-z][a-z0-9.]*"\)' "$1" |
+	grep -hoE '^[[:space:]]*\{"[a-z][a-z0-9.]*"|strcmp\(name, "[a-z][a-z0-9.]*"\)' \
+		"$1/broker/config.c" "$1"/broker/security/{listeners,tls,authz}.c |
 		grep -oE '"[^"]*"' | tr -d '"' | sort -u
 }

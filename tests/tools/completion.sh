@@ -106,7 +106,7 @@ if [ ${#methods[@]} -lt 2 ]; then
 	bad "zcp --method=? did not list the methods"
 	methods=(sendfile)
 fi
-read -r -a settings <<<"$(broker_settings "$src/broker/config.c" | tr '\n' ' ')"
+read -r -a settings <<<"$(broker_settings "$src" | tr '\n' ' ')"
 if [ ${#settings[@]} -lt 10 ]; then
 	bad "found only ${#settings[@]} settings in broker/config.c"
 fi

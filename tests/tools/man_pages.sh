@@ -85,7 +85,7 @@ for t in zcp zcbench zcbroker; do
 done
 
 # 4. broker settings
-settings=$(broker_settings "$src/broker/config.c")
+settings=$(broker_settings "$src")
 if [ "$(echo "$settings" | wc -w)" -lt 10 ]; then
 	bad "found only $(echo "$settings" | wc -w) settings in broker/config.c"
 fi

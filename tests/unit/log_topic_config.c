@@ -5,7 +5,8 @@
  * DIR/__topic_configs/<topic ID> and read back at open; a damaged file
  * leaves the topic on the broker's settings with every record kept; a
  * topic made again under a deleted one's name starts without its
- * overrides; and the log obeys them: segment.bytes rolls, retention.ms and
+ * overrides; a grown topic's new partitions get them; and the log obeys
+ * them: segment.bytes rolls, retention.ms and
  * retention.bytes delete, max.message.bytes is the produce limit.
  */
 #include <time.h>
@@ -268,6 +269,51 @@ static void test_queued(const char *dir)
 	topics_close(t);
 }
 
+/* A grown topic's new partitions run on its overrides (CreatePartitions):
+ * made at once, or over several steps with the overrides changed while
+ * it grows; a growth leaves the overrides file in place. */
+static void test_grown(const char *dir)
+{
+	struct log_config c;
+	struct topics *t;
+	struct topic_cfg ov = ov_of(TCFG_SEGMENT_BYTES, 400);
+	struct topic_cfg later = ov_of(TCFG_MAX_MESSAGE_BYTES, 555);
+	int64_t now = wall_ms();
+	int32_t big = 3 + TOPICS_STEP * 2;
+	char p[4096], text[23];
+	int done = 1;
+
+	log_config_defaults(&c);
+	c.index_max_bytes = 4096;
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	CHECK_EQ(topics_create_cfg(t, "g", 1, &ov), 0);
+	CHECK_EQ(topics_grow(t, "g", 3), 0);
+	/* segment.bytes=400: ~170-byte batches, two per segment. */
+	append(topics_log(t, "g", 2), 10, now, now);
+	CHECK_EQ(nsegs(dir, "g-2"), 5);
+	tid_to_text(topics_id(t, "g"), text);
+	snprintf(p, sizeof(p), "%s/__topic_configs/%s", dir, text);
+	CHECK(access(p, F_OK) == 0);
+
+	CHECK_EQ(topics_grow_start(t, "g", big, on_done, &done), 1);
+	CHECK(topics_step(t, TOPICS_STEP)); /* part made, not yet visible */
+	add(&later, TCFG_SEGMENT_BYTES, 400);
+	CHECK_EQ(topics_set_config(t, "g", &later), 0);
+	while (topics_step(t, 16))
+		;
+	CHECK_EQ(done, 0);
+	CHECK_EQ(topics_partitions(t, "g"), big);
+	for (int32_t k = 0; k < big; k++)
+		CHECK_EQ(plog_max_message_bytes(topics_log(t, "g", k)), 555);
+	append(topics_log(t, "g", big - 1), 10, now, now);
+	snprintf(p, sizeof(p), "g-%d", (int)(big - 1));
+	CHECK_EQ(nsegs(dir, p), 5);
+	topics_close(t);
+	CHECK_EQ(topics_open(&t, dir, &c), 0);
+	CHECK_EQ(plog_max_message_bytes(topics_log(t, "g", big - 1)), 555);
+	topics_close(t);
+}
+
 static void test_cluster_id(const char *dir)
 {
 	char a[23], b[23], p[4096];
@@ -302,6 +348,8 @@ int main(void)
 	test_damaged(dir);
 	snprintf(dir, sizeof(dir), "%s/queued", t_tmpdir());
 	test_queued(dir);
+	snprintf(dir, sizeof(dir), "%s/grown", t_tmpdir());
+	test_grown(dir);
 	snprintf(dir, sizeof(dir), "%s/cluster", t_tmpdir());
 	test_cluster_id(dir);
 	return t_result();

@@ -93,6 +93,8 @@ static struct kv *dc_result(struct kv *a)
 	return &res->a.v[0];
 }
 
+static void broker_settings(void);
+
 static void t_describe(void)
 {
 	const struct ks_struct *rs = ks_sub(&ks_resp(32)->root, "Results");
@@ -158,7 +160,60 @@ static void t_describe(void)
 		CHECK(o && ks_get(rs, o, "ErrorCode")->i == KERR_UNKNOWN_TOPIC);
 	}
 	CHECK(config_sensitive("ssl.keystore.password"));
+	CHECK(config_sensitive("ssl.key.password"));
+	CHECK(config_sensitive("ssl.keystore.key"));
+	CHECK(!config_sensitive("ssl.keystore.location"));
 	CHECK(!config_sensitive("log.dirs"));
+	broker_settings();
+}
+
+/* Settings kept by the listener, TLS and authorizer modules are listed
+ * and count as given too; secrets are listed without their value. */
+static void broker_settings(void)
+{
+	struct bconfig *c = malloc(sizeof(*c));
+	struct config_item *it = malloc(sizeof(*it));
+	bool seen_listeners = false, seen_key = false, seen_authz = false;
+
+	CHECK(c && it);
+	if (!c || !it)
+		goto out;
+	config_defaults(c);
+	CHECK(!config_given(c, "listeners"));
+	for (size_t i = 0; config_item(c, i, it) == 0; i++)
+		if (!strcmp(it->name, "listeners"))
+			CHECK(!strcmp(it->value, "PLAINTEXT://127.0.0.1:9092"));
+	CHECK_EQ(config_set(c, "listeners", "PLAINTEXT://:19092"), 0);
+	CHECK_EQ(config_set(c, "advertised.listeners",
+			    "PLAINTEXT://kafka.example:19092"),
+		 0);
+	CHECK_EQ(config_set(c, "ssl.keystore.key", "PEM-SECRET"), 0);
+	CHECK_EQ(config_set(c, "authorizer.enabled", "true"), 0);
+	CHECK(config_given(c, "listeners"));
+	CHECK(config_given(c, "ssl.keystore.key"));
+	CHECK(!config_given(c, "ssl.key.password"));
+	for (size_t i = 0; config_item(c, i, it) == 0; i++) {
+		if (!strcmp(it->name, "listeners")) {
+			seen_listeners = true;
+			CHECK(it->given);
+			CHECK(!strcmp(it->value, "PLAINTEXT://:19092"));
+		} else if (!strcmp(it->name, "advertised.listeners")) {
+			CHECK(!strcmp(it->value,
+				      "PLAINTEXT://kafka.example:19092"));
+		} else if (!strcmp(it->name, "ssl.keystore.key")) {
+			seen_key = true;
+			CHECK(it->given && it->sensitive);
+			CHECK(!strstr(it->value, "SECRET"));
+		} else if (!strcmp(it->name, "authorizer.enabled")) {
+			seen_authz = true;
+			CHECK(it->given && !strcmp(it->value, "true"));
+		}
+	}
+	CHECK(seen_listeners && seen_key && seen_authz);
+	config_free(c);
+out:
+	free(c);
+	free(it);
 }
 
 /* An (Incremental)AlterConfigs request of one TOPIC or BROKER resource
