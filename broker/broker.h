@@ -53,7 +53,8 @@ struct broker {
 	 * waiting for it; NULL flusher with write.caching. */
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
-	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	int offs_offline;    /* -errno of a failed offsets sync, or 0 */
+	char cluster_id[23]; /* DIR/meta.properties (log_cluster_id) */
 	/* SCRAM credentials (security/creds.h) and PLAIN's worker thread
 	 * (proto/sasl_plain.c). */
 	struct creds *creds;
@@ -140,6 +141,15 @@ int api_listgroups(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
 int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
+int api_describeconfigs(struct broker *, struct conn *, const struct kreq *,
+			struct kr *, struct resp *);
+int api_alterconfigs(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_incrementalalterconfigs(struct broker *, struct conn *,
+				const struct kreq *, struct kr *,
+				struct resp *);
+int api_describecluster(struct broker *, struct conn *, const struct kreq *,
+			struct kr *, struct resp *);
 int api_deletegroups(struct broker *, struct conn *, const struct kreq *,
 		     struct kr *, struct resp *);
 int api_offsetdelete(struct broker *, struct conn *, const struct kreq *,
@@ -197,6 +207,9 @@ void broker_advertised(const struct broker *b, const struct conn *c,
 
 /* Auto-create a topic with num.partitions (logged). Returns 0 or -errno. */
 int broker_create_topic(struct broker *b, const char *name, int32_t parts);
+/* The same with configs (NULL: none), kept with the topic. */
+int broker_create_topic_cfg(struct broker *b, const char *name, int32_t parts,
+			    const struct topic_cfg *ov);
 
 /* Lifecycle (server.c). broker_open: the loop, the store, offsets, the
  * coordinator and the connection set, without a socket (tests and

@@ -133,7 +133,230 @@ static const struct opt opts[] = {
 };
 #undef F
 
+/* Settings outside the table (their own fields, or the listener, TLS and
+ * authorizer modules'), by their config_item index. */
+enum {
+	SP_LISTENERS,
+	SP_ADVERTISED,
+	SP_ADV_HOST,
+	SP_LOG_DIRS,
+	SP_FETCH_METHOD,
+	SP_PROTO_MAP,
+	SP_SASL_MECHS,
+	SP_KEYSTORE_LOCATION,
+	SP_TRUSTSTORE_LOCATION,
+	SP_CIPHER_SUITES,
+	SP_CLIENT_AUTH,
+	SP_TLS_PROTOCOLS,
+	SP_KTLS,
+	SP_AUTHZ,
+	SP_ALLOW_NO_ACL,
+	SP_SUPER_USERS,
+	SP_KEY_PASSWORD,
+	SP_KEYSTORE_KEY,
+	SP_KEYSTORE_CHAIN,
+	SP_TRUSTSTORE_CERTS,
+};
+static const char *const specials[] = {
+    [SP_LISTENERS] = "listeners",
+    [SP_ADVERTISED] = "advertised.listeners",
+    [SP_ADV_HOST] = "advertised.host.name",
+    [SP_LOG_DIRS] = "log.dirs",
+    [SP_FETCH_METHOD] = "zc.fetch.method",
+    [SP_PROTO_MAP] = "listener.security.protocol.map",
+    [SP_SASL_MECHS] = "sasl.enabled.mechanisms",
+    [SP_KEYSTORE_LOCATION] = "ssl.keystore.location",
+    [SP_TRUSTSTORE_LOCATION] = "ssl.truststore.location",
+    [SP_CIPHER_SUITES] = "ssl.cipher.suites",
+    [SP_CLIENT_AUTH] = "ssl.client.auth",
+    [SP_TLS_PROTOCOLS] = "ssl.enabled.protocols",
+    [SP_KTLS] = "zc.ssl.ktls",
+    [SP_AUTHZ] = "authorizer.enabled",
+    [SP_ALLOW_NO_ACL] = "allow.everyone.if.no.acl.found",
+    [SP_SUPER_USERS] = "super.users",
+    [SP_KEY_PASSWORD] = "ssl.key.password",
+    [SP_KEYSTORE_KEY] = "ssl.keystore.key",
+    [SP_KEYSTORE_CHAIN] = "ssl.keystore.certificate.chain",
+    [SP_TRUSTSTORE_CERTS] = "ssl.truststore.certificates",
+};
+#define NSPECIAL (sizeof(specials) / sizeof(specials[0]))
+#define NOPTS	 (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(NSPECIAL + NOPTS <= 8 * sizeof(((struct bconfig *)0)->given),
+	       "struct bconfig's given[] is too small for the settings");
+
+static int set_one(struct bconfig *c, const char *name, const char *value);
+
+static long item_index(const char *name)
+{
+	if (!strcmp(name, "log.dir"))
+		name = "log.dirs";
+	for (size_t i = 0; i < NSPECIAL; i++)
+		if (!strcmp(specials[i], name))
+			return (long)i;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return (long)(NSPECIAL + i);
+	return -1;
+}
+
+void config_mark_given(struct bconfig *c, const char *name)
+{
+	long i = item_index(name);
+
+	if (i >= 0)
+		c->given[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
 int config_set(struct bconfig *c, const char *name, const char *value)
+{
+	int rc = set_one(c, name, value);
+
+	if (rc == 0)
+		config_mark_given(c, name);
+	return rc;
+}
+
+bool config_given(const struct bconfig *c, const char *name)
+{
+	long i = item_index(name);
+
+	return i >= 0 && (c->given[i / 8] >> (i % 8) & 1);
+}
+
+bool config_sensitive(const char *name)
+{
+	/* Kafka's PASSWORD settings: the private key and the PEM stores
+	 * given inline are secrets too (KIP-651). */
+	return strstr(name, "password") || strstr(name, "secret") ||
+	       strstr(name, "jaas") || !strcmp(name, "ssl.keystore.key") ||
+	       !strcmp(name, "ssl.keystore.certificate.chain") ||
+	       !strcmp(name, "ssl.truststore.certificates");
+}
+
+static const int8_t kind_type[] = {
+    [K_I32] = 3, [K_I64] = 5, [K_U32] = 3, [K_U64] = 5, [K_BOOL] = 1};
+
+static const char *const client_auth_name[] = {
+    [TLS_AUTH_NONE] = "none",
+    [TLS_AUTH_REQUESTED] = "requested",
+    [TLS_AUTH_REQUIRED] = "required"};
+
+/* A setting kept as a string (NULL: not set) or its default. */
+static void str_or(char *out, size_t n, const char *v, const char *dflt)
+{
+	snprintf(out, n, "%s", v ? v : dflt);
+}
+
+/* The value and ConfigType of the special setting i. */
+static int8_t special_value(const struct bconfig *c, size_t i, char *out,
+			    size_t n)
+{
+	const struct tls_config *t = &c->tls;
+
+	switch (i) {
+	case SP_LISTENERS:
+		str_or(out, n, c->listen.listeners, LISTENERS_DEFAULT);
+		return 7;
+	case SP_ADVERTISED:
+		/* Unset: each listener advertises its own address. */
+		str_or(out, n, c->listen.advertised, "");
+		return 7;
+	case SP_ADV_HOST:
+		snprintf(out, n, "%s", c->adv_host);
+		return 2;
+	case SP_LOG_DIRS:
+		snprintf(out, n, "%s", c->data_dir);
+		return 2;
+	case SP_FETCH_METHOD:
+		snprintf(out, n, "%s", zc_method_name(c->fetch_method));
+		return 2;
+	case SP_PROTO_MAP:
+		str_or(out, n, c->listen.proto_map, "");
+		return 2;
+	case SP_SASL_MECHS:
+		str_or(out, n, c->listen.sasl_mechs, SASL_MECHS_DEFAULT);
+		return 7;
+	case SP_KEYSTORE_LOCATION:
+		str_or(out, n, t->keystore_location, "");
+		return 2;
+	case SP_TRUSTSTORE_LOCATION:
+		str_or(out, n, t->truststore_location, "");
+		return 2;
+	case SP_CIPHER_SUITES:
+		str_or(out, n, t->cipher_suites, "");
+		return 7;
+	case SP_CLIENT_AUTH:
+		snprintf(out, n, "%s", client_auth_name[t->client_auth]);
+		return 2;
+	case SP_TLS_PROTOCOLS:
+		snprintf(out, n, "%s%s%s", t->tls12 ? "TLSv1.2" : "",
+			 t->tls12 && t->tls13 ? "," : "",
+			 t->tls13 ? "TLSv1.3" : "");
+		return 7;
+	case SP_KTLS:
+		snprintf(out, n, "%s", t->ktls ? "true" : "false");
+		return 1;
+	case SP_AUTHZ:
+		snprintf(out, n, "%s", c->authz.enabled ? "true" : "false");
+		return 1;
+	case SP_ALLOW_NO_ACL:
+		snprintf(out, n, "%s",
+			 c->authz.allow_if_no_acl ? "true" : "false");
+		return 1;
+	case SP_SUPER_USERS:
+		snprintf(out, n, "%s", c->authz.super_users);
+		return 2;
+	default:	  /* the secrets: never shown (config_sensitive) */
+		return 9; /* PASSWORD */
+	}
+}
+
+int config_item(const struct bconfig *c, size_t i, struct config_item *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (i >= NSPECIAL + NOPTS)
+		return -ENOENT;
+	out->given = c->given[i / 8] >> (i % 8) & 1;
+	if (i < NSPECIAL) {
+		out->name = specials[i];
+		out->type = special_value(c, i, out->value, sizeof(out->value));
+	} else {
+		const struct opt *o = &opts[i - NSPECIAL];
+		const char *f = (const char *)c + o->off;
+		long long v = 0;
+
+		out->name = o->name;
+		out->type = kind_type[o->kind];
+		switch (o->kind) {
+		case K_BOOL:
+			v = *(const bool *)f;
+			break;
+		case K_I32:
+			v = *(const int32_t *)f;
+			break;
+		case K_I64:
+			v = *(const int64_t *)f;
+			break;
+		case K_U32:
+			v = *(const uint32_t *)f;
+			break;
+		case K_U64:
+			v = (long long)*(const uint64_t *)f;
+			break;
+		}
+		if (o->kind == K_BOOL)
+			snprintf(out->value, sizeof(out->value), "%s",
+				 v ? "true" : "false");
+		else
+			snprintf(out->value, sizeof(out->value), "%lld", v);
+	}
+	out->sensitive = config_sensitive(out->name);
+	if (out->sensitive)
+		out->value[0] = '\0';
+	return 0;
+}
+
+static int set_one(struct bconfig *c, const char *name, const char *value)
 {
 	int rc = listener_conf_set(&c->listen, name, value);
 	if (rc != -ENOENT)

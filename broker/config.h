@@ -78,11 +78,34 @@ struct bconfig {
 	int32_t fetch_session_slots;
 	int64_t fetch_session_evict_ms;
 	struct log_config log;
+	/* Which settings were given (file or --set), by config_item index:
+	 * DescribeConfigs tells STATIC_BROKER_CONFIG from DEFAULT_CONFIG. */
+	uint8_t given[32];
 };
 
 void config_defaults(struct bconfig *c);
 /* Free what settings allocated; c is zeroed. */
 void config_free(struct bconfig *c);
+
+/* One setting as DescribeConfigs lists it. */
+struct config_item {
+	const char *name;
+	char value[4352]; /* a path (log.dirs) fits */
+	int8_t
+	    type;   /* ConfigType: 1 BOOLEAN, 2 STRING, 3 INT, 5 LONG, 7 LIST */
+	bool given; /* set in the file or with --set */
+	bool sensitive;
+};
+
+/* The i-th setting of c, i = 0, 1, ...: 0, or -ENOENT past the last. */
+int config_item(const struct bconfig *c, size_t i, struct config_item *out);
+/* Whether setting `name` was given (file, --set, or an option that sets
+ * it, which calls config_mark_given). */
+bool config_given(const struct bconfig *c, const char *name);
+void config_mark_given(struct bconfig *c, const char *name);
+/* Whether a setting's value is a secret (passwords, keys): Kafka's
+ * DescribeConfigs shows those as sensitive with a null value. */
+bool config_sensitive(const char *name);
 
 /* Apply one setting. Returns 0, -ENOENT for an unknown name, -EINVAL for a
  * bad value, -ENOMEM. Settings checked only together (listeners) are

@@ -110,9 +110,11 @@ void create_wait_init(struct create_wait *cw)
 	cw->w = NULL;
 }
 
-/* Queue the creation (or growth) of name: 1, or what the store said. */
+/* Queue the creation (with overrides ov) or growth of name: 1, or what
+ * the store said. */
 static int start(struct broker *b, struct create_wait *cw, const char *name,
-		 int32_t parts, int16_t *err, bool grow)
+		 int32_t parts, const struct topic_cfg *ov, int16_t *err,
+		 bool grow)
 {
 	struct cw_topic *e;
 	int rc;
@@ -131,7 +133,8 @@ static int start(struct broker *b, struct create_wait *cw, const char *name,
 	e->grow = grow;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	rc = grow ? topics_grow_start(b->topics, name, parts, on_done, e)
-		  : topics_create_start(b->topics, name, parts, on_done, e);
+		  : topics_create_start_cfg(b->topics, name, parts, ov, on_done,
+					    e);
 	if (rc != 1) {
 		free(e);
 		if (rc < 0 && rc != -EEXIST && !grow)
@@ -146,11 +149,12 @@ static int start(struct broker *b, struct create_wait *cw, const char *name,
 }
 
 int create_wait_start(struct broker *b, struct create_wait *cw,
-		      const char *name, int32_t parts, int16_t *err)
+		      const char *name, int32_t parts,
+		      const struct topic_cfg *ov, int16_t *err)
 {
 	if (!b->ev || parts <= TOPICS_STEP) /* quick: made at once */
-		return broker_create_topic(b, name, parts);
-	return start(b, cw, name, parts, err, false);
+		return broker_create_topic_cfg(b, name, parts, ov);
+	return start(b, cw, name, parts, ov, err, false);
 }
 
 int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
@@ -159,7 +163,7 @@ int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
 	/* A few new partitions are made at once (topics_grow_start). */
 	if (!b->ev)
 		return topics_grow(b->topics, name, parts);
-	return start(b, cw, name, parts, err, true);
+	return start(b, cw, name, parts, NULL, err, true);
 }
 
 int create_wait_end(struct conn *c, const struct kreq *q,

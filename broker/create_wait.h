@@ -21,6 +21,7 @@ struct conn;
 struct kreq;
 struct resp;
 struct cwait;
+struct topic_cfg;
 
 struct create_wait {
 	struct cwait *w; /* NULL while no topic waits */
@@ -33,7 +34,8 @@ void create_wait_init(struct create_wait *cw);
 /* Create name. Returns 0 or -errno when done at once, 1 when it is made
  * over later loop turns: *err (in the handler's state) is set then. */
 int create_wait_start(struct broker *b, struct create_wait *cw,
-		      const char *name, int32_t parts, int16_t *err);
+		      const char *name, int32_t parts,
+		      const struct topic_cfg *ov, int16_t *err);
 /* The same for CreatePartitions: grow name to parts partitions. */
 int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
 		     int32_t parts, int16_t *err);

@@ -72,11 +72,13 @@ int main(int argc, char **argv)
 				return usage_err("--listen %s: expected "
 						 "HOST:PORT",
 						 v);
+			config_mark_given(&b.cfg, "listeners");
 		} else if (!strcmp(a, "--data-dir")) {
 			if (!*v || strlen(v) >= sizeof(b.cfg.data_dir))
 				return usage_err("--data-dir %s: bad path", v);
 			snprintf(b.cfg.data_dir, sizeof(b.cfg.data_dir), "%s",
 				 v);
+			config_mark_given(&b.cfg, "log.dirs");
 		} else if (!strcmp(a, "--config")) {
 			char err[512];
 			int rc = config_load(&b.cfg, v, err, sizeof(err));

@@ -41,6 +41,11 @@ const struct api broker_apis[] = {
     {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
     {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
+    {API_DESCRIBE_CONFIGS, 1, 4, 4, "DescribeConfigs", api_describeconfigs},
+    {API_ALTER_CONFIGS, 0, 2, 2, "AlterConfigs", api_alterconfigs},
+    {API_INCREMENTAL_ALTER_CONFIGS, 0, 1, 1, "IncrementalAlterConfigs",
+     api_incrementalalterconfigs},
+    {API_DESCRIBE_CLUSTER, 0, 2, 0, "DescribeCluster", api_describecluster},
     {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
     {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
     {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
@@ -136,7 +141,13 @@ int broker_dispatch(struct broker *b, struct conn *c, uint8_t *frame,
 
 int broker_create_topic(struct broker *b, const char *name, int32_t parts)
 {
-	int rc = topics_create(b->topics, name, parts);
+	return broker_create_topic_cfg(b, name, parts, NULL);
+}
+
+int broker_create_topic_cfg(struct broker *b, const char *name, int32_t parts,
+			    const struct topic_cfg *ov)
+{
+	int rc = topics_create_cfg(b->topics, name, parts, ov);
 	if (rc == 0)
 		blog("topic created: %s (%d partition%s)", name, parts,
 		     parts == 1 ? "" : "s");
@@ -201,6 +212,12 @@ int broker_open(struct broker *b)
 	if (rc) {
 		blog("cannot open the data directory %s: %s", b->cfg.data_dir,
 		     strerror(-rc));
+		return rc;
+	}
+	rc = log_cluster_id(b->cfg.data_dir, b->cluster_id);
+	if (rc) {
+		blog("cannot read or write %s/meta.properties: %s",
+		     b->cfg.data_dir, strerror(-rc));
 		return rc;
 	}
 	char odir[4200];

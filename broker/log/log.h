@@ -291,6 +291,79 @@ int64_t topics_total_partitions(const struct topics *t);
 /* Run plog_maintain / plog_flush (by flush.interval.ms) on every log. */
 void topics_maintain(struct topics *t, int64_t now_ms);
 
+/* ---- topic configs: Kafka's topic-level overrides (topic_config.c) ---- */
+
+/* The overridable settings, in the order DescribeConfigs lists them. */
+enum tcfg_key {
+	TCFG_CLEANUP_POLICY,	/* cleanup.policy: only "delete" */
+	TCFG_MAX_MESSAGE_BYTES, /* max.message.bytes (message.max.bytes) */
+	TCFG_RETENTION_BYTES,	/* retention.bytes (log.retention.bytes) */
+	TCFG_RETENTION_MS,	/* retention.ms (log.retention.ms) */
+	TCFG_SEGMENT_BYTES,	/* segment.bytes (log.segment.bytes) */
+	TCFG_NKEYS
+};
+
+/* A topic's overrides: bit k of `set` says v[k] replaces the broker's
+ * setting (cleanup.policy's only value, delete, is 1). */
+struct topic_cfg {
+	uint32_t set;
+	int64_t v[TCFG_NKEYS];
+};
+
+/* The key of a topic config name, or -ENOENT. */
+int tcfg_key(const char *name);
+const char *tcfg_name(int key);
+/* The broker setting a topic config falls back to (its synonym). */
+const char *tcfg_synonym(int key);
+const char *tcfg_doc(int key);
+/* DescribeConfigs' ConfigType: 3 INT, 5 LONG, 7 LIST. */
+int8_t tcfg_type(int key);
+/* Parse a value as Kafka's LogConfig would: 0, or -EINVAL (malformed or
+ * out of range) / -ENOTSUP (cleanup.policy compact) with a reason. */
+int tcfg_parse(int key, const char *text, int64_t *v, char *why, size_t n);
+/* The value in Kafka's text form. */
+void tcfg_format(int key, int64_t v, char *buf, size_t n);
+/* What the topic gets without an override: the broker's setting. */
+int64_t tcfg_base(int key, const struct log_config *cfg);
+/* cfg with c's overrides applied. */
+void tcfg_apply(const struct topic_cfg *c, struct log_config *cfg);
+/* DIR/__topic_configs/<topic ID>: written atomically (removed when c has
+ * no override); read back only for the same topic ID. tcfg_load: 0,
+ * -ENOENT (none), -EINVAL (damaged: why says where). */
+int tcfg_store(const char *dir, const uint8_t id[16], const char *topic,
+	       const struct topic_cfg *c);
+int tcfg_load(const char *dir, const uint8_t id[16], struct topic_cfg *c,
+	      char *why, size_t n);
+int tcfg_remove(const char *dir, const uint8_t id[16]);
+
+/* Creation with overrides (NULL: none): stored before the first
+ * partition directory is made, applied to every partition's log. */
+int topics_create_cfg(struct topics *t, const char *name, int32_t partitions,
+		      const struct topic_cfg *ov);
+int topics_create_start_cfg(struct topics *t, const char *name,
+			    int32_t partitions, const struct topic_cfg *ov,
+			    topics_done_fn done, void *arg);
+/* A topic's overrides, or NULL when there is no such topic. */
+const struct topic_cfg *topics_config(const struct topics *t, const char *name);
+/* Replace a topic's overrides: stored durably first, then used by every
+ * partition's log. -ENOENT unknown topic, -errno when not stored (the
+ * old overrides stay). */
+int topics_set_config(struct topics *t, const char *name,
+		      const struct topic_cfg *ov);
+/* The broker-wide settings the topics fall back to. */
+const struct log_config *topics_base_config(const struct topics *t);
+
+/* Take new retention, segment and message-size limits (a topic's
+ * overrides changed); the next append and maintenance use them. */
+void plog_reconfigure(struct plog *l, const struct log_config *cfg);
+/* The largest batch a produce may append (max.message.bytes). */
+uint32_t plog_max_message_bytes(const struct plog *l);
+
+/* The cluster ID (22 characters of URL-safe base64, as Kafka's
+ * Uuid.toString): read from DIR/meta.properties, made and stored there
+ * when missing. A damaged file is logged and replaced. */
+int log_cluster_id(const char *dir, char out[23]);
+
 /* ---- committed group offsets ----------------------------------------- */
 
 struct offstore;

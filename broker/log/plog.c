@@ -558,6 +558,21 @@ int64_t plog_append(struct plog *l, uint8_t *batch, size_t len,
 	return base;
 }
 
+void plog_reconfigure(struct plog *l, const struct log_config *cfg)
+{
+	l->cfg.segment_bytes = cfg->segment_bytes > INT32_MAX
+				   ? INT32_MAX /* positions are i32 */
+				   : cfg->segment_bytes;
+	l->cfg.retention_ms = cfg->retention_ms;
+	l->cfg.retention_bytes = cfg->retention_bytes;
+	l->cfg.max_message_bytes = cfg->max_message_bytes;
+}
+
+uint32_t plog_max_message_bytes(const struct plog *l)
+{
+	return l->cfg.max_message_bytes;
+}
+
 int64_t plog_start_offset(const struct plog *l)
 {
 	return l->start;

@@ -13,6 +13,9 @@
  *  4. Every topic has an ID, written in each of its partition directories
  *     before it is served; a topic found without one (made by an older
  *     release) is given one at startup.
+ *  5. A topic's overrides (tp.ov) are on disk before its first partition
+ *     directory and before any log uses them; every log of the topic runs
+ *     on the broker's settings with exactly those overrides applied.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -32,7 +35,8 @@ struct topic {
 	char *name;
 	int32_t nparts;
 	struct plog **logs;
-	uint8_t id[16]; /* KIP-516, in every partition dir (topic_id.c) */
+	uint8_t id[16];	     /* KIP-516, in every partition dir (topic_id.c) */
+	struct topic_cfg ov; /* its overrides (topic_config.c) */
 };
 
 struct topics {
@@ -118,10 +122,29 @@ static bool creating_named(const struct topics *t, const char *name)
 	return false;
 }
 
+/* The settings a partition of tp runs on: the broker's with the topic's
+ * overrides. Every log of a topic is opened (or reconfigured) with them. */
+static void topic_log_config(const struct topics *t, const struct topic *tp,
+			     struct log_config *lc)
+{
+	*lc = t->cfg;
+	tcfg_apply(&tp->ov, lc);
+}
+
+static void topic_reconfigure(const struct topics *t, struct topic *tp)
+{
+	struct log_config lc;
+
+	topic_log_config(t, tp, &lc);
+	for (int32_t k = 0; k < tp->nparts; k++)
+		plog_reconfigure(tp->logs[k], &lc);
+}
+
 /* A creation of name's partitions from..nparts-1 (not yet linked), with
- * the topic's ID (a new one when id is NULL); they count from now on. */
+ * the ID and overrides of the topic of (a new one when of is NULL); they count
+ * from now on. */
 static int reserve(struct topics *t, const char *name, int32_t nparts,
-		   int32_t from, const uint8_t *id, struct creating **out)
+		   int32_t from, const struct topic *of, struct creating **out)
 {
 	struct creating *c = calloc(1, sizeof(*c));
 	int ret = -ENOMEM;
@@ -132,26 +155,33 @@ static int reserve(struct topics *t, const char *name, int32_t nparts,
 	c->tp.name = strdup(name);
 	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
 	if (c->tp.name && c->tp.logs)
-		ret = id ? 0 : tid_new(c->tp.id);
+		ret = of ? 0 : tid_new(c->tp.id);
 	if (ret < 0) {
 		free(c->tp.logs);
 		free(c->tp.name);
 		free(c);
 		return ret;
 	}
-	if (id)
-		memcpy(c->tp.id, id, 16);
+	if (of) { /* a growth: the topic's ID and overrides */
+		memcpy(c->tp.id, of->id, 16);
+		c->tp.ov = of->ov;
+	}
 	c->from = c->made = from;
 	t->nparts += nparts - from;
 	*out = c;
 	return 0;
 }
 
-/* Check name and quota and reserve the partitions (not yet linked). */
+static void discard(struct topics *t, struct creating *c);
+
+/* Check name and quota and reserve the partitions (not yet linked), and
+ * keep the overrides ov (NULL: none) with the topic. */
 static int begin(struct topics *t, const char *name, int32_t nparts,
-		 struct creating **out)
+		 const struct topic_cfg *ov, struct creating **out)
 {
+	struct creating *c;
 	bool found;
+	int ret;
 
 	if (!topics_valid_name(name) || nparts < 1 || nparts > PARTITIONS_MAX)
 		return -EINVAL;
@@ -160,17 +190,29 @@ static int begin(struct topics *t, const char *name, int32_t nparts,
 		return -EEXIST;
 	if (t->nparts + nparts > t->cfg.max_partitions)
 		return -EDQUOT;
-	return reserve(t, name, nparts, 0, NULL, out);
+	ret = reserve(t, name, nparts, 0, NULL, &c);
+	if (ret == 0 && ov && ov->set) {
+		c->tp.ov = *ov;
+		ret = tcfg_store(t->dir, c->tp.id, name, ov);
+		if (ret < 0) {
+			c->tp.ov.set = 0; /* nothing stored to remove */
+			discard(t, c);
+		}
+	}
+	if (ret == 0)
+		*out = c;
+	return ret;
 }
 
 /* Check a growth of name to nparts and reserve the new partitions. */
 static int begin_grow(struct topics *t, const char *name, int32_t nparts,
-		      struct creating **out)
+		      const struct topic_cfg *ov, struct creating **out)
 {
 	bool found;
 	size_t pos = find(t, name, &found);
 	int32_t from;
 
+	(void)ov; /* new partitions run on the topic's own overrides */
 	if (!found)
 		return -ENOENT;
 	if (creating_named(t, name))
@@ -181,7 +223,7 @@ static int begin_grow(struct topics *t, const char *name, int32_t nparts,
 	if (nparts > PARTITIONS_MAX ||
 	    t->nparts + (nparts - from) > t->cfg.max_partitions)
 		return -EDQUOT;
-	return reserve(t, name, nparts, from, t->v[pos].id, out);
+	return reserve(t, name, nparts, from, &t->v[pos], out);
 }
 
 /* Open (creating) up to n more partition directories of c. */
@@ -194,7 +236,10 @@ static int grow(struct topics *t, struct creating *c, int32_t n)
 		if (snprintf(p, sizeof(p), "%s/%s-%" PRId32, t->dir, c->tp.name,
 			     c->made) >= (int)sizeof(p))
 			return -ENAMETOOLONG;
-		ret = plog_open(&c->tp.logs[c->made], p, &t->cfg);
+		struct log_config lc;
+
+		topic_log_config(t, &c->tp, &lc);
+		ret = plog_open(&c->tp.logs[c->made], p, &lc);
 		if (ret < 0) {
 			fprintf(stderr, "zcbroker: %s: %s\n", p,
 				strerror(-ret));
@@ -215,6 +260,8 @@ static void discard(struct topics *t, struct creating *c)
 {
 	for (int32_t i = c->from; i < c->made; i++)
 		plog_destroy(c->tp.logs[i]);
+	if (c->tp.ov.set && c->from == 0) /* a growth keeps the topic's */
+		(void)tcfg_remove(t->dir, c->tp.id);
 	t->nparts -= c->tp.nparts - c->from;
 	free(c->tp.logs);
 	free(c->tp.name);
@@ -239,6 +286,9 @@ static int publish_growth(struct topics *t, struct creating *c, int ret)
 	free(t->v[pos].logs);
 	t->v[pos].logs = c->tp.logs;
 	t->v[pos].nparts = c->tp.nparts;
+	/* Overrides changed while it grew: the new partitions take them. */
+	if (memcmp(&c->tp.ov, &t->v[pos].ov, sizeof(c->tp.ov)))
+		topic_reconfigure(t, &t->v[pos]);
 	free(c->tp.name);
 	free(c);
 	return 0;
@@ -324,6 +374,32 @@ static int load_id(struct topics *t, struct topic *tp)
 	return ret;
 }
 
+/* The topic's overrides, if it has a file of them; a damaged one is
+ * reported and the topic runs on the broker's settings. */
+static void load_config(struct topics *t, struct topic *tp)
+{
+	char why[256] = "";
+	int ret = tcfg_load(t->dir, tp->id, &tp->ov, why, sizeof(why));
+
+	char idt[23];
+
+	tid_to_text(tp->id, idt);
+	if (ret == -EINVAL)
+		fprintf(stderr,
+			"zcbroker: topic %s: damaged config overrides in "
+			"%s/__topic_configs/%s (%s): using the broker's "
+			"settings; alter the topic's configs to rewrite it\n",
+			tp->name, t->dir, idt, why);
+	else if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr,
+			"zcbroker: topic %s: cannot read its config "
+			"overrides: %s: using the broker's settings\n",
+			tp->name, strerror(-ret));
+	if (ret < 0)
+		return;
+	topic_reconfigure(t, tp);
+}
+
 static int load(struct topics *t)
 {
 	struct dirent *e;
@@ -395,6 +471,8 @@ static int load(struct topics *t)
 		t->nparts += tp->nparts;
 		if (!ret)
 			ret = load_id(t, tp);
+		if (!ret)
+			load_config(t, tp);
 	}
 	return ret;
 }
@@ -445,14 +523,14 @@ void topics_close(struct topics *t)
 
 /* Checks and reserves a creation (begin) or a growth (begin_grow). */
 typedef int (*begin_fn)(struct topics *t, const char *name, int32_t nparts,
-			struct creating **out);
+			const struct topic_cfg *ov, struct creating **out);
 
 /* Begun and made at once: published, or undone. */
 static int make_now(struct topics *t, begin_fn begin_it, const char *name,
-		    int32_t partitions)
+		    int32_t partitions, const struct topic_cfg *ov)
 {
 	struct creating *c;
-	int ret = begin_it(t, name, partitions, &c);
+	int ret = begin_it(t, name, partitions, ov, &c);
 
 	if (ret < 0)
 		return ret;
@@ -466,10 +544,11 @@ static int make_now(struct topics *t, begin_fn begin_it, const char *name,
 
 /* Begun and queued for topics_step: 1. */
 static int make_later(struct topics *t, begin_fn begin_it, const char *name,
-		      int32_t partitions, topics_done_fn done, void *arg)
+		      int32_t partitions, const struct topic_cfg *ov,
+		      topics_done_fn done, void *arg)
 {
 	struct creating *c;
-	int ret = begin_it(t, name, partitions, &c);
+	int ret = begin_it(t, name, partitions, ov, &c);
 
 	if (ret < 0)
 		return ret;
@@ -482,20 +561,33 @@ static int make_later(struct topics *t, begin_fn begin_it, const char *name,
 
 int topics_create(struct topics *t, const char *name, int32_t partitions)
 {
-	return make_now(t, begin, name, partitions);
+	return make_now(t, begin, name, partitions, NULL);
+}
+
+int topics_create_cfg(struct topics *t, const char *name, int32_t partitions,
+		      const struct topic_cfg *ov)
+{
+	return make_now(t, begin, name, partitions, ov);
 }
 
 int topics_create_start(struct topics *t, const char *name, int32_t partitions,
 			topics_done_fn done, void *arg)
 {
+	return topics_create_start_cfg(t, name, partitions, NULL, done, arg);
+}
+
+int topics_create_start_cfg(struct topics *t, const char *name,
+			    int32_t partitions, const struct topic_cfg *ov,
+			    topics_done_fn done, void *arg)
+{
 	if (partitions <= TOPICS_STEP)
-		return make_now(t, begin, name, partitions);
-	return make_later(t, begin, name, partitions, done, arg);
+		return make_now(t, begin, name, partitions, ov);
+	return make_later(t, begin, name, partitions, ov, done, arg);
 }
 
 int topics_grow(struct topics *t, const char *name, int32_t partitions)
 {
-	return make_now(t, begin_grow, name, partitions);
+	return make_now(t, begin_grow, name, partitions, NULL);
 }
 
 int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
@@ -504,8 +596,8 @@ int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
 	int32_t now = topics_partitions(t, name);
 
 	if (now >= 0 && partitions > now && partitions - now <= TOPICS_STEP)
-		return make_now(t, begin_grow, name, partitions);
-	return make_later(t, begin_grow, name, partitions, done, arg);
+		return make_now(t, begin_grow, name, partitions, NULL);
+	return make_later(t, begin_grow, name, partitions, NULL, done, arg);
 }
 
 /* Unlink the first creation in the queue. */
@@ -573,6 +665,11 @@ int topics_delete(struct topics *t, const char *name)
 	if (!found)
 		return -ENOENT;
 	t->nparts -= t->v[pos].nparts;
+	/* The overrides go first: a crash half way leaves partitions that
+	 * load as a topic on the broker's settings, never a file that a
+	 * later topic could pick up (it is named by this topic's ID). */
+	if (t->v[pos].ov.set)
+		(void)tcfg_remove(t->dir, t->v[pos].id);
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
 	t->n--;
@@ -640,4 +737,36 @@ void topics_maintain(struct topics *t, int64_t now_ms)
 					t->v[i].name, k, strerror(-ret));
 		}
 	}
+}
+
+const struct topic_cfg *topics_config(const struct topics *t, const char *name)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+
+	return found ? &t->v[pos].ov : NULL;
+}
+
+const struct log_config *topics_base_config(const struct topics *t)
+{
+	return &t->cfg;
+}
+
+int topics_set_config(struct topics *t, const char *name,
+		      const struct topic_cfg *ov)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+	struct topic *tp;
+	int ret;
+
+	if (!found)
+		return -ENOENT;
+	tp = &t->v[pos];
+	ret = tcfg_store(t->dir, tp->id, tp->name, ov);
+	if (ret < 0)
+		return ret;
+	tp->ov = *ov;
+	topic_reconfigure(t, tp);
+	return 0;
 }

@@ -28,8 +28,6 @@
 #include "broker.h"
 #include "proto/ks_handler.h"
 
-#define CLUSTER_ID "zcbroker-single-node"
-
 /* Bytes an answer entry takes at most beside its name, per topic and per
  * partition (all versions; compact forms are shorter). */
 #define TOPIC_BYTES 40
@@ -241,7 +239,7 @@ static int metadata(struct ks_call *k)
 	ks_get(bs, brokers->a.v, "NodeId")->i = b->cfg.node_id;
 	kv_setstr(ks_get(bs, brokers->a.v, "Host"), host);
 	ks_get(bs, brokers->a.v, "Port")->i = port;
-	kv_setstr(ks_get(&rm->root, resp, "ClusterId"), CLUSTER_ID);
+	kv_setstr(ks_get(&rm->root, resp, "ClusterId"), b->cluster_id);
 	ks_get(&rm->root, resp, "ControllerId")->i = b->cfg.node_id;
 	topics = ks_get(&rm->root, resp, "Topics");
 

@@ -97,8 +97,7 @@ static enum kerr produce_one(struct broker *b, const struct topic_entry *e,
 	/* The batch lives in our own read buffer: safe to rewrite. */
 	uint8_t *buf = (uint8_t *)rec.p;
 	struct batch_info bi;
-	int rc =
-	    batch_validate(buf, rec.len, b->cfg.log.max_message_bytes, &bi);
+	int rc = batch_validate(buf, rec.len, plog_max_message_bytes(l), &bi);
 	if (!rc)
 		rc = batch_check(buf, (size_t)rec.len, &bi,
 				 b->cfg.log.max_decompressed_bytes);

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "log/log.h"
+
 struct broker;
 struct resp;
 
@@ -19,7 +21,8 @@ struct ct_topic {
 	int16_t err;
 	const char *msg; /* NULL: the error's usual text */
 	int32_t parts;
-	char text[160]; /* room for a message made for this topic */
+	struct topic_cfg ov; /* the configs it was given (CreateTopics) */
+	char text[256];	     /* room for a message made for this topic */
 };
 
 struct ct_answer {

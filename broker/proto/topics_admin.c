@@ -5,12 +5,14 @@
  *
  * CreateTopics: num_partitions -1 (v4) or an explicit assignment list picks
  * the count; replication factor must be -1 or 1 (one broker); per-topic
- * configs are accepted and ignored (the broker-wide settings apply);
- * validate_only (v1+) checks without creating. The partitions of one
- * request count against max.partitions.per.request, the broker's against
- * max.partitions (INVALID_PARTITIONS past either). From v5 the answer
- * says the partition count and replication factor (the configs list stays
- * empty: per-topic configs are not kept); from v7 the new topic's ID.
+ * configs are checked as AlterConfigs checks them (configs.c: an unknown
+ * name or a bad value is INVALID_CONFIG, a null value or a key given twice
+ * INVALID_REQUEST) and kept with the topic; validate_only (v1+) checks
+ * without creating. The partitions of one request count against
+ * max.partitions.per.request, the broker's against max.partitions
+ * (INVALID_PARTITIONS past either). From v5 the answer says the partition
+ * count, replication factor and the topic's configs (KIP-525); from v7
+ * the new topic's ID.
  *
  * DeleteTopics: by name; from v6 by name or by topic ID (KIP-516), an ID
  * that names no topic answered UNKNOWN_TOPIC_ID.
@@ -24,6 +26,7 @@
 #include "broker.h"
 #include "create_wait.h"
 #include "durable.h"
+#include "proto/configs.h"
 #include "proto/ks_handler.h"
 #include "proto/topic_answer.h"
 
@@ -70,6 +73,31 @@ void ct_drop(void *state)
 	free(ans);
 }
 
+/* v5+: every config the topic has (or would have), as DescribeConfigs
+ * describes it. */
+static int ct_configs(const struct broker *b, const struct ks_struct *rt,
+		      struct kv *o, const struct topic_cfg *ov,
+		      struct ks_arena *a)
+{
+	const struct ks_struct *cs = ks_sub(rt, "Configs");
+
+	if (ks_resize(rt, o, "Configs", TCFG_NKEYS, a) < 0)
+		return -ENOMEM;
+	for (int key = 0; key < TCFG_NKEYS; key++) {
+		struct kv *e = &ks_get(rt, o, "Configs")->a.v[key];
+		char *v = ks_alloc(a, 32);
+		int8_t src;
+
+		if (!v)
+			return -ENOMEM;
+		configs_value(ov, &b->cfg, key, v, 32, &src);
+		kv_setstr(ks_get(cs, e, "Name"), tcfg_name(key));
+		kv_setstr(ks_get(cs, e, "Value"), v);
+		ks_get(cs, e, "ConfigSource")->i = src;
+	}
+	return 0;
+}
+
 void ct_build(void *state, struct resp *r)
 {
 	const struct ct_answer *ans = state;
@@ -102,6 +130,8 @@ void ct_build(void *state, struct resp *r)
 		    e->name ? topics_id(ans->b->topics, e->name) : NULL;
 		if (id)
 			memcpy(ks_get(rt, o, "TopicId")->u, id, 16);
+		if (ans->ver >= 5 && ct_configs(ans->b, rt, o, &e->ov, &a) < 0)
+			goto fail;
 	}
 	if (ks_encode(rm, ans->ver, resp, &r->w) == 0) {
 		ks_arena_free(&a);
@@ -110,6 +140,30 @@ void ct_build(void *state, struct resp *r)
 fail:
 	r->w.err = true; /* logged by the dispatcher */
 	ks_arena_free(&a);
+}
+
+/* The configs a CreateTopics entry gives its topic, into o->ov. */
+static enum kerr ct_read_configs(const struct ks_struct *qt, struct kv *e,
+				 struct ct_topic *o)
+{
+	const struct ks_struct *cs = ks_sub(qt, "Configs");
+	struct kv *cfgs = ks_get(qt, e, "Configs");
+	uint32_t seen = 0;
+	char why[sizeof(o->text)];
+
+	for (int32_t i = 0; i < cfgs->a.n; i++) {
+		struct kv *c = &cfgs->a.v[i];
+		enum kerr err = configs_set(&o->ov, ks_get(cs, c, "Name")->s,
+					    ks_get(cs, c, "Value")->s, &seen,
+					    why, sizeof(why));
+
+		if (err) {
+			snprintf(o->text, sizeof(o->text), "%s", why);
+			o->msg = o->text;
+			return err;
+		}
+	}
+	return KERR_NONE;
 }
 
 struct ct_answer *ct_new(struct ks_call *k, int32_t n)
@@ -183,13 +237,16 @@ static int createtopics(struct ks_call *k)
 			err = KERR_INVALID_REPLICATION_FACTOR;
 		else if (topics_partitions(b->topics, name) >= 0)
 			err = KERR_TOPIC_ALREADY_EXISTS;
+		else if ((err = ct_read_configs(qt, e, o)))
+			; /* o->text says why */
 		else if ((req_parts += parts) >
 			 b->cfg.log.max_partitions_per_request) {
 			err = KERR_INVALID_PARTITIONS;
 			o->msg = "More partitions in one request than "
 				 "max.partitions.per.request.";
 		} else if (!validate) {
-			rc = create_wait_start(b, &cw, name, parts, &o->err);
+			rc = create_wait_start(b, &cw, name, parts, &o->ov,
+					       &o->err);
 			err = create_err(rc == 1 ? 0 : rc);
 			if (rc == -EDQUOT)
 				o->msg = "The broker would hold more "
