@@ -22,6 +22,7 @@
 #include "log/log.h"
 #include "proto/codec.h"
 
+struct acl_store;
 struct coord;
 struct dur_wait;
 struct fetch_waits;
@@ -51,6 +52,8 @@ struct broker {
 	struct flusher *flusher;
 	struct dur_wait *dur_head, **dur_tail;
 	int offs_offline; /* -errno of a failed offsets sync, or 0 */
+	/* The ACLs (authorize.h); NULL while authorizer.enabled=false. */
+	struct acl_store *acls;
 };
 
 /* The header of one request. */
@@ -133,6 +136,12 @@ int api_listgroups(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
 int api_initproducerid(struct broker *, struct conn *, const struct kreq *,
 		       struct kr *, struct resp *);
+int api_describeacls(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_createacls(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
+int api_deleteacls(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);

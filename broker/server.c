@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -40,6 +41,9 @@ const struct api broker_apis[] = {
     {API_CREATE_TOPICS, 0, 7, 5, "CreateTopics", api_createtopics},
     {API_DELETE_TOPICS, 0, 6, 4, "DeleteTopics", api_deletetopics},
     {API_INIT_PRODUCER_ID, 0, 6, 2, "InitProducerId", api_initproducerid},
+    {API_DESCRIBE_ACLS, 1, 3, 2, "DescribeAcls", api_describeacls},
+    {API_CREATE_ACLS, 1, 3, 2, "CreateAcls", api_createacls},
+    {API_DELETE_ACLS, 1, 3, 2, "DeleteAcls", api_deleteacls},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 
@@ -182,6 +186,8 @@ int broker_open(struct broker *b)
 		     strerror(-rc));
 		return rc;
 	}
+	if ((rc = authorize_open(b)))
+		return rc;
 	char odir[4200];
 	snprintf(odir, sizeof(odir), "%s/__consumer_offsets", b->cfg.data_dir);
 	rc = offstore_open(&b->offs, odir);
@@ -319,6 +325,7 @@ void broker_close(struct broker *b)
 	fetch_waits_free(b->waits);
 	dur_stop(b); /* durable acks */
 	producers_free(b->producers);
+	authorize_close(b);
 	if (b->offs)
 		offstore_close(b->offs);
 	if (b->topics)

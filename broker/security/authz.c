@@ -112,3 +112,63 @@ bool authz_check(const struct authz_config *c, const struct acl_store *s,
 		return true;
 	return allowed;
 }
+
+/* Whether a DENY binding of pattern (pat, name) covers every resource an
+ * ALLOW for (apat, aname) covers: a literal of the same name, or a prefix
+ * of the allowed name. */
+static bool deny_covers(const struct acl_binding *d, int apat,
+			const char *aname)
+{
+	if (d->pattern == ACL_PAT_LITERAL)
+		return apat == ACL_PAT_LITERAL && !strcmp(d->name, aname);
+	return d->pattern == ACL_PAT_PREFIXED &&
+	       !strncmp(aname, d->name, strlen(d->name));
+}
+
+bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
+		     const char *principal, const char *host, enum acl_op op,
+		     enum acl_resource rt)
+{
+	size_t n = acl_store_count(s);
+
+	if (!c->enabled)
+		return true;
+	/* A name no binding is likely to name: super users, and
+	 * allow.everyone.if.no.acl.found, pass here (as Kafka's
+	 * Authorizer.authorizeByResourceType checks a hard-coded name). */
+	if (authz_check(c, s, principal, host, op, rt, "hardcode"))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		const struct acl_binding *b = acl_store_get(s, i);
+		if (b->res_type != rt || b->perm != ACL_PERM_DENY ||
+		    !who_matches(b, principal, host) ||
+		    (b->op != op && b->op != ACL_OP_ALL))
+			continue;
+		if (b->pattern == ACL_PAT_LITERAL &&
+		    !strcmp(b->name, ACL_WILDCARD))
+			return false; /* denied on every resource */
+	}
+	/* Allowed when some ALLOW for op is not covered by a DENY. */
+	for (size_t i = 0; i < n; i++) {
+		const struct acl_binding *a = acl_store_get(s, i);
+		bool covered = false;
+		if (a->res_type != rt || a->perm != ACL_PERM_ALLOW ||
+		    !who_matches(a, principal, host) ||
+		    (a->op != op && a->op != ACL_OP_ALL))
+			continue;
+		if (a->pattern == ACL_PAT_LITERAL &&
+		    !strcmp(a->name, ACL_WILDCARD))
+			return true;
+		for (size_t j = 0; j < n && !covered; j++) {
+			const struct acl_binding *d = acl_store_get(s, j);
+			covered = d->res_type == rt &&
+				  d->perm == ACL_PERM_DENY &&
+				  who_matches(d, principal, host) &&
+				  (d->op == op || d->op == ACL_OP_ALL) &&
+				  deny_covers(d, a->pattern, a->name);
+		}
+		if (!covered)
+			return true;
+	}
+	return false;
+}
