@@ -41,6 +41,16 @@ static inline bool broker_authorized_cluster(struct broker *b,
 	return broker_authorized(b, c, op, ACL_RES_CLUSTER, ACL_CLUSTER_NAME);
 }
 
+/* Creating topic name: CREATE on the cluster or on the topic (Kafka's
+ * CreateTopics, and Metadata's auto-creation). */
+static inline bool broker_may_create_topic(struct broker *b,
+					   const struct conn *c,
+					   const char *name)
+{
+	return broker_authorized_cluster(b, c, ACL_OP_CREATE) ||
+	       broker_authorized(b, c, ACL_OP_CREATE, ACL_RES_TOPIC, name);
+}
+
 /* op on some resource of type rt (authz_check_any). */
 bool broker_authorized_any(struct broker *b, const struct conn *c,
 			   enum acl_op op, enum acl_resource rt);

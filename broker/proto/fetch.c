@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "proto/ks_handler.h"
@@ -41,7 +42,8 @@ struct fpart {
 struct ftopic {
 	char name[256];
 	bool named;
-	bool by_id; /* v13+ (KIP-516): the topic is its ID */
+	bool by_id;  /* v13+ (KIP-516): the topic is its ID */
+	bool denied; /* ACLs: no READ on the topic */
 	uint8_t id[16];
 	int32_t np;
 	struct fpart *parts;
@@ -249,12 +251,16 @@ static bool fetch_build(struct broker *b, const struct freq *f, struct resp *r,
 		for (int32_t p = 0; p < ft->np; p++) {
 			const struct fpart *fp = &ft->parts[p];
 			struct plog *l =
-			    name ? topics_log(b->topics, name, fp->part) : NULL;
+			    name && !ft->denied
+				? topics_log(b->topics, name, fp->part)
+				: NULL;
 			enum kerr err = KERR_NONE;
 			int64_t hwm = -1, start = -1;
 			struct plog_slice s = {.fd = -1};
 			bool have = false;
-			if (!l) {
+			if (ft->denied) {
+				err = KERR_TOPIC_AUTHORIZATION_FAILED;
+			} else if (!l) {
 				err = ft->by_id && !name ? KERR_UNKNOWN_TOPIC_ID
 							 : KERR_UNKNOWN_TOPIC;
 			} else {
@@ -580,6 +586,13 @@ int api_fetch(struct broker *b, struct conn *c, const struct kreq *q,
 	struct freq *f = freq_parse(q, in);
 	if (!f)
 		return API_BAD;
+	/* ACLs: READ on each topic (a topic denied is answered at once). */
+	for (int32_t t = 0; b->cfg.authz.enabled && t < f->nt; t++) {
+		const char *name = ftopic_name(b, &f->topics[t]);
+		f->topics[t].denied =
+		    name &&
+		    !broker_authorized(b, c, ACL_OP_READ, ACL_RES_TOPIC, name);
+	}
 	size_t bytes;
 	bool errors = fetch_build(b, f, r, &bytes);
 	if (errors || f->max_wait <= 0 || f->min_bytes <= 0 ||

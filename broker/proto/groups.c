@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -161,22 +162,52 @@ static struct preply *group_req(struct broker *b, struct conn *c,
 	return p;
 }
 
+/* ACLs: op on the group (GROUP_AUTHORIZATION_FAILED otherwise). */
+static bool group_ok(struct broker *b, struct conn *c, enum acl_op op,
+		     const char *group)
+{
+	return broker_authorized(b, c, op, ACL_RES_GROUP, group);
+}
+
 /* ---- FindCoordinator ---------------------------------------------------- */
+
+/* ACLs: DESCRIBE on the group, or on the transactional id, named by key. */
+static enum kerr key_denied(struct ks_call *k, int type, struct kstr key)
+{
+	char name[NAME_MAX_LEN];
+
+	if (!k->b->cfg.authz.enabled || type > 1)
+		return KERR_NONE;
+	if (!kstr_copy(name, sizeof(name), key))
+		name[0] = 0;
+	if (type == 0)
+		return group_ok(k->b, k->c, ACL_OP_DESCRIBE, name)
+			   ? KERR_NONE
+			   : KERR_GROUP_AUTHORIZATION_FAILED;
+	return broker_authorized(k->b, k->c, ACL_OP_DESCRIBE,
+				 ACL_RES_TRANSACTIONAL_ID, name)
+		   ? KERR_NONE
+		   : KERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+}
 
 static int findcoordinator(struct ks_call *k)
 {
 	struct broker *b = k->b;
 	const struct ks_struct *cs = ks_sub(&k->rm->root, "Coordinators");
 	/* Transaction (1) and share (2) coordinators are not offered. */
-	enum kerr err = KQ(k, "KeyType")->i == 0
-			    ? KERR_NONE
-			    : KERR_COORDINATOR_NOT_AVAILABLE;
+	int type = (int)KQ(k, "KeyType")->i;
+	enum kerr err = type == 0 ? KERR_NONE : KERR_COORDINATOR_NOT_AVAILABLE;
 	const char *msg = err ? "Only group coordination is offered." : NULL;
 	const char *host;
 	int port;
 
 	broker_advertised(b, k->c, &host, &port);
 	if (k->q->ver < 4) {
+		enum kerr denied = key_denied(k, type, KQ(k, "Key")->s);
+		if (denied) {
+			err = denied;
+			msg = NULL;
+		}
 		KR(k, "ErrorCode")->i = err;
 		kv_setstr(KR(k, "ErrorMessage"), msg);
 		KR(k, "NodeId")->i = err ? -1 : b->cfg.node_id;
@@ -191,7 +222,15 @@ static int findcoordinator(struct ks_call *k)
 		return -ENOMEM;
 	for (int32_t i = 0; i < keys->a.n; i++) {
 		struct kv *e = &KR(k, "Coordinators")->a.v[i];
+		enum kerr denied = key_denied(k, type, keys->a.v[i].s);
 		ks_get(cs, e, "Key")->s = keys->a.v[i].s;
+		if (denied) {
+			ks_get(cs, e, "NodeId")->i = -1;
+			kv_setstr(ks_get(cs, e, "Host"), "");
+			ks_get(cs, e, "Port")->i = -1;
+			ks_get(cs, e, "ErrorCode")->i = denied;
+			continue;
+		}
 		ks_get(cs, e, "NodeId")->i = err ? -1 : b->cfg.node_id;
 		kv_setstr(ks_get(cs, e, "Host"), err ? "" : host);
 		ks_get(cs, e, "Port")->i = err ? -1 : port;
@@ -259,6 +298,10 @@ static int joingroup(struct ks_call *k)
 	    !kq_name(k, "ProtocolType", ptype, sizeof(ptype)) || n < 0 ||
 	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return API_BAD;
+	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
+		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+		return API_REPLY;
+	}
 	a.session_ms = (int32_t)KQ(k, "SessionTimeoutMs")->i;
 	a.rebalance_ms = k->q->ver >= 1
 			     ? (int32_t)KQ(k, "RebalanceTimeoutMs")->i
@@ -327,6 +370,10 @@ static int syncgroup(struct ks_call *k)
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
 	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0)
 		return API_BAD;
+	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
+		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+		return API_REPLY;
+	}
 	if (!sync_consistent(k, group)) {
 		KR(k, "ErrorCode")->i = KERR_INCONSISTENT_GROUP_PROTOCOL;
 		return API_REPLY;
@@ -370,7 +417,9 @@ static int heartbeat(struct ks_call *k)
 	    !kq_name(k, "MemberId", member, sizeof(member)))
 		return API_BAD;
 	enum kerr err =
-	    coord_heartbeat(k->b->coord, group, gen, member, ev_now_ms());
+	    !group_ok(k->b, k->c, ACL_OP_READ, group)
+		? KERR_GROUP_AUTHORIZATION_FAILED
+		: coord_heartbeat(k->b->coord, group, gen, member, ev_now_ms());
 	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
 		   gen, member, kerr_name(err));
 	KR(k, "ErrorCode")->i = err;
@@ -404,6 +453,10 @@ static int leavegroup(struct ks_call *k)
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)))
 		return API_BAD;
+	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
+		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+		return API_REPLY;
+	}
 	if (k->q->ver < 3) {
 		KR(k, "ErrorCode")->i =
 		    leave_one(k, group, KQ(k, "MemberId")->s);
@@ -445,9 +498,12 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 	int32_t nt = kr_array(in);
 	if (!kr_ok(in) || !ok)
 		return API_BAD;
-	enum kerr gerr = group[0] ? coord_commit_check(b->coord, group, gen,
-						       member, ev_now_ms())
-				  : KERR_INVALID_GROUP_ID;
+	/* ACLs: READ on the group, then on each topic. */
+	enum kerr gerr = !group_ok(b, c, ACL_OP_READ, group)
+			     ? KERR_GROUP_AUTHORIZATION_FAILED
+			 : group[0] ? coord_commit_check(b->coord, group, gen,
+							 member, ev_now_ms())
+				    : KERR_INVALID_GROUP_ID;
 	if (q->ver >= 3)
 		kw_i32(w, 0);
 	kw_array(w, nt < 0 ? 0 : nt);
@@ -457,13 +513,17 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 			return API_BAD;
 		kw_strn(w, e.name.p, e.name.len < 0 ? 0 : e.name.len);
 		kw_array(w, e.nparts < 0 ? 0 : e.nparts);
+		bool tdenied = !gerr && e.named &&
+			       !broker_authorized(b, c, ACL_OP_READ,
+						  ACL_RES_TOPIC, e.topic);
 		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			int64_t off = kr_i64(in);
 			struct kstr md = kr_str(in);
 			if (!kr_ok(in))
 				return API_BAD;
-			enum kerr err = gerr;
+			enum kerr err =
+			    tdenied ? KERR_TOPIC_AUTHORIZATION_FAILED : gerr;
 			char meta[4096];
 			if (!err && !e.named)
 				err = KERR_UNKNOWN_TOPIC;
@@ -499,18 +559,20 @@ int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 }
 
 static void fetched_partition(struct kw *w, int16_t ver, int32_t part,
-			      int64_t off, const char *meta)
+			      int64_t off, const char *meta, enum kerr err)
 {
 	kw_i32(w, part);
 	kw_i64(w, off);
 	if (ver >= 5)
 		kw_i32(w, -1); /* committed_leader_epoch */
 	kw_str(w, meta ? meta : "");
-	kw_i16(w, KERR_NONE);
+	kw_i16(w, err);
 }
 
 /* offstore_each gathers (topic, partition) pairs grouped per topic. */
 struct each_ctx {
+	struct broker *b;
+	struct conn *c;
 	struct kw *w;
 	int16_t ver;
 	char topic[256];
@@ -523,6 +585,10 @@ static void each_fn(const char *topic, int32_t partition, int64_t offset,
 		    const char *metadata, void *arg)
 {
 	struct each_ctx *x = arg;
+	/* ACLs: only the topics the principal may DESCRIBE. */
+	if (!broker_authorized(x->b, x->c, ACL_OP_DESCRIBE, ACL_RES_TOPIC,
+			       topic))
+		return;
 	if (!x->ntopics || strcmp(x->topic, topic)) {
 		if (x->ntopics)
 			kw_patch32(x->w, x->count_pos, x->nparts);
@@ -532,7 +598,7 @@ static void each_fn(const char *topic, int32_t partition, int64_t offset,
 		x->nparts = 0;
 		x->ntopics++;
 	}
-	fetched_partition(x->w, x->ver, partition, offset, metadata);
+	fetched_partition(x->w, x->ver, partition, offset, metadata, KERR_NONE);
 	x->nparts++;
 }
 
@@ -545,13 +611,20 @@ int api_offsetfetch(struct broker *b, struct conn *c, const struct kreq *q,
 	int32_t nt = kr_array(in);
 	if (!kr_ok(in) || !ok || (nt < 0 && q->ver < 2))
 		return API_BAD;
+	/* ACLs: DESCRIBE on the group (every partition and the answer's
+	 * error say so), then on each topic. */
+	enum kerr gerr = group_ok(b, c, ACL_OP_DESCRIBE, group)
+			     ? KERR_NONE
+			     : KERR_GROUP_AUTHORIZATION_FAILED;
 	if (q->ver >= 3)
 		kw_i32(w, 0);
-	if (nt < 0) {
+	if (nt < 0 && gerr) {
+		kw_array(w, 0);
+	} else if (nt < 0) {
 		/* All committed offsets of the group. Entries of one topic
 		 * are assumed adjacent; a topic seen again starts a new
 		 * entry, which clients merge. */
-		struct each_ctx x = {.w = w, .ver = q->ver};
+		struct each_ctx x = {.b = b, .c = c, .w = w, .ver = q->ver};
 		size_t at = kw_hole32(w);
 		offstore_each(b->offs, group, each_fn, &x);
 		if (x.ntopics)
@@ -568,24 +641,31 @@ int api_offsetfetch(struct broker *b, struct conn *c, const struct kreq *q,
 				return API_BAD;
 			kw_strn(w, ts.p, ts.len < 0 ? 0 : ts.len);
 			kw_array(w, np < 0 ? 0 : np);
+			enum kerr err =
+			    gerr || !named ||
+				    broker_authorized(b, c, ACL_OP_DESCRIBE,
+						      ACL_RES_TOPIC, topic)
+				? gerr
+				: KERR_TOPIC_AUTHORIZATION_FAILED;
 			for (int32_t p = 0; p < np; p++) {
 				int32_t part = kr_i32(in);
 				int64_t off = -1;
 				const char *meta = "";
-				if (named &&
+				if (named && !err &&
 				    offstore_fetch(b->offs, group, topic, part,
 						   &off, &meta) < 0) {
 					off = -1;
 					meta = "";
 				}
-				fetched_partition(w, q->ver, part, off, meta);
+				fetched_partition(w, q->ver, part, off, meta,
+						  err);
 			}
 		}
 		if (!kr_ok(in))
 			return API_BAD;
 	}
 	if (q->ver >= 2)
-		kw_i16(w, KERR_NONE);
+		kw_i16(w, gerr);
 	return API_REPLY;
 }
 
@@ -612,6 +692,10 @@ static int describe_one(struct ks_call *k, struct kv *o, struct kstr s)
 	if (s.len < 0 || !kstr_copy(name, sizeof(name), s))
 		return API_BAD;
 	ks_get(gs, o, "GroupId")->s = s;
+	if (!group_ok(k->b, k->c, ACL_OP_DESCRIBE, name)) {
+		ks_get(gs, o, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+		return API_REPLY;
+	}
 	struct group *g = coord_group(k->b->coord, name);
 	if (!g) {
 		/* Known only from committed offsets: Empty, as Kafka
@@ -691,6 +775,11 @@ static int list_one(struct ks_call *k, int32_t *n, const char *name,
 
 	if (!passes(KQ(k, "StatesFilter"), state) ||
 	    !passes(KQ(k, "TypesFilter"), "classic"))
+		return 0;
+	/* ACLs: every group with DESCRIBE on the cluster, else those the
+	 * principal may DESCRIBE. */
+	if (!broker_authorized_cluster(k->b, k->c, ACL_OP_DESCRIBE) &&
+	    !group_ok(k->b, k->c, ACL_OP_DESCRIBE, name))
 		return 0;
 	if (*n == gv->a.n) { /* grow by doubling */
 		struct kv old = *gv;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -34,16 +35,17 @@ static enum kerr append_err(int rc)
 }
 
 /* One partition's batch: returns the Kafka error, *base the offset. */
-static enum kerr produce_one(struct broker *b, const char *topic, bool named,
-			     int32_t part, struct kstr rec, int64_t *base,
-			     int64_t *start)
+static enum kerr produce_one(struct broker *b, struct conn *c,
+			     const char *topic, bool named, int32_t part,
+			     struct kstr rec, int64_t *base, int64_t *start)
 {
 	*base = -1;
 	*start = -1;
 	if (!named)
 		return KERR_INVALID_TOPIC;
 	if (topics_partitions(b->topics, topic) < 0) {
-		if (!b->cfg.auto_create || !topics_valid_name(topic))
+		if (!b->cfg.auto_create || !topics_valid_name(topic) ||
+		    !broker_may_create_topic(b, c, topic))
 			return KERR_UNKNOWN_TOPIC;
 		int rc = broker_create_topic(b, topic, b->cfg.num_partitions);
 		if (rc && rc != -EEXIST)
@@ -106,6 +108,10 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 		struct topic_entry e;
 		if (!topic_entry_echo(in, w, &e))
 			return API_BAD;
+		/* ACLs: WRITE on the topic, or every partition is refused. */
+		bool denied =
+		    e.named && !broker_authorized(b, c, ACL_OP_WRITE,
+						  ACL_RES_TOPIC, e.topic);
 		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			struct kstr rec = kr_bytes(in);
@@ -113,9 +119,10 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 				return API_BAD;
 			int64_t base = -1, start = -1;
 			enum kerr err =
-			    ack_ok ? produce_one(b, e.topic, e.named, part, rec,
-						 &base, &start)
-				   : KERR_INVALID_REQUIRED_ACKS;
+			    !ack_ok  ? KERR_INVALID_REQUIRED_ACKS
+			    : denied ? KERR_TOPIC_AUTHORIZATION_FAILED
+				     : produce_one(b, c, e.topic, e.named, part,
+						   rec, &base, &start);
 			if (err && !first_err)
 				first_err = err;
 			kw_i32(w, part);
