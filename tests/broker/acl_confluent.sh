@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # confluent-kafka's AdminClient create_acls / describe_acls / delete_acls
-# (confluent-kafka-python 1.9 and later) against a broker with
+# (confluent-kafka-python 1.9 and later; the library under it, librdkafka,
+# is driven directly by rdk_acl.c) against a broker with
 # authorizer.enabled=true, the client a super user: bindings created (an
 # invalid one refused), listed, deleted. Skipped where the installed
 # confluent-kafka has no ACL API. The client side is set as in acl.sh
