@@ -125,6 +125,16 @@ static bool deny_covers(const struct acl_binding *d, int apat,
 	       !strncmp(aname, d->name, strlen(d->name));
 }
 
+/* Whether binding b is a perm entry of type rt for the principal and
+ * host that covers op (op itself or ALL). */
+static bool entry_for(const struct acl_binding *b, int rt, int perm,
+		      const char *principal, const char *host, enum acl_op op)
+{
+	return b->res_type == rt && b->perm == perm &&
+	       who_matches(b, principal, host) &&
+	       (b->op == (int)op || b->op == ACL_OP_ALL);
+}
+
 bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
 		     const char *principal, const char *host, enum acl_op op,
 		     enum acl_resource rt)
@@ -140,11 +150,8 @@ bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
 		return true;
 	for (size_t i = 0; i < n; i++) {
 		const struct acl_binding *b = acl_store_get(s, i);
-		if (b->res_type != rt || b->perm != ACL_PERM_DENY ||
-		    !who_matches(b, principal, host) ||
-		    (b->op != op && b->op != ACL_OP_ALL))
-			continue;
-		if (b->pattern == ACL_PAT_LITERAL &&
+		if (entry_for(b, rt, ACL_PERM_DENY, principal, host, op) &&
+		    b->pattern == ACL_PAT_LITERAL &&
 		    !strcmp(b->name, ACL_WILDCARD))
 			return false; /* denied on every resource */
 	}
@@ -152,19 +159,15 @@ bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct acl_binding *a = acl_store_get(s, i);
 		bool covered = false;
-		if (a->res_type != rt || a->perm != ACL_PERM_ALLOW ||
-		    !who_matches(a, principal, host) ||
-		    (a->op != op && a->op != ACL_OP_ALL))
+		if (!entry_for(a, rt, ACL_PERM_ALLOW, principal, host, op))
 			continue;
 		if (a->pattern == ACL_PAT_LITERAL &&
 		    !strcmp(a->name, ACL_WILDCARD))
 			return true;
 		for (size_t j = 0; j < n && !covered; j++) {
 			const struct acl_binding *d = acl_store_get(s, j);
-			covered = d->res_type == rt &&
-				  d->perm == ACL_PERM_DENY &&
-				  who_matches(d, principal, host) &&
-				  (d->op == op || d->op == ACL_OP_ALL) &&
+			covered = entry_for(d, rt, ACL_PERM_DENY, principal,
+					    host, op) &&
 				  deny_covers(d, a->pattern, a->name);
 		}
 		if (!covered)

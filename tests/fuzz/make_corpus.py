@@ -229,14 +229,20 @@ def acl_fields(flex, rt, name, pat, who, host, op, perm):
             nstr(host, flex) + i8(op) + i8(perm))
 
 
-def createacls(ver, bindings):
+def acl_list(key, ver, entries):
+    """CreateAcls (30) or DeleteAcls (31): an array of bindings or
+    filters"""
     flex = ver >= 2
-    items = [acl_fields(flex, *b) + (uvar(0) if flex else b"")
-             for b in bindings]
+    items = [acl_fields(flex, *e) + (uvar(0) if flex else b"")
+             for e in entries]
     if not flex:
-        return hdr(30, ver) + arr(items)
-    return flexhdr(30, ver) + uvar(len(items) + 1) + b"".join(items) + \
+        return hdr(key, ver) + arr(items)
+    return flexhdr(key, ver) + uvar(len(items) + 1) + b"".join(items) + \
         uvar(0)
+
+
+def createacls(ver, bindings):
+    return acl_list(30, ver, bindings)
 
 
 def describeacls(ver, flt):
@@ -247,13 +253,7 @@ def describeacls(ver, flt):
 
 
 def deleteacls(ver, filters):
-    flex = ver >= 2
-    items = [acl_fields(flex, *f) + (uvar(0) if flex else b"")
-             for f in filters]
-    if not flex:
-        return hdr(31, ver) + arr(items)
-    return flexhdr(31, ver) + uvar(len(items) + 1) + b"".join(items) + \
-        uvar(0)
+    return acl_list(31, ver, filters)
 
 
 # (resource type, name, pattern type, principal, host, operation,
