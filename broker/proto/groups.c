@@ -169,6 +169,16 @@ static bool group_ok(struct broker *b, struct conn *c, enum acl_op op,
 	return broker_authorized(b, c, op, ACL_RES_GROUP, group);
 }
 
+/* ACLs: READ on the group for a member's requests; when refused, false
+ * and the answer's ErrorCode says so. */
+static bool member_may(struct ks_call *k, const char *group)
+{
+	if (group_ok(k->b, k->c, ACL_OP_READ, group))
+		return true;
+	KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+	return false;
+}
+
 /* ---- FindCoordinator ---------------------------------------------------- */
 
 /* ACLs: DESCRIBE on the group, or on the transactional id, named by key. */
@@ -298,10 +308,8 @@ static int joingroup(struct ks_call *k)
 	    !kq_name(k, "ProtocolType", ptype, sizeof(ptype)) || n < 0 ||
 	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return API_BAD;
-	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
-		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+	if (!member_may(k, group))
 		return API_REPLY;
-	}
 	a.session_ms = (int32_t)KQ(k, "SessionTimeoutMs")->i;
 	a.rebalance_ms = k->q->ver >= 1
 			     ? (int32_t)KQ(k, "RebalanceTimeoutMs")->i
@@ -370,10 +378,8 @@ static int syncgroup(struct ks_call *k)
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
 	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0)
 		return API_BAD;
-	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
-		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+	if (!member_may(k, group))
 		return API_REPLY;
-	}
 	if (!sync_consistent(k, group)) {
 		KR(k, "ErrorCode")->i = KERR_INCONSISTENT_GROUP_PROTOCOL;
 		return API_REPLY;
@@ -453,10 +459,8 @@ static int leavegroup(struct ks_call *k)
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)))
 		return API_BAD;
-	if (!group_ok(k->b, k->c, ACL_OP_READ, group)) {
-		KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+	if (!member_may(k, group))
 		return API_REPLY;
-	}
 	if (k->q->ver < 3) {
 		KR(k, "ErrorCode")->i =
 		    leave_one(k, group, KQ(k, "MemberId")->s);
