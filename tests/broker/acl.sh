@@ -12,11 +12,8 @@
 # consumer group with READ on the group reads and commits, one without is
 # refused (GROUP_AUTHORIZATION_FAILED); the admin calls are refused.
 #
-# The client side is one variable, so the scenario runs over SASL too:
-#   ZB_ACL_PRINCIPAL       who the clients are (default User:ANONYMOUS)
-#   ZB_ACL_CLIENT_PROPS    librdkafka properties, one per line (kcat -F;
-#                          acl_clients.py maps them for kafka-python)
-#   ZB_ACL_BROKER_OPTS     broker options for the listener (word-split)
+# The client side is a few variables (_acl_env.sh: principal, client
+# properties, listener options, SCRAM users), so it runs over SASL too.
 # timeout: 180
 # san: yes
 . "$(dirname "$0")/_lib.sh"
@@ -24,11 +21,7 @@ zb_need_broker
 zb_need_cmd kcat
 zb_need_py kafka
 
-WHO=${ZB_ACL_PRINCIPAL:-User:ANONYMOUS}
-PROPS=$ZC_TMP/client.properties
-(umask 077 && printf '%s\n' "${ZB_ACL_CLIENT_PROPS:-security.protocol=PLAINTEXT}" >"$PROPS")
-# shellcheck disable=SC2206 # options are words on purpose
-BOPTS=(${ZB_ACL_BROKER_OPTS:-})
+. "$(dirname "$0")/_acl_env.sh"
 D=$ZC_TMP/data
 N=50
 kc() { timeout 40 kcat -F "$PROPS" -b "$ZB_ADDR" "$@"; }
@@ -36,6 +29,7 @@ py() { zb_py acl_clients.py "$PROPS" "$ZB_ADDR" "$@"; }
 recs() { for ((i = 0; i < N; i++)); do printf 'acl-%04d %s\n' "$i" "$1"; done; }
 
 # ---- as a super user ------------------------------------------------------
+acl_users "$D"
 zb_start "$D" --set authorizer.enabled=true --set "super.users=$WHO" \
 	"${BOPTS[@]}"
 if py kp-setup "$WHO"; then :; else zb_fail "kafka-python admin (super user)"; fi
