@@ -27,6 +27,7 @@ struct coord;
 struct dur_wait;
 struct fetch_waits;
 struct flusher;
+struct fs_cache;
 struct producers;
 
 struct broker {
@@ -142,6 +143,16 @@ int api_createacls(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
 int api_deleteacls(struct broker *, struct conn *, const struct kreq *,
 		   struct kr *, struct resp *);
+int api_deletegroups(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_offsetdelete(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_createpartitions(struct broker *, struct conn *, const struct kreq *,
+			 struct kr *, struct resp *);
+int api_deleterecords(struct broker *, struct conn *, const struct kreq *,
+		      struct kr *, struct resp *);
+int api_offsetforleaderepoch(struct broker *, struct conn *,
+			     const struct kreq *, struct kr *, struct resp *);
 
 /* The ApiVersions body at version ver with error code err. */
 void apiversions_encode(struct kw *w, int16_t ver, enum kerr err);
@@ -155,6 +166,9 @@ void fetch_notify(struct broker *b, const struct plog *l, size_t bytes);
 void fetch_wake(struct broker *b);
 /* Parked fetches (for tests). */
 size_t fetch_parked(const struct broker *b);
+/* The fetch session cache (proto/fetch_session.h), NULL before the first
+ * session request (for tests). */
+const struct fs_cache *fetch_sessions(const struct broker *b);
 
 /* The group coordinator's glue (proto/groups.c): create it and its tick. */
 int groups_start(struct broker *b);

@@ -35,6 +35,8 @@ void config_defaults(struct bconfig *c)
 	c->conn_output_max_bytes = 32LL << 20;
 	c->max_pending_replies = 64;
 	c->metadata_max_response_bytes = 16LL << 20;
+	c->fetch_session_slots = 1000;	    /* Kafka's default */
+	c->fetch_session_evict_ms = 120000; /* Kafka's fixed value */
 	log_config_defaults(&c->log);
 }
 
@@ -114,6 +116,10 @@ static const struct opt opts[] = {
      65536},
     {"zc.metadata.max.response.bytes", K_I64, F(metadata_max_response_bytes),
      1024, INT32_MAX},
+    {"max.incremental.fetch.session.cache.slots", K_I32, F(fetch_session_slots),
+     0, 1000000},
+    {"zc.fetch.session.eviction.ms", K_I64, F(fetch_session_evict_ms), 0,
+     INT64_MAX / 2},
     {"message.max.bytes", K_U32, F(log.max_message_bytes), 0, INT32_MAX},
     {"zc.message.max.decompressed.bytes", K_U64, F(log.max_decompressed_bytes),
      1024, INT64_MAX},

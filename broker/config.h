@@ -28,6 +28,9 @@
  * memory and file bytes owed to one peer before its requests wait),
  * zc.connection.max.pending.replies (64 answers outstanding on one
  * connection) and zc.metadata.max.response.bytes (16 MiB).
+ * zc.fetch.session.eviction.ms (120000) is the time Kafka fixes
+ * (MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS) after which a fetch session
+ * may be evicted for a new one.
  */
 #ifndef BROKER_CONFIG_H
 #define BROKER_CONFIG_H
@@ -69,6 +72,9 @@ struct bconfig {
 	int32_t max_pending_replies;
 	int64_t metadata_max_response_bytes;
 	bool write_caching; /* acks=all from the page cache (durable.h) */
+	/* Fetch sessions (KIP-227, proto/fetch_session.h). */
+	int32_t fetch_session_slots;
+	int64_t fetch_session_evict_ms;
 	struct log_config log;
 };
 

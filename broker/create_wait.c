@@ -27,6 +27,7 @@ struct cw_topic {
 	struct cwait *w;
 	int16_t *err; /* in the handler's state */
 	int32_t parts;
+	bool grow; /* CreatePartitions: the topic grows to parts */
 	char name[256];
 };
 
@@ -71,9 +72,11 @@ static void on_done(void *arg, int rc)
 	struct cwait *w = e->w;
 
 	if (rc == 0)
-		blog("topic created: %s (%d partitions)", e->name, e->parts);
+		blog("topic %s: %s (%d partitions)", e->name,
+		     e->grow ? "partitions added" : "created", e->parts);
 	else
-		blog("topic %s: cannot create: %s", e->name, strerror(-rc));
+		blog("topic %s: cannot %s: %s", e->name,
+		     e->grow ? "add partitions" : "create", strerror(-rc));
 	*e->err = (int16_t)done_err(rc);
 	free(e);
 	if (--w->outstanding > 0 || !w->answered)
@@ -107,14 +110,13 @@ void create_wait_init(struct create_wait *cw)
 	cw->w = NULL;
 }
 
-int create_wait_start(struct broker *b, struct create_wait *cw,
-		      const char *name, int32_t parts, int16_t *err)
+/* Queue the creation (or growth) of name: 1, or what the store said. */
+static int start(struct broker *b, struct create_wait *cw, const char *name,
+		 int32_t parts, int16_t *err, bool grow)
 {
 	struct cw_topic *e;
 	int rc;
 
-	if (!b->ev || parts <= TOPICS_STEP) /* quick: made at once */
-		return broker_create_topic(b, name, parts);
 	if (!cw->w) {
 		cw->w = calloc(1, sizeof(*cw->w));
 		if (!cw->w)
@@ -126,11 +128,13 @@ int create_wait_start(struct broker *b, struct create_wait *cw,
 	e->w = cw->w;
 	e->err = err;
 	e->parts = parts;
+	e->grow = grow;
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	rc = topics_create_start(b->topics, name, parts, on_done, e);
+	rc = grow ? topics_grow_start(b->topics, name, parts, on_done, e)
+		  : topics_create_start(b->topics, name, parts, on_done, e);
 	if (rc != 1) {
 		free(e);
-		if (rc < 0 && rc != -EEXIST)
+		if (rc < 0 && rc != -EEXIST && !grow)
 			blog("topic %s: cannot create: %s", name,
 			     strerror(-rc));
 		return rc;
@@ -139,6 +143,23 @@ int create_wait_start(struct broker *b, struct create_wait *cw,
 	if (!b->create_timer)
 		b->create_timer = ev_timer(b->ev, 0, on_step, b);
 	return 1;
+}
+
+int create_wait_start(struct broker *b, struct create_wait *cw,
+		      const char *name, int32_t parts, int16_t *err)
+{
+	if (!b->ev || parts <= TOPICS_STEP) /* quick: made at once */
+		return broker_create_topic(b, name, parts);
+	return start(b, cw, name, parts, err, false);
+}
+
+int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
+		     int32_t parts, int16_t *err)
+{
+	/* A few new partitions are made at once (topics_grow_start). */
+	if (!b->ev)
+		return topics_grow(b->topics, name, parts);
+	return start(b, cw, name, parts, err, true);
 }
 
 int create_wait_end(struct conn *c, const struct kreq *q,

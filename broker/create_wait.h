@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * create_wait.h — a CreateTopics answer that waits for its large topics.
+ * create_wait.h — a CreateTopics (or CreatePartitions) answer that waits
+ * for its large topics.
  *
  * A topic of many partitions is made a few directories per loop turn
  * (topics_create_start / topics_step), so one request never holds the
@@ -33,6 +34,9 @@ void create_wait_init(struct create_wait *cw);
  * over later loop turns: *err (in the handler's state) is set then. */
 int create_wait_start(struct broker *b, struct create_wait *cw,
 		      const char *name, int32_t parts, int16_t *err);
+/* The same for CreatePartitions: grow name to parts partitions. */
+int create_wait_grow(struct broker *b, struct create_wait *cw, const char *name,
+		     int32_t parts, int16_t *err);
 /* 0: nothing waits, the handler answers now and keeps its state.
  * Otherwise the state (malloc'ed) is taken over, built and freed (with
  * drop) once every topic has ended, and the handler returns this result:

@@ -24,12 +24,12 @@
 #include "proto/producers.h"
 
 const struct api broker_apis[] = {
-    {API_PRODUCE, 3, 7, -1, "Produce", api_produce},
+    {API_PRODUCE, 3, 13, 9, "Produce", api_produce},
     {API_FETCH, 4, 18, 12, "Fetch", api_fetch},
     {API_LIST_OFFSETS, 1, 10, 6, "ListOffsets", api_listoffsets},
     {API_METADATA, 0, 13, 9, "Metadata", api_metadata},
-    {API_OFFSET_COMMIT, 2, 5, -1, "OffsetCommit", api_offsetcommit},
-    {API_OFFSET_FETCH, 1, 5, -1, "OffsetFetch", api_offsetfetch},
+    {API_OFFSET_COMMIT, 2, 10, 8, "OffsetCommit", api_offsetcommit},
+    {API_OFFSET_FETCH, 1, 10, 6, "OffsetFetch", api_offsetfetch},
     {API_FIND_COORDINATOR, 0, 6, 3, "FindCoordinator", api_findcoordinator},
     {API_JOIN_GROUP, 0, 9, 6, "JoinGroup", api_joingroup},
     {API_HEARTBEAT, 0, 4, 4, "Heartbeat", api_heartbeat},
@@ -44,6 +44,12 @@ const struct api broker_apis[] = {
     {API_DESCRIBE_ACLS, 1, 3, 2, "DescribeAcls", api_describeacls},
     {API_CREATE_ACLS, 1, 3, 2, "CreateAcls", api_createacls},
     {API_DELETE_ACLS, 1, 3, 2, "DeleteAcls", api_deleteacls},
+    {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
+    {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
+    {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
+    {API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4, "OffsetForLeaderEpoch",
+     api_offsetforleaderepoch},
+    {API_CREATE_PARTITIONS, 0, 3, 2, "CreatePartitions", api_createpartitions},
 };
 const int broker_napis = sizeof(broker_apis) / sizeof(broker_apis[0]);
 

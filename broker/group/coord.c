@@ -51,6 +51,33 @@ struct gmember *group_find_member(struct group *g, const char *id)
 	return NULL;
 }
 
+struct gmember *group_find_static(struct group *g, const char *instance)
+{
+	if (!g || !instance)
+		return NULL;
+	for (struct gmember *m = g->members; m; m = m->next)
+		if (m->instance_id && !strcmp(m->instance_id, instance))
+			return m;
+	return NULL;
+}
+
+/* Kafka's validateMember: with an instance id, the member id must be the
+ * one holding the instance's slot (else FENCED_INSTANCE_ID: an older
+ * incarnation); without, it must be a member. */
+static enum kerr check_member(struct group *g, const char *member,
+			      const char *instance)
+{
+	if (instance) {
+		struct gmember *s = group_find_static(g, instance);
+		if (!s)
+			return KERR_UNKNOWN_MEMBER_ID;
+		if (!member || strcmp(s->id, member))
+			return KERR_FENCED_INSTANCE_ID;
+	}
+	return group_find_member(g, member) ? KERR_NONE
+					    : KERR_UNKNOWN_MEMBER_ID;
+}
+
 static void protos_free(struct gproto *p, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -228,9 +255,14 @@ void coord_cancel(struct coord *co, void *req, int64_t now)
 			}
 			if (m->join_req != req)
 				continue;
+			m->join_req = NULL;
+			/* A static member keeps its slot (KIP-345: the
+			 * instance may come back under a new member id);
+			 * the rebalance timeout or its session ends it. */
+			if (m->instance_id)
+				return;
 			/* It could never receive the answer, and waiting for
 			 * its session would stall the barrier. */
-			m->join_req = NULL;
 			remove_member(co, g, m,
 				      "closed its connection while joining",
 				      now);
@@ -242,16 +274,22 @@ void coord_cancel(struct coord *co, void *req, int64_t now)
 
 /* ---- the join barrier ------------------------------------------------- */
 
+static int32_t rebalance_wait(const struct group *g)
+{
+	int32_t wait = 0;
+	for (struct gmember *m = g->members; m; m = m->next)
+		if (m->rebalance_ms > wait)
+			wait = m->rebalance_ms;
+	return wait;
+}
+
 static void prepare_rebalance(struct coord *co, struct group *g,
 			      const char *why, int64_t now)
 {
 	/* Members waiting in SyncGroup learn the generation is over. */
 	for (struct gmember *m = g->members; m; m = m->next)
 		answer_sync(co, m, KERR_REBALANCE_IN_PROGRESS, now);
-	int32_t wait = 0;
-	for (struct gmember *m = g->members; m; m = m->next)
-		if (m->rebalance_ms > wait)
-			wait = m->rebalance_ms;
+	int32_t wait = rebalance_wait(g);
 	if (g->state == G_EMPTY)
 		g->not_before = now + co->set.initial_delay_ms;
 	else
@@ -277,11 +315,20 @@ static const char *choose_protocol(const struct group *g)
 
 static void complete_join(struct coord *co, struct group *g, int64_t now)
 {
-	struct gmember *next;
+	struct gmember *next, *joined = NULL;
 	for (struct gmember *m = g->members; m; m = next) {
 		next = m->next;
-		if (!m->join_req)
+		/* Static members stay without rejoining (KIP-345). */
+		if (!m->join_req && !m->instance_id)
 			remove_member(co, g, m, "did not rejoin in time", now);
+		else if (m->join_req && !joined)
+			joined = m;
+	}
+	if (g->nmembers && !joined) {
+		/* Only static members that did not rejoin: wait another
+		 * rebalance timeout; their sessions may end them first. */
+		g->deadline = now + rebalance_wait(g);
+		return;
 	}
 	g->gen++;
 	free(g->protocol);
@@ -293,9 +340,10 @@ static void complete_join(struct coord *co, struct group *g, int64_t now)
 	}
 	const char *p = choose_protocol(g);
 	g->protocol = dupz(p ? p : "");
-	if (!g->leader || !group_find_member(g, g->leader)) {
+	struct gmember *lead = group_find_member(g, g->leader);
+	if (!lead || !lead->join_req) { /* the leader must have rejoined */
 		free(g->leader);
-		g->leader = strdup(g->members->id);
+		g->leader = strdup(joined->id);
 	}
 	g->state = G_COMPLETING;
 	blog("group %s: generation %d with %d member%s, protocol %s, leader %s",
@@ -324,6 +372,20 @@ static void try_complete_join(struct coord *co, struct group *g, int64_t now)
 
 /* ---- requests ------------------------------------------------------------ */
 
+static void group_free(struct group *g)
+{
+	while (g->members) {
+		struct gmember *m = g->members;
+		g->members = m->next;
+		member_free(m);
+	}
+	free(g->name);
+	free(g->protocol_type);
+	free(g->protocol);
+	free(g->leader);
+	free(g);
+}
+
 static struct group *group_new(struct coord *co, const char *name)
 {
 	struct group *g = calloc(1, sizeof(*g));
@@ -337,24 +399,34 @@ static struct group *group_new(struct coord *co, const char *name)
 	return g;
 }
 
+/* A fresh member id: the instance id (static) or client id, a sequence
+ * number and a salt that differs across runs. */
+static char *new_member_id(struct coord *co, const struct join_args *a,
+			   int64_t now)
+{
+	char id[300];
+	const char *who = a->instance_id		  ? a->instance_id
+			  : a->client_id && *a->client_id ? a->client_id
+							  : "member";
+	snprintf(id, sizeof(id), "%.200s-%08llx-%012llx", who,
+		 (unsigned long long)++co->seq,
+		 (unsigned long long)((co->set.id_salt + (uint64_t)now) &
+				      0xffffffffffffULL));
+	return strdup(id);
+}
+
 static struct gmember *member_new(struct coord *co, struct group *g,
 				  const struct join_args *a, int64_t now)
 {
 	struct gmember *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	char id[300];
-	snprintf(id, sizeof(id), "%.200s-%08llx-%012llx",
-		 a->client_id && *a->client_id ? a->client_id : "member",
-		 (unsigned long long)++co->seq,
-		 (unsigned long long)((co->set.id_salt + (uint64_t)now) &
-				      0xffffffffffffULL));
 	m->group = g;
-	m->id = strdup(id);
+	m->id = new_member_id(co, a, now);
 	m->instance_id = dupz(a->instance_id);
 	m->client_id = dupz(a->client_id ? a->client_id : "");
 	m->client_host = dupz(a->client_host);
-	if (!m->id || !m->client_id) {
+	if (!m->id || !m->client_id || (a->instance_id && !m->instance_id)) {
 		member_free(m);
 		return NULL;
 	}
@@ -366,12 +438,87 @@ static struct gmember *member_new(struct coord *co, struct group *g,
 	return m;
 }
 
+/* Take the member's new protocols (owned) and timeouts; whether its
+ * protocols changed. */
+static bool member_update(struct gmember *m, const struct join_args *a,
+			  struct gproto *protos, int64_t now)
+{
+	bool changed = !protos_same(m, a->protos, a->nprotos);
+	protos_free(m->protos, m->nprotos);
+	m->protos = protos;
+	m->nprotos = a->nprotos;
+	m->session_ms = a->session_ms;
+	m->rebalance_ms = a->rebalance_ms;
+	m->last_seen = now;
+	return changed;
+}
+
+/* A known group.instance.id joins with an empty member id (KIP-345): the
+ * slot goes to a new member id, everything else kept (Kafka's
+ * replaceStaticMember). A Stable group whose chosen protocol stays the
+ * same answers at once with its generation; the member's SyncGroup then
+ * returns the assignment it had. */
+static void replace_static(struct coord *co, struct group *g, struct gmember *m,
+			   void *req, const struct join_args *a,
+			   struct gproto *protos, int64_t now)
+{
+	char *id = new_member_id(co, a, now), *old = m->id;
+	bool was_leader = g->leader && !strcmp(g->leader, old);
+	char *lead = was_leader && id ? strdup(id) : NULL;
+
+	if (!id || (was_leader && !lead)) {
+		free(id);
+		free(lead);
+		protos_free(protos, a->nprotos);
+		reply_join(co, req, KERR_UNKNOWN, NULL, "", false);
+		return;
+	}
+	blog("group %s: static member %s is now %s (was %s)", g->name,
+	     m->instance_id, id, old);
+	/* The older incarnation's waiting requests are fenced now. */
+	answer_join(co, g, m, KERR_FENCED_INSTANCE_ID, now);
+	answer_sync(co, m, KERR_FENCED_INSTANCE_ID, now);
+	m->id = id;
+	if (was_leader) {
+		free(g->leader);
+		g->leader = lead;
+	}
+	member_update(m, a, protos, now);
+	if (g->state == G_STABLE) {
+		const char *p = choose_protocol(g);
+		if (p && g->protocol && !strcmp(p, g->protocol)) {
+			/* A leader that cannot be told to skip assigning is
+			 * named the old id: it must not assign (a Stable
+			 * group would not pass a new assignment on). */
+			struct join_result res = {
+			    .err = KERR_NONE,
+			    .g = g,
+			    .member_id = id,
+			    .leader = was_leader && a->can_skip,
+			    .leader_id =
+				was_leader && !a->can_skip ? old : NULL,
+			    .skip_assign = was_leader && a->can_skip};
+			blog("group %s: generation %d kept", g->name, g->gen);
+			co->ops.join_done(req, &res, co->ops.ctx);
+			free(old);
+			return;
+		}
+	}
+	free(old);
+	m->join_req = req;
+	/* Completing: the leader may have assigned to the old id. */
+	if (g->state != G_PREPARING)
+		prepare_rebalance(co, g, "static member replaced", now);
+	try_complete_join(co, g, now);
+}
+
 void coord_join(struct coord *co, void *req, const struct join_args *a,
 		int64_t now)
 {
 	bool is_new = !a->member_id || !*a->member_id;
 	const char *mid = a->member_id;
-	blog_debug("JoinGroup %s member '%s'", a->group, mid ? mid : "");
+	blog_debug("JoinGroup %s member '%s' instance '%s'", a->group,
+		   mid ? mid : "", a->instance_id ? a->instance_id : "");
 	if (!*a->group) {
 		reply_join(co, req, KERR_INVALID_GROUP_ID, NULL, mid, false);
 		return;
@@ -391,22 +538,30 @@ void coord_join(struct coord *co, void *req, const struct join_args *a,
 		reply_join(co, req, KERR_UNKNOWN, NULL, mid, false);
 		return;
 	}
-	struct gmember *m = is_new ? NULL : group_find_member(g, a->member_id);
-	if (!is_new && !m) {
-		reply_join(co, req, KERR_UNKNOWN_MEMBER_ID, NULL, mid, false);
-		return;
+	struct gmember *m = NULL;
+	if (!is_new) {
+		enum kerr e = check_member(g, a->member_id, a->instance_id);
+		if (e) {
+			reply_join(co, req, e, NULL, mid, false);
+			return;
+		}
+		m = group_find_member(g, a->member_id);
 	}
+	/* A returning static instance (KIP-345). */
+	struct gmember *st =
+	    is_new ? group_find_static(g, a->instance_id) : NULL;
+	const struct gmember *self = m ? m : st;
 	bool type_ok = !g->protocol_type || !g->nmembers ||
-		       (g->nmembers == 1 && m) ||
+		       (g->nmembers == 1 && self) ||
 		       !strcmp(g->protocol_type, a->protocol_type);
 	if (!a->nprotos || !type_ok ||
-	    !compatible(g, a->protos, a->nprotos, m)) {
+	    !compatible(g, a->protos, a->nprotos, self)) {
 		reply_join(co, req, KERR_INCONSISTENT_GROUP_PROTOCOL, NULL, mid,
 			   false);
 		return;
 	}
 	struct gproto *protos = protos_copy(a->protos, a->nprotos);
-	if (!protos || (is_new && !(m = member_new(co, g, a, now)))) {
+	if (!protos || (is_new && !st && !(m = member_new(co, g, a, now)))) {
 		if (protos)
 			protos_free(protos, a->nprotos);
 		reply_join(co, req, KERR_UNKNOWN, NULL, mid, false);
@@ -416,13 +571,11 @@ void coord_join(struct coord *co, void *req, const struct join_args *a,
 		free(g->protocol_type);
 		g->protocol_type = strdup(a->protocol_type);
 	}
-	bool changed = is_new || !protos_same(m, a->protos, a->nprotos);
-	protos_free(m->protos, m->nprotos);
-	m->protos = protos;
-	m->nprotos = a->nprotos;
-	m->session_ms = a->session_ms;
-	m->rebalance_ms = a->rebalance_ms;
-	m->last_seen = now;
+	if (st) {
+		replace_static(co, g, st, req, a, protos, now);
+		return;
+	}
+	bool changed = member_update(m, a, protos, now) || is_new;
 	if (m->join_req) /* a duplicate join: the older one is superseded */
 		answer_join(co, g, m, KERR_REBALANCE_IN_PROGRESS, now);
 
@@ -441,20 +594,19 @@ void coord_join(struct coord *co, void *req, const struct join_args *a,
 }
 
 void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
-		const char *member, int nassign, char **ids,
-		struct gproto *assigns, int64_t now)
+		const char *member, const char *instance, int nassign,
+		char **ids, struct gproto *assigns, int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
-	enum kerr err = KERR_NONE;
+	enum kerr err =
+	    g ? check_member(g, member, instance) : KERR_UNKNOWN_MEMBER_ID;
 	blog_debug("SyncGroup %s gen %d member %s", group, gen, member);
-	if (!m)
-		err = KERR_UNKNOWN_MEMBER_ID;
-	else if (gen != g->gen)
+	if (!err && gen != g->gen)
 		err = KERR_ILLEGAL_GENERATION;
-	else if (g->state == G_PREPARING)
+	else if (!err && g->state == G_PREPARING)
 		err = KERR_REBALANCE_IN_PROGRESS;
-	else if (g->state == G_EMPTY)
+	else if (!err && g->state == G_EMPTY)
 		err = KERR_UNKNOWN_MEMBER_ID;
 	if (err) {
 		co->ops.sync_done(req, err, NULL, 0, co->ops.ctx);
@@ -491,12 +643,14 @@ void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
 }
 
 enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
-			  const char *member, int64_t now)
+			  const char *member, const char *instance, int64_t now)
 {
 	struct group *g = coord_group(co, group);
 	struct gmember *m = group_find_member(g, member);
-	if (!m)
-		return KERR_UNKNOWN_MEMBER_ID;
+	enum kerr err =
+	    g ? check_member(g, member, instance) : KERR_UNKNOWN_MEMBER_ID;
+	if (err)
+		return err;
 	m->last_seen = now;
 	if (g->state == G_PREPARING)
 		return KERR_REBALANCE_IN_PROGRESS;
@@ -506,12 +660,23 @@ enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
 }
 
 enum kerr coord_leave(struct coord *co, const char *group, const char *member,
-		      int64_t now)
+		      const char *instance, int64_t now)
 {
 	struct group *g = coord_group(co, group);
-	struct gmember *m = group_find_member(g, member);
-	if (!m)
+	struct gmember *m;
+	if (!g)
 		return KERR_UNKNOWN_MEMBER_ID;
+	if (!member || !*member) {
+		/* By group.instance.id alone: an admin removing a static
+		 * member (KIP-345). */
+		if (!(m = group_find_static(g, instance)))
+			return KERR_UNKNOWN_MEMBER_ID;
+	} else {
+		enum kerr err = check_member(g, member, instance);
+		if (err)
+			return err;
+		m = group_find_member(g, member);
+	}
 	remove_member(co, g, m, "left", now);
 	after_removal(co, g, now);
 	return KERR_NONE;
@@ -520,12 +685,24 @@ enum kerr coord_leave(struct coord *co, const char *group, const char *member,
 enum kerr coord_commit_check(struct coord *co, const char *group, int32_t gen,
 			     const char *member, int64_t now)
 {
-	if (gen < 0 && (!member || !*member))
+	return coord_commit_check_inst(co, group, gen, member, NULL, now);
+}
+
+enum kerr coord_commit_check_inst(struct coord *co, const char *group,
+				  int32_t gen, const char *member,
+				  const char *instance, int64_t now)
+{
+	if (gen < 0 && (!member || !*member) && !instance)
 		return KERR_NONE; /* a commit outside group management */
 	struct group *g = coord_group(co, group);
 	if (!g)
-		return gen < 0 ? KERR_NONE : KERR_ILLEGAL_GENERATION;
+		return gen < 0 && !instance ? KERR_NONE
+					    : KERR_ILLEGAL_GENERATION;
 	struct gmember *m = group_find_member(g, member);
+	enum kerr err =
+	    instance ? check_member(g, member, instance) : KERR_NONE;
+	if (err)
+		return err;
 	if (!m)
 		return g->nmembers || gen >= 0 ? KERR_UNKNOWN_MEMBER_ID
 					       : KERR_NONE;
@@ -535,6 +712,80 @@ enum kerr coord_commit_check(struct coord *co, const char *group, int32_t gen,
 		return KERR_REBALANCE_IN_PROGRESS;
 	m->last_seen = now;
 	return KERR_NONE;
+}
+
+/* ---- DeleteGroups / OffsetDelete -------------------------------------------
+ */
+
+bool coord_drop_group(struct coord *co, const char *name)
+{
+	for (struct group **pp = &co->groups; *pp; pp = &(*pp)->next) {
+		struct group *g = *pp;
+		if (strcmp(g->name, name))
+			continue;
+		if (g->nmembers)
+			return false;
+		*pp = g->next;
+		group_free(g);
+		blog("group %s: deleted", name);
+		return true;
+	}
+	return true;
+}
+
+static uint32_t be(const uint8_t *p, int n)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Whether a ConsumerProtocolSubscription names `topic`: 1 yes, 0 no, -1
+ * unreadable. Every version starts as v0 does (KIP-429 kept the prefix):
+ * Version i16, Topics [string], ... */
+static int subscription_has(const uint8_t *p, int32_t len, const char *topic)
+{
+	size_t tl = strlen(topic), at = 6;
+	if (len < 6)
+		return -1;
+	uint32_t n = be(p + 2, 4);
+	if (n > (uint32_t)len / 2)
+		return -1;
+	int found = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (at + 2 > (size_t)len)
+			return -1;
+		size_t sl = be(p + at, 2);
+		if (at + 2 + sl > (size_t)len)
+			return -1;
+		if (sl == tl && !memcmp(p + at + 2, topic, tl))
+			found = 1;
+		at += 2 + sl;
+	}
+	return found;
+}
+
+bool coord_subscribed(const struct group *g, const char *topic)
+{
+	if (!g->nmembers)
+		return false;
+	bool consumer =
+	    g->protocol_type && !strcmp(g->protocol_type, "consumer");
+	if (!consumer)
+		return false;
+	/* Kafka's ClassicGroup: unknown subscriptions (no protocol chosen
+	 * yet, unreadable metadata) count as subscribed for a consumer
+	 * group. */
+	if (!g->protocol || !*g->protocol)
+		return true;
+	for (const struct gmember *m = g->members; m; m = m->next) {
+		const struct gproto *p = member_chosen(g, m);
+		int r = p ? subscription_has(p->meta, p->len, topic) : -1;
+		if (r != 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- time -------------------------------------------------------------- */
@@ -581,16 +832,7 @@ void coord_free(struct coord *co)
 	while (co->groups) {
 		struct group *g = co->groups;
 		co->groups = g->next;
-		while (g->members) {
-			struct gmember *m = g->members;
-			g->members = m->next;
-			member_free(m);
-		}
-		free(g->name);
-		free(g->protocol_type);
-		free(g->protocol);
-		free(g->leader);
-		free(g);
+		group_free(g);
 	}
 	free(co);
 }

@@ -17,9 +17,19 @@
  * SyncGroup parks until the leader's SyncGroup brings the assignments.
  * A member whose connection closes while its JoinGroup waits is dropped
  * at once (it could never receive the answer, and waiting for its session
- * to expire would stall the barrier while other members come and go).
- * coord_tick() expires members whose session timed out and rebalances
- * whose time is up.
+ * to expire would stall the barrier while other members come and go),
+ * unless it is static. coord_tick() expires members whose session timed
+ * out (static ones too) and rebalances whose time is up.
+ *
+ * Static membership (KIP-345): a member that joins with a group.instance.id
+ * keeps its slot under that name. When the instance joins again with an
+ * empty member id (a restarted process), it takes the slot over under a
+ * new member id: the old id is gone (its waiting requests, and any later
+ * request naming the instance with the old id, get FENCED_INSTANCE_ID),
+ * and a Stable group keeps its generation and assignment unless the
+ * protocol the group would choose changes. A rebalance does not drop a
+ * static member that has not rejoined; only its session, or a LeaveGroup
+ * naming it, ends it.
  *
  * The coordinator knows neither the wire nor the clock: every call is
  * given the time (`now`, monotonic milliseconds), and answers to JoinGroup
@@ -90,6 +100,8 @@ struct join_result {
 	const struct group *g;
 	const char *member_id;
 	bool leader;
+	const char *leader_id; /* NULL: g->leader */
+	bool skip_assign;      /* v9+: the leader need not assign (KIP-814) */
 };
 
 struct coord_ops {
@@ -124,6 +136,7 @@ struct join_args {
 	const char *client_host;
 	int nprotos;
 	struct gproto *protos; /* borrowed; copied on join */
+	bool can_skip;	       /* JoinGroup v9+: SkipAssignment understood */
 };
 
 int coord_create(struct coord **out, const struct coord_settings *set,
@@ -133,6 +146,8 @@ void coord_free(struct coord *co);
 struct group *coord_group(struct coord *co, const char *name);
 const char *coord_state_name(enum gstate s);
 struct gmember *group_find_member(struct group *g, const char *id);
+/* The static member of a group.instance.id, or NULL. */
+struct gmember *group_find_static(struct group *g, const char *instance);
 /* The member's metadata for the group's chosen protocol, or NULL. */
 const struct gproto *member_chosen(const struct group *g,
 				   const struct gmember *m);
@@ -142,17 +157,33 @@ const struct gproto *member_chosen(const struct group *g,
 void coord_join(struct coord *co, void *req, const struct join_args *a,
 		int64_t now);
 void coord_sync(struct coord *co, void *req, const char *group, int32_t gen,
-		const char *member, int nassign, char **ids,
-		struct gproto *assigns, int64_t now);
+		const char *member, const char *instance, int nassign,
+		char **ids, struct gproto *assigns, int64_t now);
 /* The request `req` can no longer be answered (its connection closed). */
 void coord_cancel(struct coord *co, void *req, int64_t now);
+/* `instance` is the request's group.instance.id (NULL: none); a request
+ * naming an instance whose slot another member id holds is fenced. */
 enum kerr coord_heartbeat(struct coord *co, const char *group, int32_t gen,
-			  const char *member, int64_t now);
+			  const char *member, const char *instance,
+			  int64_t now);
+/* LeaveGroup of one member: by member id, or by instance alone (an empty
+ * member id, LeaveGroup v3+). */
 enum kerr coord_leave(struct coord *co, const char *group, const char *member,
-		      int64_t now);
-/* Whether a commit from (gen, member) is acceptable now. */
+		      const char *instance, int64_t now);
+/* Whether a commit from (gen, member) is acceptable now; _inst with the
+ * request's group.instance.id (OffsetCommit v7+). */
 enum kerr coord_commit_check(struct coord *co, const char *group, int32_t gen,
 			     const char *member, int64_t now);
+enum kerr coord_commit_check_inst(struct coord *co, const char *group,
+				  int32_t gen, const char *member,
+				  const char *instance, int64_t now);
+/* DeleteGroups: forget a group that has no members (true), or say it
+ * has members (false). A group the coordinator does not hold is fine. */
+bool coord_drop_group(struct coord *co, const char *name);
+/* OffsetDelete: whether the members of a group with members subscribe
+ * to `topic` (the consumer protocol's subscriptions in the chosen
+ * protocol's metadata; unreadable metadata counts as subscribed). */
+bool coord_subscribed(const struct group *g, const char *topic);
 /* Expire sessions and finish rebalances whose time is up. */
 void coord_tick(struct coord *co, int64_t now);
 

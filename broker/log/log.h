@@ -190,6 +190,18 @@ long plog_scan_tail(struct plog *l, uint64_t max_bytes,
 		    void (*fn)(const struct batch_info *bi, void *arg),
 		    void *arg);
 
+/*
+ * DeleteRecords: move the log start offset up to `offset` (-1: the end
+ * offset, the high watermark). The new start is written durably (a file
+ * in the partition directory, replaced atomically) before it is used;
+ * segments wholly below it are deleted as retention deletes them, and a
+ * fetch below it is out of range. An offset below today's start changes
+ * nothing. Returns the start offset after the call (the low watermark),
+ * -ERANGE for an offset past the end or below -1, other -errno for a
+ * write that failed (then nothing changed).
+ */
+int64_t plog_delete_records(struct plog *l, int64_t offset);
+
 /* fdatasync the active segment (and indexes). */
 int plog_flush(struct plog *l);
 
@@ -249,6 +261,19 @@ int topics_create_start(struct topics *t, const char *name, int32_t partitions,
  * remain. */
 bool topics_step(struct topics *t, int32_t budget);
 
+/* CreatePartitions: grow a topic to `partitions` (more than it has).
+ * -ENOENT no such topic (or one still being created), -EINVAL not more
+ * than today, -EDQUOT past max.partitions, -EBUSY already growing. New
+ * partition directories are made as creation makes them, at the end of
+ * the topic (a crash half way leaves a topic of the partitions made);
+ * they become visible together. topics_grow_start queues a growth of
+ * more than TOPICS_STEP partitions as topics_create_start does (1, then
+ * done(arg, rc) from topics_step; a deletion of the topic meanwhile
+ * ends it with -ENOENT). */
+int topics_grow(struct topics *t, const char *name, int32_t partitions);
+int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
+		      topics_done_fn done, void *arg);
+
 /* Partition count, or -ENOENT. */
 int32_t topics_partitions(const struct topics *t, const char *name);
 /* The partition's log, or NULL. */
@@ -260,6 +285,8 @@ const char *topics_name(const struct topics *t, size_t i);
 const uint8_t *topics_id(const struct topics *t, const char *name);
 const char *topics_by_id(const struct topics *t, const uint8_t id[16]);
 size_t topics_count(const struct topics *t);
+/* Partitions held, those being created included (max.partitions). */
+int64_t topics_total_partitions(const struct topics *t);
 
 /* Run plog_maintain / plog_flush (by flush.interval.ms) on every log. */
 void topics_maintain(struct topics *t, int64_t now_ms);
@@ -290,6 +317,17 @@ void offstore_each(struct offstore *s, const char *group,
 		   void (*fn)(const char *topic, int32_t partition,
 			      int64_t offset, const char *metadata, void *arg),
 		   void *arg);
+
+/* Forget committed offsets durably (DeleteGroups, OffsetDelete): a
+ * tombstone record per key, appended and synced as commits are (deferred
+ * too). offstore_delete: 1 if there was an offset, 0 if not;
+ * offstore_delete_group: how many it deleted (one write for all); or
+ * -errno, nothing deleted. */
+int offstore_delete(struct offstore *s, const char *group, const char *topic,
+		    int32_t partition);
+int offstore_delete_group(struct offstore *s, const char *group);
+/* Whether the group has committed offsets. */
+bool offstore_has_group(const struct offstore *s, const char *group);
 
 /* Names of groups with committed offsets (ListGroups after a restart):
  * fills up to max names, returns how many it filled. */

@@ -223,6 +223,9 @@ int pl_roll(struct plog *l);
 int pl_materialize(struct plog *l);
 /* fdatasync the segments from the one holding rp up to base limit. */
 int pl_sync_below(struct plog *l, int64_t limit);
+/* Remove the first k segments (rolling first when that is all of them);
+ * `why` names the cause in the notify line. Returns k or -errno. */
+int pl_delete_front(struct plog *l, size_t k, const char *why);
 /* Rebuild the indexes of segments whose lookups found damage. */
 int pl_reindex(struct plog *l);
 
@@ -231,6 +234,7 @@ int pl_reindex(struct plog *l);
 #define CLEAN_MARKER   ".zcbroker_cleanshutdown"
 #define RECOVERY_FILE  ".zcbroker_recovery_point"
 #define PARTITION_META "partition.metadata" /* the topic ID (topic_id.c) */
+#define LOG_START_FILE ".zcbroker_log_start_offset" /* log_start.c */
 
 /* Re-validate every batch of s (CRC, offsets), truncate at the first bad
  * one, rebuild both indexes. Returns the bytes cut (>= 0) or -errno. */
@@ -242,6 +246,8 @@ int recovery_put_marker(const char *dir);
 /* Offset below which every segment is known flushed (0 if unknown). */
 int64_t recovery_point_read(const char *dir);
 int recovery_point_write(const char *dir, int64_t offset);
+/* The offset written as text in dir/name; 0 when missing or unreadable. */
+int64_t offset_file_read(const char *dir, const char *name);
 /* plog.c: mkdir -p. */
 int log_mkdir_p(const char *dir);
 /* fsync a directory so that creations/renames/unlinks in it are durable. */

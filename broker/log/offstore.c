@@ -8,6 +8,9 @@
  *   offset i64 | partition i32 | group len u16, group | topic len u16,
  *   topic | metadata len i32 (-1: null), metadata          (big-endian)
  *
+ * A deletion (DeleteGroups, OffsetDelete) appends a tombstone: the same
+ * record with metadata length -2 and no metadata; replay removes the key.
+ *
  * Opening replays the file into a hash table (newest record wins) and
  * cuts a torn or corrupt tail. When the file holds much more than the
  * live records it is rewritten: the live set goes to a new file, which is
@@ -41,6 +44,7 @@
 #define OS_FIXED       (8 + 4 + 2 + 2 + 4)
 #define OS_META_MAX    4096 /* offset.metadata.max.bytes */
 #define OS_COMPACT_MIN (4u << 20)
+#define OS_TOMB	       0xfffffffeu /* metadata length of a tombstone */
 
 struct ent {
 	struct ent *next;
@@ -60,6 +64,7 @@ struct offstore {
 	struct ent **tab;
 	size_t nbuckets, count;
 	char **groups;
+	size_t *gcount; /* live entries per group */
 	size_t ngroups, gcap;
 	bool deferred; /* the caller syncs offstore_fd (group commit) */
 };
@@ -91,22 +96,56 @@ static size_t rec_size(const char *g, const char *t, const char *m)
 	return OS_HEAD + OS_FIXED + strlen(g) + strlen(t) + (m ? strlen(m) : 0);
 }
 
-static const char *intern_group(struct offstore *s, const char *g)
+static ssize_t group_index(const struct offstore *s, const char *g)
 {
 	for (size_t i = 0; i < s->ngroups; i++)
 		if (!strcmp(s->groups[i], g))
-			return s->groups[i];
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The interned name of g with one more live entry counted. */
+static const char *intern_group(struct offstore *s, const char *g)
+{
+	ssize_t i = group_index(s, g);
+
+	if (i >= 0) {
+		s->gcount[i]++;
+		return s->groups[i];
+	}
 	if (s->ngroups == s->gcap) {
 		size_t cap = s->gcap ? s->gcap * 2 : 16;
 		char **n = realloc(s->groups, cap * sizeof(*n));
+		size_t *c;
 
 		if (!n)
 			return NULL;
 		s->groups = n;
+		c = realloc(s->gcount, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		s->gcount = c;
 		s->gcap = cap;
 	}
 	s->groups[s->ngroups] = strdup(g);
-	return s->groups[s->ngroups] ? s->groups[s->ngroups++] : NULL;
+	if (!s->groups[s->ngroups])
+		return NULL;
+	s->gcount[s->ngroups] = 1;
+	return s->groups[s->ngroups++];
+}
+
+/* One live entry of the interned group g fewer; a group with none left
+ * is forgotten (no entry points at its name any more). */
+static void release_group(struct offstore *s, const char *g)
+{
+	ssize_t i = group_index(s, g);
+
+	if (i < 0 || --s->gcount[i])
+		return;
+	free(s->groups[i]);
+	s->groups[i] = s->groups[s->ngroups - 1];
+	s->gcount[i] = s->gcount[s->ngroups - 1];
+	s->ngroups--;
 }
 
 static int grow(struct offstore *s)
@@ -154,8 +193,8 @@ static int apply(struct offstore *s, const char *g, const char *t, int32_t p,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		goto nomem;
-	e->group = intern_group(s, g);
 	e->topic = strdup(t);
+	e->group = e->topic ? intern_group(s, g) : NULL;
 	if (!e->group || !e->topic) {
 		free(e->topic);
 		free(e);
@@ -175,7 +214,32 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Encode one record into buf (rec_size bytes). */
+/* Remove (g, t, p) from the table, if there. */
+static void unapply(struct offstore *s, const char *g, const char *t, int32_t p)
+{
+	uint64_t h = key_hash(g, t, p);
+	struct ent **pp = &s->tab[h % s->nbuckets], *e;
+
+	for (; (e = *pp); pp = &e->next) {
+		if (e->hash != h || e->part != p || strcmp(e->group, g) ||
+		    strcmp(e->topic, t))
+			continue;
+		*pp = e->next;
+		s->live_bytes -= rec_size(e->group, e->topic, e->meta);
+		s->count--;
+		release_group(s, e->group);
+		free(e->topic);
+		free(e->meta);
+		free(e);
+		return;
+	}
+}
+
+/* Encode one record into buf (rec_size bytes); a tombstone when m is
+ * OS_TOMB_META. */
+static const char tomb_meta[1];
+#define OS_TOMB_META tomb_meta
+
 static void encode(uint8_t *buf, const char *g, const char *t, int32_t p,
 		   int64_t off, const char *m)
 {
@@ -193,7 +257,11 @@ static void encode(uint8_t *buf, const char *g, const char *t, int32_t p,
 	q[1] = tl & 0xff;
 	memcpy(q + 2, t, tl);
 	q += 2 + tl;
-	put_be32(q, m ? (uint32_t)ml : UINT32_MAX);
+	if (m == OS_TOMB_META)
+		ml = 0;
+	put_be32(q, m == OS_TOMB_META ? OS_TOMB
+		    : m		      ? (uint32_t)ml
+				      : UINT32_MAX);
 	memcpy(q + 4, m ? m : "", ml);
 	q += 4 + ml;
 	put_be32(buf, (uint32_t)(q - buf - OS_HEAD));
@@ -204,7 +272,7 @@ static void encode(uint8_t *buf, const char *g, const char *t, int32_t p,
 /* Decode a payload of n bytes; 0 or -EBADMSG. Strings are copied into
  * the caller's buffers (each at least n + 1 bytes). */
 static int decode(const uint8_t *q, size_t n, char *g, char *t, char *m,
-		  int32_t *p, int64_t *off, bool *has_meta)
+		  int32_t *p, int64_t *off, bool *has_meta, bool *tomb)
 {
 	size_t gl, tl;
 	uint32_t ml;
@@ -224,7 +292,8 @@ static int decode(const uint8_t *q, size_t n, char *g, char *t, char *m,
 	memcpy(t, q + 16 + gl, tl);
 	t[tl] = '\0';
 	ml = get_be32(q + 16 + gl + tl);
-	*has_meta = ml != UINT32_MAX;
+	*has_meta = ml != UINT32_MAX && ml != OS_TOMB;
+	*tomb = ml == OS_TOMB;
 	if (!*has_meta)
 		ml = 0;
 	if (20 + gl + tl + ml != n || memchr(g, 0, gl) || memchr(t, 0, tl))
@@ -263,15 +332,18 @@ static int replay(struct offstore *s)
 		char *g = str, *t = str + size + 1, *m = str + 2 * (size + 1);
 		int64_t off;
 		int32_t p;
-		bool has_meta;
+		bool has_meta, tomb;
 
 		if (len > size - pos - OS_HEAD ||
 		    crc32c(0, buf + pos + OS_HEAD, len) !=
 			get_be32(buf + pos + 4) ||
 		    decode(buf + pos + OS_HEAD, len, g, t, m, &p, &off,
-			   &has_meta) < 0)
+			   &has_meta, &tomb) < 0)
 			break;
-		ret = apply(s, g, t, p, off, has_meta ? m : NULL);
+		if (tomb)
+			unapply(s, g, t, p);
+		else
+			ret = apply(s, g, t, p, off, has_meta ? m : NULL);
 		if (ret < 0)
 			goto out;
 		pos += OS_HEAD + len;
@@ -354,6 +426,7 @@ void offstore_close(struct offstore *s)
 	for (size_t i = 0; i < s->ngroups; i++)
 		free(s->groups[i]);
 	free(s->groups);
+	free(s->gcount);
 	free(s->tab);
 	if (s->fd >= 0)
 		lsys_close(s->fd);
@@ -403,6 +476,26 @@ int offstore_compact(struct offstore *s)
 	return log_dir_sync(s->dir);
 }
 
+/* Append n bytes of records, synced unless deferred; on error cut back
+ * (invariant 1: no partial record stays behind). */
+static int append(struct offstore *s, const uint8_t *buf, size_t n)
+{
+	int ret = lsys_pwrite_all(s->fd, buf, n, -1);
+
+	if (!ret && !s->deferred)
+		ret = lsys_fdatasync(s->fd);
+	if (ret < 0) {
+		int r2 = lsys_ftruncate(s->fd, (off_t)s->file_bytes);
+
+		if (r2 < 0)
+			fprintf(stderr, "zcbroker: %s: %s\n", s->path,
+				strerror(-r2));
+		return ret;
+	}
+	s->file_bytes += n;
+	return 0;
+}
+
 int offstore_commit(struct offstore *s, const char *group, const char *topic,
 		    int32_t partition, int64_t offset, const char *metadata)
 {
@@ -423,20 +516,10 @@ int offstore_commit(struct offstore *s, const char *group, const char *topic,
 	if (!buf)
 		return -ENOMEM;
 	encode(buf, group, topic, partition, offset, metadata);
-	ret = lsys_pwrite_all(s->fd, buf, n, -1);
+	ret = append(s, buf, n);
 	free(buf);
-	if (!ret && !s->deferred)
-		ret = lsys_fdatasync(s->fd);
-	if (ret < 0) {
-		/* Invariant 1: no partial record stays behind. */
-		int r2 = lsys_ftruncate(s->fd, (off_t)s->file_bytes);
-
-		if (r2 < 0)
-			fprintf(stderr, "zcbroker: %s: %s\n", s->path,
-				strerror(-r2));
+	if (ret < 0)
 		return ret;
-	}
-	s->file_bytes += n;
 	ret = apply(s, group, topic, partition, offset, metadata);
 	if (ret < 0)
 		return ret;
@@ -469,6 +552,95 @@ void offstore_each(struct offstore *s, const char *group,
 			if (!strcmp(e->group, group))
 				fn(e->topic, e->part, e->off,
 				   e->meta ? e->meta : "", arg);
+}
+
+int offstore_delete(struct offstore *s, const char *group, const char *topic,
+		    int32_t partition)
+{
+	uint8_t *buf;
+	size_t n;
+	int ret;
+
+	if (!lookup(s, group, topic, partition,
+		    key_hash(group, topic, partition)))
+		return 0;
+	n = rec_size(group, topic, NULL);
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	encode(buf, group, topic, partition, -1, OS_TOMB_META);
+	ret = append(s, buf, n);
+	free(buf);
+	if (ret < 0)
+		return ret;
+	unapply(s, group, topic, partition);
+	return 1;
+}
+
+int offstore_delete_group(struct offstore *s, const char *name)
+{
+	size_t n = 0, cnt = 0, done = 0;
+	uint8_t *buf, *q;
+	char *group = strdup(name); /* name may be the interned copy */
+	int ret;
+
+	if (!group)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nbuckets; i++)
+		for (struct ent *e = s->tab[i]; e; e = e->next)
+			if (!strcmp(e->group, group)) {
+				n += rec_size(e->group, e->topic, NULL);
+				cnt++;
+			}
+	if (!cnt) {
+		free(group);
+		return 0;
+	}
+	buf = malloc(n);
+	if (!buf) {
+		free(group);
+		return -ENOMEM;
+	}
+	q = buf;
+	for (size_t i = 0; i < s->nbuckets; i++)
+		for (struct ent *e = s->tab[i]; e; e = e->next)
+			if (!strcmp(e->group, group)) {
+				encode(q, e->group, e->topic, e->part, -1,
+				       OS_TOMB_META);
+				q += rec_size(e->group, e->topic, NULL);
+			}
+	/* One write, one sync: all the group's tombstones or none. */
+	ret = append(s, buf, n);
+	free(buf);
+	if (ret < 0) {
+		free(group);
+		return ret;
+	}
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		struct ent **pp = &s->tab[i], *e;
+
+		while ((e = *pp)) {
+			if (strcmp(e->group, group)) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			s->live_bytes -= rec_size(e->group, e->topic, e->meta);
+			s->count--;
+			done++;
+			release_group(s, e->group); /* may free the name */
+			free(e->topic);
+			free(e->meta);
+			free(e);
+		}
+	}
+	free(group);
+	return (int)done;
+}
+
+bool offstore_has_group(const struct offstore *s, const char *group)
+{
+	return group_index(s, group) >= 0;
 }
 
 size_t offstore_groups(struct offstore *s, const char **names, size_t max)

@@ -285,6 +285,32 @@ int pl_materialize(struct plog *l)
 	return ret;
 }
 
+/* The start offset DeleteRecords kept (log_start.c). A log that ends
+ * below it lost its tail after the records were deleted (a crash before
+ * a sync): as Kafka does, its segments go and it starts again empty at
+ * that offset, so that no offset below the start is ever given out. */
+static int apply_log_start(struct plog *l)
+{
+	int64_t start = offset_file_read(l->dir, LOG_START_FILE);
+
+	if (l->nseg && pl_active(l)->next < start) {
+		fprintf(stderr,
+			"zcbroker: %s: the log ends at %" PRId64
+			", below its start offset %" PRId64
+			"; removing its segments\n",
+			l->dir, pl_active(l)->next, start);
+		for (size_t i = 0; i < l->nseg; i++) {
+			seg_unlink(l->segs[i]);
+			seg_put(l->segs[i]);
+		}
+		l->nseg = 0;
+	}
+	if (l->nseg == 0)
+		l->end = start;
+	l->start = start;
+	return 0;
+}
+
 int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 {
 	struct plog *l = calloc(1, sizeof(*l));
@@ -319,6 +345,9 @@ int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 		if (ret < 0)
 			goto err;
 	}
+	ret = fresh ? 0 : apply_log_start(l);
+	if (ret < 0)
+		goto err;
 	if (l->nseg == 0) {
 		ret = new_active(l);
 		if (ret < 0)
@@ -328,7 +357,8 @@ int plog_open(struct plog **out, const char *dir, const struct log_config *cfg)
 		if (ret < 0)
 			goto err;
 	}
-	l->start = l->segs[0]->base;
+	if (l->start < l->segs[0]->base)
+		l->start = l->segs[0]->base;
 	l->end = pl_active(l)->next;
 	for (size_t i = 0; i < l->nseg; i++)
 		l->total += l->segs[i]->size;
@@ -588,6 +618,8 @@ int plog_destroy(struct plog *l)
 	snprintf(p, sizeof(p), "%s/%s", l->dir, RECOVERY_FILE);
 	(void)lsys_unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", l->dir, PARTITION_META);
+	(void)lsys_unlink(p);
+	snprintf(p, sizeof(p), "%s/%s", l->dir, LOG_START_FILE);
 	(void)lsys_unlink(p);
 	ret = lsys_rmdir(l->dir);
 	free(l->segs);

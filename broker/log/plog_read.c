@@ -133,18 +133,20 @@ static size_t varint(const uint8_t *p, const uint8_t *end, int64_t *v)
 	return 0;
 }
 
-/* First offset in the batch at pos whose timestamp >= ts, and that
- * timestamp in *found_ts. The records are walked (a compressed batch is
- * decompressed for this alone); under LogAppendTime every record has the
- * batch's MaxTimestamp, so the answer is its base. Anything unreadable
- * falls back to the base offset and MaxTimestamp. */
+/* First offset at or after `from` in the batch at pos whose timestamp
+ * >= ts, and that timestamp in *found_ts. The records are walked (a
+ * compressed batch is decompressed for this alone); under LogAppendTime
+ * every record has the batch's MaxTimestamp, so the answer is its base
+ * (or `from`). Anything unreadable falls back to that and MaxTimestamp;
+ * -1 when only records below `from` (the log start) qualify. */
 static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 			       const struct batch_info *bi, int64_t ts,
-			       uint64_t max_decompressed, int64_t *found_ts)
+			       int64_t from, uint64_t max_decompressed,
+			       int64_t *found_ts)
 {
 	uint8_t *buf, *unz = NULL;
 	const uint8_t *p, *end;
-	int64_t found = bi->base_offset;
+	int64_t found = bi->base_offset > from ? bi->base_offset : from;
 	size_t n_unz;
 
 	*found_ts = bi->max_timestamp;
@@ -178,7 +180,7 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 		 * (never overflows), an offset outside the batch is ignored. */
 		if (__builtin_add_overflow(bi->base_timestamp, tsd, &rts))
 			rts = tsd > 0 ? INT64_MAX : INT64_MIN;
-		if (rts >= ts) {
+		if (rts >= ts && bi->base_offset + od >= from) {
 			if (od >= 0 && od <= bi->last_offset_delta) {
 				found = bi->base_offset + od;
 				*found_ts = rts;
@@ -186,6 +188,8 @@ static int64_t offset_in_batch(struct seg *s, uint64_t pos,
 			break;
 		}
 		p += n + len;
+		if (i + 1 == bi->record_count && bi->base_offset < from)
+			found = *found_ts = -1; /* all qualifying were below */
 	}
 out:
 	free(unz);
@@ -212,11 +216,19 @@ int64_t plog_find_time(struct plog *l, int64_t ts, int64_t *found_ts)
 		rel = tidx_lookup(&s->ti, ts);
 		bscan_init(&b, seg_fd(s), oidx_lookup(&s->oi, rel), s->size);
 		while ((ret = bscan_next(&b, &bi, NULL)) > 0) {
-			if (bi.max_timestamp >= ts) {
+			int64_t off;
+
+			/* Records below the log start (DeleteRecords) are
+			 * gone for every reader. */
+			if (bi.max_timestamp < ts ||
+			    bi.base_offset + bi.last_offset_delta < l->start)
+				continue;
+			off = offset_in_batch(
+			    s, b.pos - bi.size, &bi, ts, l->start,
+			    l->cfg.max_decompressed_bytes, found_ts);
+			if (off >= 0) {
 				bscan_free(&b);
-				return offset_in_batch(
-				    s, b.pos - bi.size, &bi, ts,
-				    l->cfg.max_decompressed_bytes, found_ts);
+				return off;
 			}
 		}
 		bscan_free(&b);

@@ -158,12 +158,17 @@ int recovery_put_marker(const char *dir)
 
 int64_t recovery_point_read(const char *dir)
 {
+	return offset_file_read(dir, RECOVERY_FILE);
+}
+
+int64_t offset_file_read(const char *dir, const char *name)
+{
 	char p[4096], text[32];
 	int64_t off = 0;
 	ssize_t n;
 	int fd;
 
-	if (path_in(p, sizeof(p), dir, RECOVERY_FILE) < 0)
+	if (path_in(p, sizeof(p), dir, name) < 0)
 		return 0;
 	fd = lsys_open(p, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)

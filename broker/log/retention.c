@@ -20,8 +20,7 @@
 
 #include "log_int.h"
 
-/* Remove the first k segments (rolling first when that is all of them). */
-static int delete_front(struct plog *l, size_t k)
+int pl_delete_front(struct plog *l, size_t k, const char *why)
 {
 	int ret;
 
@@ -37,8 +36,7 @@ static int delete_front(struct plog *l, size_t k)
 
 		seg_unlink(s);
 		if (l->cfg.notify)
-			l->cfg.notify(l->dir, "deleted segment (retention)",
-				      s->base);
+			l->cfg.notify(l->dir, why, s->base);
 		l->total -= s->size;
 		seg_put(s); /* a live slice may keep it open a while longer */
 	}
@@ -63,7 +61,7 @@ static int retain_time(struct plog *l, int64_t now_ms)
 	while (k < l->nseg && !last_and_empty(l, k) &&
 	       now_ms - seg_largest_ts(l->segs[k]) > l->cfg.retention_ms)
 		k++;
-	return delete_front(l, k);
+	return pl_delete_front(l, k, "deleted segment (retention)");
 }
 
 static int retain_size(struct plog *l)
@@ -79,7 +77,7 @@ static int retain_size(struct plog *l)
 		diff -= (int64_t)l->segs[k]->size;
 		k++;
 	}
-	return delete_front(l, k);
+	return pl_delete_front(l, k, "deleted segment (retention)");
 }
 
 int pl_reindex(struct plog *l)

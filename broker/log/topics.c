@@ -45,10 +45,13 @@ struct topics {
 };
 
 /* A topic whose partition directories are being made a few at a time
- * (topics_create_start); not in v[] until complete. */
+ * (topics_create_start); not in v[] until complete. A topic that grows
+ * (topics_grow_start) is one too, from its `from` existing partitions:
+ * the existing ones stay served from v[], the new ones join at the end. */
 struct creating {
 	struct creating *next;
 	struct topic tp;
+	int32_t from; /* partitions the topic had (0: a new topic) */
 	int32_t made;
 	topics_done_fn done;
 	void *arg;
@@ -115,11 +118,39 @@ static bool creating_named(const struct topics *t, const char *name)
 	return false;
 }
 
+/* A creation of name's partitions from..nparts-1 (not yet linked), with
+ * the topic's ID (a new one when id is NULL); they count from now on. */
+static int reserve(struct topics *t, const char *name, int32_t nparts,
+		   int32_t from, const uint8_t *id, struct creating **out)
+{
+	struct creating *c = calloc(1, sizeof(*c));
+	int ret = -ENOMEM;
+
+	if (!c)
+		return -ENOMEM;
+	c->tp.nparts = nparts;
+	c->tp.name = strdup(name);
+	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
+	if (c->tp.name && c->tp.logs)
+		ret = id ? 0 : tid_new(c->tp.id);
+	if (ret < 0) {
+		free(c->tp.logs);
+		free(c->tp.name);
+		free(c);
+		return ret;
+	}
+	if (id)
+		memcpy(c->tp.id, id, 16);
+	c->from = c->made = from;
+	t->nparts += nparts - from;
+	*out = c;
+	return 0;
+}
+
 /* Check name and quota and reserve the partitions (not yet linked). */
 static int begin(struct topics *t, const char *name, int32_t nparts,
 		 struct creating **out)
 {
-	struct creating *c;
 	bool found;
 
 	if (!topics_valid_name(name) || nparts < 1 || nparts > PARTITIONS_MAX)
@@ -129,22 +160,28 @@ static int begin(struct topics *t, const char *name, int32_t nparts,
 		return -EEXIST;
 	if (t->nparts + nparts > t->cfg.max_partitions)
 		return -EDQUOT;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->tp.nparts = nparts;
-	c->tp.name = strdup(name);
-	c->tp.logs = calloc((size_t)nparts, sizeof(*c->tp.logs));
-	int ret = c->tp.name && c->tp.logs ? tid_new(c->tp.id) : -ENOMEM;
-	if (ret < 0) {
-		free(c->tp.logs);
-		free(c->tp.name);
-		free(c);
-		return ret;
-	}
-	t->nparts += nparts;
-	*out = c;
-	return 0;
+	return reserve(t, name, nparts, 0, NULL, out);
+}
+
+/* Check a growth of name to nparts and reserve the new partitions. */
+static int begin_grow(struct topics *t, const char *name, int32_t nparts,
+		      struct creating **out)
+{
+	bool found;
+	size_t pos = find(t, name, &found);
+	int32_t from;
+
+	if (!found)
+		return -ENOENT;
+	if (creating_named(t, name))
+		return -EBUSY; /* already growing */
+	from = t->v[pos].nparts;
+	if (nparts <= from)
+		return -EINVAL;
+	if (nparts > PARTITIONS_MAX ||
+	    t->nparts + (nparts - from) > t->cfg.max_partitions)
+		return -EDQUOT;
+	return reserve(t, name, nparts, from, t->v[pos].id, out);
 }
 
 /* Open (creating) up to n more partition directories of c. */
@@ -176,12 +213,35 @@ static int grow(struct topics *t, struct creating *c, int32_t n)
 /* Remove every partition c made and give its reservation back. */
 static void discard(struct topics *t, struct creating *c)
 {
-	for (int32_t i = 0; i < c->made; i++)
+	for (int32_t i = c->from; i < c->made; i++)
 		plog_destroy(c->tp.logs[i]);
-	t->nparts -= c->tp.nparts;
+	t->nparts -= c->tp.nparts - c->from;
 	free(c->tp.logs);
 	free(c->tp.name);
 	free(c);
+}
+
+/* A grown topic's new partitions join its existing ones (the names are
+ * durable: ret is the directory sync's result). */
+static int publish_growth(struct topics *t, struct creating *c, int ret)
+{
+	bool found;
+	size_t pos = find(t, c->tp.name, &found);
+
+	if (!found) /* deleting the topic cancels its growth: cannot be */
+		ret = -ENOENT;
+	if (ret < 0) {
+		discard(t, c);
+		return ret;
+	}
+	memcpy(c->tp.logs, t->v[pos].logs,
+	       (size_t)c->from * sizeof(*c->tp.logs));
+	free(t->v[pos].logs);
+	t->v[pos].logs = c->tp.logs;
+	t->v[pos].nparts = c->tp.nparts;
+	free(c->tp.name);
+	free(c);
+	return 0;
 }
 
 /* All partitions made: make the names durable, then visible. Frees c
@@ -193,6 +253,8 @@ static int publish(struct topics *t, struct creating *c)
 	/* The new directories' names reach the disk with the parent's. */
 	int ret = log_dir_sync(t->dir);
 
+	if (c->from > 0)
+		return publish_growth(t, c, ret);
 	if (!ret && t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct topic *nv = realloc(t->v, cap * sizeof(*nv));
@@ -381,14 +443,20 @@ void topics_close(struct topics *t)
 	free(t);
 }
 
-int topics_create(struct topics *t, const char *name, int32_t partitions)
+/* Checks and reserves a creation (begin) or a growth (begin_grow). */
+typedef int (*begin_fn)(struct topics *t, const char *name, int32_t nparts,
+			struct creating **out);
+
+/* Begun and made at once: published, or undone. */
+static int make_now(struct topics *t, begin_fn begin_it, const char *name,
+		    int32_t partitions)
 {
 	struct creating *c;
-	int ret = begin(t, name, partitions, &c);
+	int ret = begin_it(t, name, partitions, &c);
 
 	if (ret < 0)
 		return ret;
-	ret = grow(t, c, partitions);
+	ret = grow(t, c, c->tp.nparts);
 	if (ret < 0) {
 		discard(t, c);
 		return ret;
@@ -396,15 +464,13 @@ int topics_create(struct topics *t, const char *name, int32_t partitions)
 	return publish(t, c);
 }
 
-int topics_create_start(struct topics *t, const char *name, int32_t partitions,
-			topics_done_fn done, void *arg)
+/* Begun and queued for topics_step: 1. */
+static int make_later(struct topics *t, begin_fn begin_it, const char *name,
+		      int32_t partitions, topics_done_fn done, void *arg)
 {
 	struct creating *c;
-	int ret;
+	int ret = begin_it(t, name, partitions, &c);
 
-	if (partitions <= TOPICS_STEP)
-		return topics_create(t, name, partitions);
-	ret = begin(t, name, partitions, &c);
 	if (ret < 0)
 		return ret;
 	c->done = done;
@@ -412,6 +478,34 @@ int topics_create_start(struct topics *t, const char *name, int32_t partitions,
 	*t->tail = c;
 	t->tail = &c->next;
 	return 1;
+}
+
+int topics_create(struct topics *t, const char *name, int32_t partitions)
+{
+	return make_now(t, begin, name, partitions);
+}
+
+int topics_create_start(struct topics *t, const char *name, int32_t partitions,
+			topics_done_fn done, void *arg)
+{
+	if (partitions <= TOPICS_STEP)
+		return make_now(t, begin, name, partitions);
+	return make_later(t, begin, name, partitions, done, arg);
+}
+
+int topics_grow(struct topics *t, const char *name, int32_t partitions)
+{
+	return make_now(t, begin_grow, name, partitions);
+}
+
+int topics_grow_start(struct topics *t, const char *name, int32_t partitions,
+		      topics_done_fn done, void *arg)
+{
+	int32_t now = topics_partitions(t, name);
+
+	if (now >= 0 && partitions > now && partitions - now <= TOPICS_STEP)
+		return make_now(t, begin_grow, name, partitions);
+	return make_later(t, begin_grow, name, partitions, done, arg);
 }
 
 /* Unlink the first creation in the queue. */
@@ -450,27 +544,34 @@ bool topics_step(struct topics *t, int32_t budget)
 	return t->head != NULL;
 }
 
+/* Stop and undo the creation or growth of name, if one is queued. */
+static bool cancel_named(struct topics *t, const char *name)
+{
+	for (struct creating **pc = &t->head; *pc; pc = &(*pc)->next) {
+		struct creating *c = *pc;
+
+		if (strcmp(c->tp.name, name))
+			continue;
+		*pc = c->next;
+		if (!c->next)
+			t->tail = pc;
+		c->done(c->arg, -ENOENT);
+		discard(t, c);
+		return true;
+	}
+	return false;
+}
+
 int topics_delete(struct topics *t, const char *name)
 {
 	bool found;
 	size_t pos = find(t, name, &found);
 
-	if (!found) {
-		/* A topic being created: its creation stops and is undone. */
-		for (struct creating **pc = &t->head; *pc; pc = &(*pc)->next) {
-			struct creating *c = *pc;
-
-			if (strcmp(c->tp.name, name))
-				continue;
-			*pc = c->next;
-			if (!c->next)
-				t->tail = pc;
-			c->done(c->arg, -ENOENT);
-			discard(t, c);
-			return 0;
-		}
+	/* A topic being created, or growing: that stops and is undone. */
+	if (cancel_named(t, name) && !found)
+		return 0;
+	if (!found)
 		return -ENOENT;
-	}
 	t->nparts -= t->v[pos].nparts;
 	topic_close(&t->v[pos], true);
 	memmove(t->v + pos, t->v + pos + 1, (t->n - pos - 1) * sizeof(*t->v));
@@ -520,6 +621,11 @@ const char *topics_name(const struct topics *t, size_t i)
 size_t topics_count(const struct topics *t)
 {
 	return t->n;
+}
+
+int64_t topics_total_partitions(const struct topics *t)
+{
+	return t->nparts;
 }
 
 void topics_maintain(struct topics *t, int64_t now_ms)

@@ -3,9 +3,12 @@
  * groups.c — the group APIs' wire format: FindCoordinator v0-6,
  * JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup v0-5,
  * DescribeGroups v0-6 and ListGroups v0-5 through the table-driven codec
- * (proto/ks_handler.h); OffsetCommit v2-5 and OffsetFetch v1-5. Decisions are
- * group/coord.c's; committed offsets are offstore's (log.h). Member metadata
- * and assignments are opaque bytes.
+ * (proto/ks_handler.h); OffsetCommit and OffsetFetch are in offsets.c,
+ * DeleteGroups and OffsetDelete in groups_admin.c. Decisions are
+ * group/coord.c's. Member metadata and assignments are opaque bytes. Each
+ * request's group.instance.id (v3+ of SyncGroup, Heartbeat and LeaveGroup,
+ * v5+ of JoinGroup) goes to the coordinator, which fences an old
+ * incarnation of a static member (KIP-345).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,10 +19,8 @@
 #include "authorize.h"
 #include "blog.h"
 #include "broker.h"
-#include "durable.h"
 #include "group/coord.h"
 #include "proto/ks_handler.h"
-#include "proto/topic_entry.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -59,8 +60,10 @@ static void encode_join(struct resp *r, int16_t ver, const void *state)
 							   ? g->protocol
 						       : ver >= 7 ? NULL
 								  : "");
-	kv_setstr(ks_get(&m->root, v, "Leader"),
-		  g && g->leader ? g->leader : "");
+	kv_setstr(ks_get(&m->root, v, "Leader"), res->leader_id ? res->leader_id
+						 : g && g->leader ? g->leader
+								  : "");
+	ks_get(&m->root, v, "SkipAssignment")->i = res->skip_assign;
 	kv_setstr(ks_get(&m->root, v, "MemberId"), res->member_id);
 	for (struct gmember *gm = n ? g->members : NULL; gm; gm = gm->next) {
 		struct kv *e = &ks_get(&m->root, v, "Members")->a.v[i++];
@@ -259,25 +262,6 @@ int api_findcoordinator(struct broker *b, struct conn *c, const struct kreq *q,
 /* ---- JoinGroup / SyncGroup ------------------------------------------------
  */
 
-static bool take_name(struct kr *in, char *dst, size_t cap)
-{
-	struct kstr s = kr_str(in);
-	if (s.len < 0) {
-		dst[0] = 0;
-		return true;
-	}
-	return kstr_copy(dst, cap, s);
-}
-
-/* The group_id, generation_id, member_id head of SyncGroup, Heartbeat and
- * OffsetCommit (both names NAME_MAX_LEN bytes); false if a name is bad. */
-static bool take_member(struct kr *in, char *group, int32_t *gen, char *member)
-{
-	bool ok = take_name(in, group, NAME_MAX_LEN);
-	*gen = kr_i32(in);
-	return take_name(in, member, NAME_MAX_LEN) && ok;
-}
-
 /* A request's string field as a C string ("" for null); false if longer
  * than the buffer. */
 static bool kq_name(struct ks_call *k, const char *field, char *dst, size_t cap)
@@ -290,9 +274,7 @@ static bool kq_name(struct ks_call *k, const char *field, char *dst, size_t cap)
 	return kstr_copy(dst, cap, s);
 }
 
-/* Static membership (KIP-345) is not offered: a group.instance.id is
- * kept with the member (DescribeGroups shows it) but gives it no slot
- * that survives a leave. */
+/* A group.instance.id (v5+) makes the member static (KIP-345, coord.h). */
 static int joingroup(struct ks_call *k)
 {
 	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], inst[NAME_MAX_LEN];
@@ -341,6 +323,7 @@ static int joingroup(struct ks_call *k)
 	a.client_host = host;
 	a.nprotos = n;
 	a.protos = protos;
+	a.can_skip = k->q->ver >= 9;
 	struct preply *p = group_req(k->b, k->c, k->q);
 	if (!p)
 		return -ENOMEM;
@@ -368,15 +351,30 @@ static bool sync_consistent(struct ks_call *k, const char *group)
 	       (n.len < 0 || (g->protocol && kstr_eq(n, g->protocol)));
 }
 
+/* A request's nullable group.instance.id into buf: buf, or NULL when null
+ * (or absent at this version); false if too long. */
+static bool kq_instance(struct ks_call *k, const char *field, char *buf,
+			size_t cap, const char **out)
+{
+	struct kstr s = KQ(k, field)->s;
+	*out = NULL;
+	if (s.len < 0)
+		return true;
+	*out = buf;
+	return kstr_copy(buf, cap, s);
+}
+
 static int syncgroup(struct ks_call *k)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], ibuf[NAME_MAX_LEN];
+	const char *inst;
 	const struct ks_struct *as_s = ks_sub(&k->qm->root, "Assignments");
 	struct kv *av = KQ(k, "Assignments");
 	int32_t n = av->a.n, gen = (int32_t)KQ(k, "GenerationId")->i;
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
-	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0)
+	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0 ||
+	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
 	if (!member_may(k, group))
 		return API_REPLY;
@@ -401,7 +399,8 @@ static int syncgroup(struct ks_call *k)
 	struct preply *p = group_req(k->b, k->c, k->q);
 	if (!p)
 		return -ENOMEM;
-	coord_sync(k->b->coord, p, group, gen, member, n, ids, as, ev_now_ms());
+	coord_sync(k->b->coord, p, group, gen, member, inst, n, ids, as,
+		   ev_now_ms());
 	return API_PENDING;
 }
 
@@ -416,16 +415,18 @@ int api_syncgroup(struct broker *b, struct conn *c, const struct kreq *q,
 
 static int heartbeat(struct ks_call *k)
 {
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
+	char group[NAME_MAX_LEN], member[NAME_MAX_LEN], ibuf[NAME_MAX_LEN];
 	int32_t gen = (int32_t)KQ(k, "GenerationId")->i;
+	const char *inst;
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)) ||
-	    !kq_name(k, "MemberId", member, sizeof(member)))
+	    !kq_name(k, "MemberId", member, sizeof(member)) ||
+	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
-	enum kerr err =
-	    !group_ok(k->b, k->c, ACL_OP_READ, group)
-		? KERR_GROUP_AUTHORIZATION_FAILED
-		: coord_heartbeat(k->b->coord, group, gen, member, ev_now_ms());
+	enum kerr err = !group_ok(k->b, k->c, ACL_OP_READ, group)
+			    ? KERR_GROUP_AUTHORIZATION_FAILED
+			    : coord_heartbeat(k->b->coord, group, gen, member,
+					      inst, ev_now_ms());
 	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
 		   gen, member, kerr_name(err));
 	KR(k, "ErrorCode")->i = err;
@@ -438,15 +439,22 @@ int api_heartbeat(struct broker *b, struct conn *c, const struct kreq *q,
 	return ks_handle(b, c, q, in, r, 0, heartbeat);
 }
 
-static enum kerr leave_one(struct ks_call *k, const char *group, struct kstr id)
+/* One member leaves: by member id, or (v3+) by group.instance.id with an
+ * empty member id; the instance, when given, must hold that member id. */
+static enum kerr leave_one(struct ks_call *k, const char *group, struct kstr id,
+			   struct kstr is)
 {
-	char member[NAME_MAX_LEN];
+	char member[NAME_MAX_LEN], inst[NAME_MAX_LEN];
 
-	/* Leaving by group.instance.id alone needs static membership. */
-	if (id.len <= 0 || !kstr_copy(member, sizeof(member), id))
+	if (id.len < 0)
+		id.len = 0;
+	if (!kstr_copy(member, sizeof(member), id) ||
+	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return KERR_UNKNOWN_MEMBER_ID;
-	enum kerr err = coord_leave(k->b->coord, group, member, ev_now_ms());
-	blog_debug("%s: LeaveGroup %s member %s: %s", k->c->peer, group, member,
+	enum kerr err = coord_leave(k->b->coord, group, member,
+				    is.len >= 0 ? inst : NULL, ev_now_ms());
+	blog_debug("%s: LeaveGroup %s member '%s' instance '%s': %s",
+		   k->c->peer, group, member, is.len >= 0 ? inst : "",
 		   kerr_name(err));
 	return err;
 }
@@ -462,8 +470,9 @@ static int leavegroup(struct ks_call *k)
 	if (!member_may(k, group))
 		return API_REPLY;
 	if (k->q->ver < 3) {
+		struct kstr none = {NULL, -1};
 		KR(k, "ErrorCode")->i =
-		    leave_one(k, group, KQ(k, "MemberId")->s);
+		    leave_one(k, group, KQ(k, "MemberId")->s, none);
 		return API_REPLY;
 	}
 	/* v3+: a batch of members (KIP-345), each with its own error. */
@@ -473,10 +482,10 @@ static int leavegroup(struct ks_call *k)
 	for (int32_t i = 0; i < mv->a.n; i++) {
 		struct kv *e = &mv->a.v[i], *o = &KR(k, "Members")->a.v[i];
 		struct kstr id = ks_get(qs, e, "MemberId")->s;
+		struct kstr is = ks_get(qs, e, "GroupInstanceId")->s;
 		ks_get(rs, o, "MemberId")->s = id;
-		ks_get(rs, o, "GroupInstanceId")->s =
-		    ks_get(qs, e, "GroupInstanceId")->s;
-		ks_get(rs, o, "ErrorCode")->i = leave_one(k, group, id);
+		ks_get(rs, o, "GroupInstanceId")->s = is;
+		ks_get(rs, o, "ErrorCode")->i = leave_one(k, group, id, is);
 	}
 	return API_REPLY;
 }
@@ -485,192 +494,6 @@ int api_leavegroup(struct broker *b, struct conn *c, const struct kreq *q,
 		   struct kr *in, struct resp *r)
 {
 	return ks_handle(b, c, q, in, r, 0, leavegroup);
-}
-
-/* ---- OffsetCommit / OffsetFetch ---------------------------------------------
- */
-
-static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
-			struct kr *in, struct resp *r, struct dur_req *dur)
-{
-	struct kw *w = &r->w;
-	char group[NAME_MAX_LEN], member[NAME_MAX_LEN];
-	int32_t gen;
-	bool ok = take_member(in, group, &gen, member);
-	if (q->ver <= 4)
-		kr_i64(in); /* retention_time_ms */
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in) || !ok)
-		return API_BAD;
-	/* ACLs: READ on the group, then on each topic. */
-	enum kerr gerr = !group_ok(b, c, ACL_OP_READ, group)
-			     ? KERR_GROUP_AUTHORIZATION_FAILED
-			 : group[0] ? coord_commit_check(b->coord, group, gen,
-							 member, ev_now_ms())
-				    : KERR_INVALID_GROUP_ID;
-	if (q->ver >= 3)
-		kw_i32(w, 0);
-	kw_array(w, nt < 0 ? 0 : nt);
-	for (int32_t t = 0; t < nt; t++) {
-		struct topic_entry e;
-		if (!topic_entry_read(in, &e))
-			return API_BAD;
-		kw_strn(w, e.name.p, e.name.len < 0 ? 0 : e.name.len);
-		kw_array(w, e.nparts < 0 ? 0 : e.nparts);
-		bool tdenied = !gerr && e.named &&
-			       !broker_authorized(b, c, ACL_OP_READ,
-						  ACL_RES_TOPIC, e.topic);
-		for (int32_t p = 0; p < e.nparts; p++) {
-			int32_t part = kr_i32(in);
-			int64_t off = kr_i64(in);
-			struct kstr md = kr_str(in);
-			if (!kr_ok(in))
-				return API_BAD;
-			enum kerr err =
-			    tdenied ? KERR_TOPIC_AUTHORIZATION_FAILED : gerr;
-			char meta[4096];
-			if (!err && !e.named)
-				err = KERR_UNKNOWN_TOPIC;
-			if (!err && md.len >= (int32_t)sizeof(meta))
-				err = KERR_OFFSET_METADATA_TOO_LARGE;
-			if (!err && b->offs_offline) /* durable acks */
-				err = KERR_KAFKA_STORAGE_ERROR;
-			if (!err) {
-				if (!kstr_copy(meta, sizeof(meta), md))
-					meta[0] = 0;
-				int rc = offstore_commit(
-				    b->offs, group, e.topic, part, off, meta);
-				if (rc) {
-					blog("commit %s %s-%d: %s", group,
-					     e.topic, part, strerror(-rc));
-					err = KERR_UNKNOWN;
-				}
-			}
-			kw_i32(w, part);
-			if (!err) /* durable acks: the group commit */
-				dur_req_add(b, dur, r, NULL, w->len, false);
-			kw_i16(w, err);
-		}
-	}
-	return API_REPLY;
-}
-
-/* Durable acks: answered after the group commit has synced the store. */
-int api_offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
-		     struct kr *in, struct resp *r)
-{
-	return dur_answer(b, c, q, in, r, offsetcommit);
-}
-
-static void fetched_partition(struct kw *w, int16_t ver, int32_t part,
-			      int64_t off, const char *meta, enum kerr err)
-{
-	kw_i32(w, part);
-	kw_i64(w, off);
-	if (ver >= 5)
-		kw_i32(w, -1); /* committed_leader_epoch */
-	kw_str(w, meta ? meta : "");
-	kw_i16(w, err);
-}
-
-/* offstore_each gathers (topic, partition) pairs grouped per topic. */
-struct each_ctx {
-	struct broker *b;
-	struct conn *c;
-	struct kw *w;
-	int16_t ver;
-	char topic[256];
-	size_t count_pos; /* the partition count being filled */
-	int32_t nparts;
-	int32_t ntopics;
-};
-
-static void each_fn(const char *topic, int32_t partition, int64_t offset,
-		    const char *metadata, void *arg)
-{
-	struct each_ctx *x = arg;
-	/* ACLs: only the topics the principal may DESCRIBE. */
-	if (!broker_authorized(x->b, x->c, ACL_OP_DESCRIBE, ACL_RES_TOPIC,
-			       topic))
-		return;
-	if (!x->ntopics || strcmp(x->topic, topic)) {
-		if (x->ntopics)
-			kw_patch32(x->w, x->count_pos, x->nparts);
-		snprintf(x->topic, sizeof(x->topic), "%s", topic);
-		kw_str(x->w, topic);
-		x->count_pos = kw_hole32(x->w);
-		x->nparts = 0;
-		x->ntopics++;
-	}
-	fetched_partition(x->w, x->ver, partition, offset, metadata, KERR_NONE);
-	x->nparts++;
-}
-
-int api_offsetfetch(struct broker *b, struct conn *c, const struct kreq *q,
-		    struct kr *in, struct resp *r)
-{
-	struct kw *w = &r->w;
-	char group[NAME_MAX_LEN];
-	bool ok = take_name(in, group, sizeof(group));
-	int32_t nt = kr_array(in);
-	if (!kr_ok(in) || !ok || (nt < 0 && q->ver < 2))
-		return API_BAD;
-	/* ACLs: DESCRIBE on the group (every partition and the answer's
-	 * error say so), then on each topic. */
-	enum kerr gerr = group_ok(b, c, ACL_OP_DESCRIBE, group)
-			     ? KERR_NONE
-			     : KERR_GROUP_AUTHORIZATION_FAILED;
-	if (q->ver >= 3)
-		kw_i32(w, 0);
-	if (nt < 0 && gerr) {
-		kw_array(w, 0);
-	} else if (nt < 0) {
-		/* All committed offsets of the group. Entries of one topic
-		 * are assumed adjacent; a topic seen again starts a new
-		 * entry, which clients merge. */
-		struct each_ctx x = {.b = b, .c = c, .w = w, .ver = q->ver};
-		size_t at = kw_hole32(w);
-		offstore_each(b->offs, group, each_fn, &x);
-		if (x.ntopics)
-			kw_patch32(w, x.count_pos, x.nparts);
-		kw_patch32(w, at, x.ntopics);
-	} else {
-		kw_array(w, nt);
-		for (int32_t t = 0; t < nt; t++) {
-			struct kstr ts = kr_str(in);
-			char topic[256];
-			bool named = kstr_copy(topic, sizeof(topic), ts);
-			int32_t np = kr_array(in);
-			if (!kr_ok(in))
-				return API_BAD;
-			kw_strn(w, ts.p, ts.len < 0 ? 0 : ts.len);
-			kw_array(w, np < 0 ? 0 : np);
-			enum kerr err =
-			    gerr || !named ||
-				    broker_authorized(b, c, ACL_OP_DESCRIBE,
-						      ACL_RES_TOPIC, topic)
-				? gerr
-				: KERR_TOPIC_AUTHORIZATION_FAILED;
-			for (int32_t p = 0; p < np; p++) {
-				int32_t part = kr_i32(in);
-				int64_t off = -1;
-				const char *meta = "";
-				if (named && !err &&
-				    offstore_fetch(b->offs, group, topic, part,
-						   &off, &meta) < 0) {
-					off = -1;
-					meta = "";
-				}
-				fetched_partition(w, q->ver, part, off, meta,
-						  err);
-			}
-		}
-		if (!kr_ok(in))
-			return API_BAD;
-	}
-	if (q->ver >= 2)
-		kw_i16(w, gerr);
-	return API_REPLY;
 }
 
 /* ---- DescribeGroups / ListGroups ------------------------------------------

@@ -26,6 +26,7 @@
 #include "create_wait.h"
 #include "durable.h"
 #include "proto/ks_handler.h"
+#include "proto/topic_answer.h"
 
 static enum kerr create_err(int rc)
 {
@@ -61,24 +62,7 @@ static const char *err_text(enum kerr err)
 	}
 }
 
-/* What a CreateTopics answer says of each topic: kept apart from the
- * request, since the answer of a large topic is built when it is made
- * (create_wait.c), after the request is gone. */
-struct ct_topic {
-	char *name; /* NULL: the request named none */
-	int16_t err;
-	const char *msg;
-	int32_t parts;
-};
-
-struct ct_answer {
-	struct broker *b;
-	int16_t ver;
-	int32_t n;
-	struct ct_topic t[];
-};
-
-static void ct_drop(void *state)
+void ct_drop(void *state)
 {
 	struct ct_answer *ans = state;
 
@@ -87,27 +71,29 @@ static void ct_drop(void *state)
 	free(ans);
 }
 
-static void ct_build(void *state, struct resp *r)
+void ct_build(void *state, struct resp *r)
 {
 	const struct ct_answer *ans = state;
-	const struct ks_msg *rm = ks_resp(API_CREATE_TOPICS);
-	const struct ks_struct *rt = ks_sub(&rm->root, "Topics");
+	const struct ks_msg *rm = ks_resp(ans->key);
+	/* CreateTopics answers in Topics, CreatePartitions in Results. */
+	const char *list = ans->key == API_CREATE_TOPICS ? "Topics" : "Results";
+	const struct ks_struct *rt = ks_sub(&rm->root, list);
 	struct ks_arena a;
 	struct kv *resp;
 
 	ks_arena_init(&a, 64 * 1024 + (size_t)ans->n * 512);
 	resp = ks_new(rm, &a);
-	if (!resp || ks_resize(&rm->root, resp, "Topics", ans->n, &a) < 0)
+	if (!resp || ks_resize(&rm->root, resp, list, ans->n, &a) < 0)
 		goto fail;
 	for (int32_t i = 0; i < ans->n; i++) {
 		const struct ct_topic *e = &ans->t[i];
-		struct kv *o = &ks_get(&rm->root, resp, "Topics")->a.v[i];
+		struct kv *o = &ks_get(&rm->root, resp, list)->a.v[i];
 
 		kv_setstr(ks_get(rt, o, "Name"), e->name);
 		ks_get(rt, o, "ErrorCode")->i = e->err;
 		kv_setstr(ks_get(rt, o, "ErrorMessage"),
 			  e->msg && e->err ? e->msg : err_text(e->err));
-		if (e->err)
+		if (e->err || ans->key != API_CREATE_TOPICS)
 			continue;
 		/* v5+ (KIP-525): what the topic is (or would be) made of;
 		 * v7+ (KIP-516): its ID. */
@@ -127,6 +113,32 @@ fail:
 	ks_arena_free(&a);
 }
 
+struct ct_answer *ct_new(struct ks_call *k, int32_t n)
+{
+	struct ct_answer *ans =
+	    calloc(1, sizeof(*ans) + (size_t)n * sizeof(ans->t[0]));
+
+	if (ans) {
+		ans->b = k->b;
+		ans->key = k->q->key;
+		ans->ver = k->q->ver;
+		ans->n = n;
+	}
+	return ans;
+}
+
+int ct_finish(struct ks_call *k, struct create_wait *cw, struct ct_answer *ans)
+{
+	int rc = create_wait_end(k->c, k->q, cw, ct_build, ct_drop, ans);
+
+	if (rc != 0)
+		return rc; /* ans is the wait's now */
+	ct_build(ans, k->r);
+	ct_drop(ans);
+	k->encoded = true;
+	return API_REPLY;
+}
+
 static int createtopics(struct ks_call *k)
 {
 	struct broker *b = k->b;
@@ -138,12 +150,9 @@ static int createtopics(struct ks_call *k)
 	struct ct_answer *ans;
 	int rc;
 
-	ans = calloc(1, sizeof(*ans) + (size_t)ask->a.n * sizeof(ans->t[0]));
+	ans = ct_new(k, ask->a.n);
 	if (!ans)
 		return -ENOMEM;
-	ans->b = b;
-	ans->ver = k->q->ver;
-	ans->n = ask->a.n;
 	create_wait_init(&cw);
 	for (int32_t t = 0; t < ask->a.n; t++) {
 		struct kv *e = &ask->a.v[t];
@@ -193,13 +202,7 @@ static int createtopics(struct ks_call *k)
 		o->err = (int16_t)err;
 		o->parts = parts;
 	}
-	rc = create_wait_end(k->c, k->q, &cw, ct_build, ct_drop, ans);
-	if (rc != 0)
-		return rc; /* ans is the wait's now */
-	ct_build(ans, k->r);
-	ct_drop(ans);
-	k->encoded = true;
-	return API_REPLY;
+	return ct_finish(k, &cw, ans);
 }
 
 int api_createtopics(struct broker *b, struct conn *c, const struct kreq *q,

@@ -106,3 +106,25 @@ def save(path, obj):
 def load(path):
     with open(path) as f:
         return json.load(f)
+
+
+def pump(ms, got, until, what, secs=30):
+    """Poll librdkafka group members (dicts: c, name, assigned) in turn
+    until until() holds: every record is checked to come from an assigned
+    partition, recorded in got and committed synchronously."""
+    end = time.time() + secs
+    while not until():
+        if time.time() > end:
+            fail("timed out waiting for %s" % what)
+        for m in ms:
+            r = m["c"].poll(0.05)
+            if r is None:
+                continue
+            if r.error():
+                fail("%s: %s" % (m["name"], r.error()))
+            if r.partition() not in m["assigned"]:
+                fail("%s got partition %d, assigned %s" %
+                     (m["name"], r.partition(), m["assigned"]))
+            got.append((r.partition(), r.offset(), r.key().decode(),
+                        r.value().decode()))
+            m["c"].commit(r, asynchronous=False)

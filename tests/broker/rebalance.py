@@ -11,7 +11,7 @@ import time
 import confluent_kafka as ck
 
 from _clients import Confluent
-from _kt import check_consumed, check_produced, fail, log, messages
+from _kt import check_consumed, check_produced, fail, log, messages, pump
 
 TOPIC, PARTS, GROUP, N = "reb", 4, "reb-group", 400
 
@@ -29,25 +29,6 @@ def member(addr, got, name):
 
     c.subscribe([TOPIC], on_assign=on_assign)
     return m
-
-
-def pump(ms, got, until, what, secs=30):
-    end = time.time() + secs
-    while not until():
-        if time.time() > end:
-            fail("timed out waiting for %s" % what)
-        for m in ms:
-            r = m["c"].poll(0.05)
-            if r is None:
-                continue
-            if r.error():
-                fail("%s: %s" % (m["name"], r.error()))
-            if r.partition() not in m["assigned"]:
-                fail("%s got partition %d, assigned %s" %
-                     (m["name"], r.partition(), m["assigned"]))
-            got.append((r.partition(), r.offset(), r.key().decode(),
-                        r.value().decode()))
-            m["c"].commit(r, asynchronous=False)
 
 
 def main():

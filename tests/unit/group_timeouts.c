@@ -11,38 +11,7 @@
  * waits on the coordinator); the initial rebalance delay; a cancelled
  * join dropping its member at once.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "group/coord.h"
-#include "helpers.h"
-
-/* The last answers seen, by request handle (1..63). */
-static struct {
-	bool done;
-	enum kerr err;
-	int32_t gen;
-	bool leader;
-	char member[128];
-} ans[64];
-
-static void join_done(void *req, const struct join_result *res, void *ctx)
-{
-	int i = (int)(intptr_t)req;
-	ans[i].done = true;
-	ans[i].err = res->err;
-	ans[i].gen = res->g ? res->g->gen : -1;
-	ans[i].leader = res->leader;
-	snprintf(ans[i].member, sizeof(ans[i].member), "%s", res->member_id);
-}
-
-static void sync_done(void *req, enum kerr err, const uint8_t *assign,
-		      int32_t len, void *ctx)
-{
-	int i = (int)(intptr_t)req;
-	ans[i].done = true;
-	ans[i].err = err;
-}
+#include "group_capture.h"
 
 static struct gproto range = {"range", (uint8_t *)"m", 1};
 
@@ -65,21 +34,16 @@ static void join(struct coord *co, int req, const char *member, int32_t session,
 static void sync_leader(struct coord *co, int req, const char *me, int32_t gen,
 			int64_t now)
 {
-	memset(&ans[req], 0, sizeof(ans[req]));
-	coord_sync(co, (void *)(intptr_t)req, "g", gen, me, 0, NULL, NULL, now);
+	capture_sync(co, req, me, NULL, gen, 0, NULL, NULL, now);
 }
 
 int main(void)
 {
 	struct coord *co;
-	struct coord_settings set = {.min_session_ms = 10,
-				     .max_session_ms = 600000,
-				     .initial_delay_ms = 0,
-				     .id_salt = 1};
-	struct coord_ops ops = {join_done, sync_done, NULL};
+	struct coord_settings set = capture_set;
 	char a[128], b[128];
 
-	CHECK_EQ(coord_create(&co, &set, &ops), 0);
+	CHECK_EQ(coord_create(&co, &set, &capture_ops), 0);
 
 	/* A alone: answered at once, leader of generation 1. */
 	join(co, 1, "", 10000, 5000, 1000);
@@ -93,7 +57,7 @@ int main(void)
 	 * timeout (5000 ms), then goes on without it. */
 	join(co, 3, "", 10000, 5000, 2000);
 	CHECK(!ans[3].done);
-	CHECK_EQ(coord_heartbeat(co, "g", 1, a, 2000),
+	CHECK_EQ(coord_heartbeat(co, "g", 1, a, NULL, 2000),
 		 KERR_REBALANCE_IN_PROGRESS);
 	coord_tick(co, 6999);
 	CHECK(!ans[3].done);
@@ -101,18 +65,20 @@ int main(void)
 	CHECK(ans[3].done && ans[3].err == KERR_NONE && ans[3].gen == 2);
 	snprintf(b, sizeof(b), "%s", ans[3].member);
 	CHECK(ans[3].leader); /* A is gone: B leads */
-	CHECK_EQ(coord_heartbeat(co, "g", 2, a, 7000), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, a, NULL, 7000),
+		 KERR_UNKNOWN_MEMBER_ID);
 	sync_leader(co, 4, b, 2, 7000);
 	CHECK(ans[4].done && ans[4].err == KERR_NONE);
 
 	/* B's session: 10000 ms after its last heartbeat, not before. */
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 8000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 8000), KERR_NONE);
 	coord_tick(co, 18000);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 18000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 18000), KERR_NONE);
 	coord_tick(co, 28000);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 28000), KERR_NONE);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 28000), KERR_NONE);
 	coord_tick(co, 38001);
-	CHECK_EQ(coord_heartbeat(co, "g", 2, b, 38001), KERR_UNKNOWN_MEMBER_ID);
+	CHECK_EQ(coord_heartbeat(co, "g", 2, b, NULL, 38001),
+		 KERR_UNKNOWN_MEMBER_ID);
 	struct group *g = coord_group(co, "g");
 	CHECK(g && g->state == G_EMPTY && g->nmembers == 0);
 
@@ -151,7 +117,7 @@ int main(void)
 	/* The initial rebalance delay holds an empty group's first join. */
 	coord_free(co);
 	set.initial_delay_ms = 3000;
-	CHECK_EQ(coord_create(&co, &set, &ops), 0);
+	CHECK_EQ(coord_create(&co, &set, &capture_ops), 0);
 	join(co, 14, "", 10000, 5000, 0);
 	CHECK(!ans[14].done);
 	coord_tick(co, 2999);

@@ -152,6 +152,15 @@ static inline void th_run(int64_t ms)
 	ev_run(th_b.ev);
 }
 
+/* Whether c is still one of the broker's connections (not failed). */
+static inline bool th_live(const struct conn *c)
+{
+	for (const struct conn *x = th_b.conns.head; x; x = x->next)
+		if (x == c)
+			return true;
+	return false;
+}
+
 /* Send one request (a copy: req is kept); returns the response body
  * (after the correlation id) with its length, or NULL when there was none.
  * A connection that was closed or still waiting for an answer is replaced
@@ -159,12 +168,14 @@ static inline void th_run(int64_t ms)
 static inline const uint8_t *th_call(struct tconn *t, struct kw *req,
 				     int32_t corr, size_t *len)
 {
-	struct kw copy;
+	struct kw copy; /* the broker may rewrite it (produce does) */
 	kw_init(&copy);
 	kw_raw(&copy, req->buf, req->len);
 	th_send(t, &copy);
-	bool gone = t->c->pending || t->c->closing;
-	if (gone)
+	/* th_send's connset_run frees a connection that failed meanwhile
+	 * (a write refused, say): only one still in the set is looked at. */
+	bool gone = !th_live(t->c) || t->c->pending;
+	if (gone && th_live(t->c))
 		conn_fail(t->c, NULL); /* freed by connset_run */
 	connset_run(&th_b.conns);
 	struct kr r;
