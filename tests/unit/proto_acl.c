@@ -454,6 +454,144 @@ static bool group_listed(const char *who, const char *group)
 	return false;
 }
 
+/* ---- the admin APIs on topics and groups ------------------------------- */
+
+static int16_t deletegroup(const char *who, const char *group)
+{
+	const struct ks_struct *rq = root(API_DELETE_GROUPS, false);
+	const struct ks_struct *rr = root(API_DELETE_GROUPS, true);
+	struct kv *v = req(API_DELETE_GROUPS);
+
+	CHECK_EQ(ks_resize(rq, v, "GroupsNames", 1, &A), 0);
+	set_str(&F(rq, v, "GroupsNames")->a.v[0], group);
+	struct kv *o = call(who, API_DELETE_GROUPS, 2, v);
+	return (int16_t)F(SUB(rr, "Results"), &F(rr, o, "Results")->a.v[0],
+			  "ErrorCode")
+	    ->i;
+}
+
+/* OffsetDelete of topic partition 0: the group's error; *perr the
+ * partition's (-1 when none is answered). */
+static int16_t offsetdelete(const char *who, const char *group,
+			    const char *topic, int16_t *perr)
+{
+	const struct ks_struct *rq = root(API_OFFSET_DELETE, false);
+	const struct ks_struct *ts = SUB(rq, "Topics");
+	const struct ks_struct *rr = root(API_OFFSET_DELETE, true);
+	const struct ks_struct *rts = SUB(rr, "Topics");
+	struct kv *v = req(API_OFFSET_DELETE);
+
+	set_str(F(rq, v, "GroupId"), group);
+	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
+	struct kv *t = &F(rq, v, "Topics")->a.v[0];
+	set_str(F(ts, t, "Name"), topic);
+	CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
+	struct kv *o = call(who, API_OFFSET_DELETE, 0, v);
+	struct kv *rt = F(rr, o, "Topics");
+	*perr = -1;
+	if (rt->a.n == 1)
+		*perr = (int16_t)F(SUB(rts, "Partitions"),
+				   &F(rts, &rt->a.v[0], "Partitions")->a.v[0],
+				   "ErrorCode")
+			    ->i;
+	return (int16_t)F(rr, o, "ErrorCode")->i;
+}
+
+static int16_t createpartitions(const char *who, const char *topic,
+				int32_t count)
+{
+	const struct ks_struct *rq = root(API_CREATE_PARTITIONS, false);
+	const struct ks_struct *ts = SUB(rq, "Topics");
+	const struct ks_struct *rr = root(API_CREATE_PARTITIONS, true);
+	struct kv *v = req(API_CREATE_PARTITIONS);
+
+	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
+	struct kv *t = &F(rq, v, "Topics")->a.v[0];
+	set_str(F(ts, t, "Name"), topic);
+	F(ts, t, "Count")->i = count;
+	F(ts, t, "Assignments")->a.n = -1;
+	F(rq, v, "TimeoutMs")->i = 1000;
+	struct kv *o = call(who, API_CREATE_PARTITIONS, 3, v);
+	return (int16_t)F(SUB(rr, "Results"), &F(rr, o, "Results")->a.v[0],
+			  "ErrorCode")
+	    ->i;
+}
+
+/* DeleteRecords (key 21) or OffsetForLeaderEpoch (23) of partition 0:
+ * its error. The two share the shape topics -> partitions. */
+static int16_t per_partition(const char *who, int key, const char *topic)
+{
+	bool dr = key == API_DELETE_RECORDS;
+	const char *tn = dr ? "Name" : "Topic";
+	const char *pn = dr ? "PartitionIndex" : "Partition";
+	const struct ks_struct *rq = root(key, false);
+	const struct ks_struct *ts = SUB(rq, "Topics");
+	const struct ks_struct *ps = SUB(ts, "Partitions");
+	const struct ks_struct *rr = root(key, true);
+	const struct ks_struct *rts = SUB(rr, "Topics");
+	struct kv *v = req(key);
+
+	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
+	struct kv *t = &F(rq, v, "Topics")->a.v[0];
+	set_str(F(ts, t, tn), topic);
+	CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
+	struct kv *p = &F(ts, t, "Partitions")->a.v[0];
+	F(ps, p, pn)->i = 0;
+	if (dr) {
+		F(ps, p, "Offset")->i = 0;
+		F(rq, v, "TimeoutMs")->i = 1000;
+	}
+	struct kv *o = call(who, key, dr ? 2 : 4, v);
+	struct kv *rt = &F(rr, o, "Topics")->a.v[0];
+	return (int16_t)F(SUB(rts, "Partitions"),
+			  &F(rts, rt, "Partitions")->a.v[0], "ErrorCode")
+	    ->i;
+}
+
+/* A Fetch v11 in a session (KIP-227) of partition 0 of topic (NULL: none
+ * named): the top-level error; *sid the session; errs[i] the error of the
+ * answer's partition of topics[i] (-1 when not answered). */
+static int16_t fetch_sess(const char *who, int32_t *sid, int32_t epoch,
+			  const char *topic, const char *const *topics,
+			  int16_t *errs, int n)
+{
+	const struct ks_struct *rq = root(API_FETCH, false);
+	const struct ks_struct *ts = SUB(rq, "Topics");
+	const struct ks_struct *ps = SUB(ts, "Partitions");
+	const struct ks_struct *rr = root(API_FETCH, true);
+	const struct ks_struct *rts = SUB(rr, "Responses");
+	const struct ks_struct *rps = SUB(rts, "Partitions");
+	struct kv *v = req(API_FETCH);
+
+	F(rq, v, "MaxWaitMs")->i = 0;
+	F(rq, v, "MinBytes")->i = 0;
+	F(rq, v, "SessionId")->i = *sid;
+	F(rq, v, "SessionEpoch")->i = epoch;
+	CHECK_EQ(ks_resize(rq, v, "Topics", topic ? 1 : 0, &A), 0);
+	if (topic) {
+		struct kv *t = &F(rq, v, "Topics")->a.v[0];
+		set_str(F(ts, t, "Topic"), topic);
+		CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
+		F(ps, &F(ts, t, "Partitions")->a.v[0], "PartitionMaxBytes")->i =
+		    1 << 20;
+	}
+	struct kv *o = call(who, API_FETCH, 11, v);
+	struct kv *r = F(rr, o, "Responses");
+	*sid = (int32_t)F(rr, o, "SessionId")->i;
+	for (int i = 0; i < n; i++) {
+		errs[i] = -1;
+		for (int32_t j = 0; j < r->a.n; j++)
+			if (str_is(F(rts, &r->a.v[j], "Topic"), topics[i]))
+				errs[i] =
+				    (int16_t)F(rps,
+					       &F(rts, &r->a.v[j], "Partitions")
+						    ->a.v[0],
+					       "ErrorCode")
+					->i;
+	}
+	return (int16_t)F(rr, o, "ErrorCode")->i;
+}
+
 /* ---- the scenarios ----------------------------------------------------- */
 
 static void start(bool enabled, bool allow_none)
@@ -704,6 +842,113 @@ static void group_apis(void)
 	CHECK(group_listed("User:carol", "g1"));
 }
 
+/* The admin APIs on groups and topics: DeleteGroups DELETE on the group,
+ * OffsetDelete DELETE on the group then READ on the topic, CreatePartitions
+ * ALTER, DeleteRecords DELETE, OffsetForLeaderEpoch DESCRIBE on the topic
+ * or CLUSTER_ACTION on the cluster. */
+static void admin_wired(void)
+{
+	int16_t perr;
+
+	CHECK_EQ(createtopic(ADMIN, "grow"), KERR_NONE);
+	CHECK_EQ(produce(ADMIN, "grow"), KERR_NONE);
+	CHECK_EQ(commit(ADMIN, "g2", "pub-a"), KERR_NONE);
+	CHECK_EQ(commit(ADMIN, "g2", "grow"), KERR_NONE);
+
+	/* Groups: READ (alice has it on nothing here) is not DELETE. */
+	allow(ACL_RES_GROUP, ACL_PAT_LITERAL, "g2", ALICE, "*", ACL_OP_READ,
+	      ACL_PERM_ALLOW);
+	CHECK_EQ(offsetdelete(ALICE, "g2", "pub-a", &perr),
+		 KERR_GROUP_AUTHORIZATION_FAILED);
+	CHECK_EQ(perr, -1);
+	CHECK_EQ(deletegroup(ALICE, "g2"), KERR_GROUP_AUTHORIZATION_FAILED);
+	CHECK(group_listed(ADMIN, "g2"));
+	allow(ACL_RES_GROUP, ACL_PAT_LITERAL, "g2", ALICE, "*", ACL_OP_DELETE,
+	      ACL_PERM_ALLOW);
+	/* The group allowed, the topic decides: READ on pub- only. */
+	CHECK_EQ(offsetdelete(ALICE, "g2", "grow", &perr), KERR_NONE);
+	CHECK_EQ(perr, KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(offsetdelete(ALICE, "g2", "pub-a", &perr), KERR_NONE);
+	CHECK_EQ(perr, KERR_NONE);
+	CHECK_EQ(deletegroup(ALICE, "g2"), KERR_NONE);
+	CHECK(!group_listed(ADMIN, "g2"));
+
+	/* CreatePartitions: ALTER; an absent topic is not disclosed. */
+	CHECK_EQ(createpartitions(ALICE, "grow", 2),
+		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(createpartitions(ALICE, "no-such", 2),
+		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(topics_partitions(th_b.topics, "grow"), 1);
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "grow", ALICE, "*", ACL_OP_ALTER,
+	      ACL_PERM_ALLOW);
+	CHECK_EQ(createpartitions(ALICE, "grow", 2), KERR_NONE);
+	CHECK_EQ(topics_partitions(th_b.topics, "grow"), 2);
+
+	/* DeleteRecords: DELETE (ALTER is not enough). */
+	CHECK_EQ(per_partition(ALICE, API_DELETE_RECORDS, "grow"),
+		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "grow", ALICE, "*", ACL_OP_DELETE,
+	      ACL_PERM_ALLOW);
+	CHECK_EQ(per_partition(ALICE, API_DELETE_RECORDS, "grow"), KERR_NONE);
+
+	/* OffsetForLeaderEpoch: DESCRIBE on the topic (ALTER implies it
+	 * in Kafka), or CLUSTER_ACTION for every topic. */
+	CHECK_EQ(
+	    per_partition("User:dave", API_OFFSET_FOR_LEADER_EPOCH, "grow"),
+	    KERR_TOPIC_AUTHORIZATION_FAILED);
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "grow", "User:dave", "*",
+	      ACL_OP_DESCRIBE, ACL_PERM_ALLOW);
+	CHECK_EQ(
+	    per_partition("User:dave", API_OFFSET_FOR_LEADER_EPOCH, "grow"),
+	    KERR_NONE);
+	CHECK_EQ(
+	    per_partition("User:dave", API_OFFSET_FOR_LEADER_EPOCH, "secret"),
+	    KERR_TOPIC_AUTHORIZATION_FAILED);
+	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, "User:dave",
+	      "*", ACL_OP_CLUSTER_ACTION, ACL_PERM_ALLOW);
+	CHECK_EQ(
+	    per_partition("User:dave", API_OFFSET_FOR_LEADER_EPOCH, "secret"),
+	    KERR_NONE);
+}
+
+/* Fetch sessions: a topic refused is answered so whether the request or
+ * the session names it, the session's partitions checked at every fetch. */
+static void session_refusals(void)
+{
+	static const char *const names[2] = {"sess", "sess2"};
+	int16_t errs[2];
+	int32_t sid = 0;
+
+	CHECK_EQ(createtopic(ADMIN, "sess"), KERR_NONE);
+	CHECK_EQ(createtopic(ADMIN, "sess2"), KERR_NONE);
+	CHECK_EQ(produce(ADMIN, "sess"), KERR_NONE);
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "sess", "User:erin", "*",
+	      ACL_OP_READ, ACL_PERM_ALLOW);
+	/* A full fetch opens the session. */
+	CHECK_EQ(fetch_sess("User:erin", &sid, 0, "sess", names, errs, 2),
+		 KERR_NONE);
+	CHECK(sid > 0);
+	CHECK_EQ(errs[0], KERR_NONE);
+	/* Incremental, the request naming nothing: the session's partition
+	 * (its records again: the fetch offset stays 0). */
+	CHECK_EQ(fetch_sess("User:erin", &sid, 1, NULL, names, errs, 2),
+		 KERR_NONE);
+	CHECK_EQ(errs[0], KERR_NONE);
+	CHECK_EQ(errs[1], -1);
+	/* READ taken away: the session's partition is refused; one the
+	 * request adds (no ACL) as well. */
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "sess", "User:erin", "*",
+	      ACL_OP_READ, ACL_PERM_DENY);
+	CHECK_EQ(fetch_sess("User:erin", &sid, 2, "sess2", names, errs, 2),
+		 KERR_NONE);
+	CHECK_EQ(errs[0], KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(errs[1], KERR_TOPIC_AUTHORIZATION_FAILED);
+	/* Another principal on the same session: its own ACLs apply. */
+	CHECK_EQ(fetch_sess(ADMIN, &sid, 3, NULL, names, errs, 2), KERR_NONE);
+	CHECK_EQ(errs[0], KERR_NONE);
+	CHECK_EQ(errs[1], KERR_NONE);
+}
+
 /* The store across a restart; allow.everyone.if.no.acl.found; a damaged
  * store refused. */
 static void restart(void)
@@ -760,6 +1005,8 @@ int main(void)
 	admin_apis();
 	topics_apis();
 	group_apis();
+	admin_wired();
+	session_refusals();
 	restart();
 	ks_arena_free(&A);
 	return t_result();
