@@ -193,7 +193,9 @@ static int describe(const char *who, int ver, int rt, const char *name, int pat,
 
 /* ---- topic and group requests ------------------------------------------ */
 
-static int16_t produce(const char *who, const char *topic)
+/* Produce of one batch to partition 0 of topic: v7 by name, v13 by the
+ * topic's ID. The partition's error. */
+static int16_t produce_v(const char *who, const char *topic, int ver)
 {
 	static uint8_t batch[4096];
 	const struct ks_struct *rq = root(API_PRODUCE, false);
@@ -207,12 +209,19 @@ static int16_t produce(const char *who, const char *topic)
 	F(rq, v, "TimeoutMs")->i = 1000;
 	CHECK_EQ(ks_resize(rq, v, "TopicData", 1, &A), 0);
 	struct kv *t = &F(rq, v, "TopicData")->a.v[0];
-	set_str(F(ts, t, "Name"), topic);
+	if (ver >= 13) {
+		const uint8_t *id = topics_id(th_b.topics, topic);
+		CHECK(id != NULL);
+		if (id)
+			memcpy(F(ts, t, "TopicId")->u, id, 16);
+	} else {
+		set_str(F(ts, t, "Name"), topic);
+	}
 	CHECK_EQ(ks_resize(ts, t, "PartitionData", 1, &A), 0);
 	struct kv *p = &F(ts, t, "PartitionData")->a.v[0];
 	F(ps, p, "Index")->i = 0;
 	kv_setbytes(F(ps, p, "Records"), batch, (int32_t)len);
-	struct kv *o = call(who, API_PRODUCE, 7, v);
+	struct kv *o = call(who, API_PRODUCE, ver, v);
 	struct kv *rt = &F(rr, o, "Responses")->a.v[0];
 	const struct ks_struct *rts = SUB(rr, "Responses");
 	return (int16_t)F(SUB(rts, "PartitionResponses"),
@@ -221,26 +230,42 @@ static int16_t produce(const char *who, const char *topic)
 	    ->i;
 }
 
-/* Fetch v11 of partition 0 from offset 0: the error; *bytes the records. */
-static int16_t fetch(const char *who, const char *topic, int32_t *bytes)
+static int16_t produce(const char *who, const char *topic)
+{
+	return produce_v(who, topic, 7);
+}
+
+/* A Fetch v11 request at once (MaxWaitMs 0) of partition 0 of topic from
+ * offset 0 (NULL: no topic), in session sid at epoch. */
+static struct kv *fetch_req(const char *topic, int32_t sid, int32_t epoch)
 {
 	const struct ks_struct *rq = root(API_FETCH, false);
 	const struct ks_struct *ts = SUB(rq, "Topics");
-	const struct ks_struct *ps = SUB(ts, "Partitions");
-	const struct ks_struct *rr = root(API_FETCH, true);
-	const struct ks_struct *rts = SUB(rr, "Responses");
-	const struct ks_struct *rps = SUB(rts, "Partitions");
 	struct kv *v = req(API_FETCH);
 
 	F(rq, v, "MaxWaitMs")->i = 0;
 	F(rq, v, "MinBytes")->i = 0;
-	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
-	struct kv *t = &F(rq, v, "Topics")->a.v[0];
-	set_str(F(ts, t, "Topic"), topic);
-	CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
-	struct kv *p = &F(ts, t, "Partitions")->a.v[0];
-	F(ps, p, "PartitionMaxBytes")->i = 1 << 20;
-	struct kv *o = call(who, API_FETCH, 11, v);
+	F(rq, v, "SessionId")->i = sid;
+	F(rq, v, "SessionEpoch")->i = epoch;
+	CHECK_EQ(ks_resize(rq, v, "Topics", topic ? 1 : 0, &A), 0);
+	if (topic) {
+		struct kv *t = &F(rq, v, "Topics")->a.v[0];
+		set_str(F(ts, t, "Topic"), topic);
+		CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
+		F(SUB(ts, "Partitions"), &F(ts, t, "Partitions")->a.v[0],
+		  "PartitionMaxBytes")
+		    ->i = 1 << 20;
+	}
+	return v;
+}
+
+/* Fetch v11 without a session: the error; *bytes the records. */
+static int16_t fetch(const char *who, const char *topic, int32_t *bytes)
+{
+	const struct ks_struct *rr = root(API_FETCH, true);
+	const struct ks_struct *rts = SUB(rr, "Responses");
+	const struct ks_struct *rps = SUB(rts, "Partitions");
+	struct kv *o = call(who, API_FETCH, 11, fetch_req(topic, 0, -1));
 	struct kv *rp =
 	    &F(rts, &F(rr, o, "Responses")->a.v[0], "Partitions")->a.v[0];
 	struct kv *rec = F(rps, rp, "Records");
@@ -404,42 +429,63 @@ static int16_t commit(const char *who, const char *group, const char *topic)
 	    ->i;
 }
 
-/* OffsetFetch v5 of topic partition 0: the top-level error; *perr the
- * partition's. */
-static int16_t offfetch(const char *who, const char *group, const char *topic,
-			int16_t *perr)
+/* A request of key at ver for group and topic partition 0 (the topic's
+ * partition array named parts): the top-level error; *perr the
+ * partition's (-1 when none is answered). */
+static int16_t group_topic(const char *who, int key, int ver, const char *parts,
+			   const char *group, const char *topic, int16_t *perr)
 {
-	const struct ks_struct *rq = root(API_OFFSET_FETCH, false);
+	const struct ks_struct *rq = root(key, false);
 	const struct ks_struct *ts = SUB(rq, "Topics");
-	const struct ks_struct *rr = root(API_OFFSET_FETCH, true);
+	const struct ks_struct *rr = root(key, true);
 	const struct ks_struct *rts = SUB(rr, "Topics");
-	struct kv *v = req(API_OFFSET_FETCH);
+	struct kv *v = req(key);
 
 	set_str(F(rq, v, "GroupId"), group);
 	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
 	struct kv *t = &F(rq, v, "Topics")->a.v[0];
 	set_str(F(ts, t, "Name"), topic);
-	CHECK_EQ(ks_resize(ts, t, "PartitionIndexes", 1, &A), 0);
-	struct kv *o = call(who, API_OFFSET_FETCH, 5, v);
-	struct kv *rt = &F(rr, o, "Topics")->a.v[0];
-	*perr = (int16_t)F(SUB(rts, "Partitions"),
-			   &F(rts, rt, "Partitions")->a.v[0], "ErrorCode")
-		    ->i;
+	CHECK_EQ(ks_resize(ts, t, parts, 1, &A), 0);
+	struct kv *o = call(who, key, ver, v);
+	struct kv *rt = F(rr, o, "Topics");
+	*perr = -1;
+	if (rt->a.n == 1)
+		*perr = (int16_t)F(SUB(rts, "Partitions"),
+				   &F(rts, &rt->a.v[0], "Partitions")->a.v[0],
+				   "ErrorCode")
+			    ->i;
 	return (int16_t)F(rr, o, "ErrorCode")->i;
+}
+
+/* OffsetFetch v5. */
+static int16_t offfetch(const char *who, const char *group, const char *topic,
+			int16_t *perr)
+{
+	return group_topic(who, API_OFFSET_FETCH, 5, "PartitionIndexes", group,
+			   topic, perr);
+}
+
+/* A request of key at ver naming one group in its array of strings
+ * `field`: the error of the answer's one entry of array `results`. */
+static int16_t one_group(const char *who, int key, int ver, const char *field,
+			 const char *results, const char *group)
+{
+	const struct ks_struct *rq = root(key, false);
+	const struct ks_struct *rr = root(key, true);
+	struct kv *v = req(key);
+
+	CHECK_EQ(ks_resize(rq, v, field, 1, &A), 0);
+	set_str(&F(rq, v, field)->a.v[0], group);
+	struct kv *o = call(who, key, ver, v);
+	return (int16_t)F(SUB(rr, results), &F(rr, o, results)->a.v[0],
+			  "ErrorCode")
+	    ->i;
 }
 
 static int16_t describegroup(const char *who, const char *group)
 {
-	const struct ks_struct *rq = root(API_DESCRIBE_GROUPS, false);
-	const struct ks_struct *rr = root(API_DESCRIBE_GROUPS, true);
-	struct kv *v = req(API_DESCRIBE_GROUPS);
-
-	CHECK_EQ(ks_resize(rq, v, "Groups", 1, &A), 0);
-	set_str(&F(rq, v, "Groups")->a.v[0], group);
-	struct kv *o = call(who, API_DESCRIBE_GROUPS, 3, v);
-	return (int16_t)F(SUB(rr, "Groups"), &F(rr, o, "Groups")->a.v[0],
-			  "ErrorCode")
-	    ->i;
+	return one_group(who, API_DESCRIBE_GROUPS, 3, "Groups", "Groups",
+			 group);
 }
 
 /* ListGroups v3: whether group is listed. */
@@ -458,43 +504,15 @@ static bool group_listed(const char *who, const char *group)
 
 static int16_t deletegroup(const char *who, const char *group)
 {
-	const struct ks_struct *rq = root(API_DELETE_GROUPS, false);
-	const struct ks_struct *rr = root(API_DELETE_GROUPS, true);
-	struct kv *v = req(API_DELETE_GROUPS);
-
-	CHECK_EQ(ks_resize(rq, v, "GroupsNames", 1, &A), 0);
-	set_str(&F(rq, v, "GroupsNames")->a.v[0], group);
-	struct kv *o = call(who, API_DELETE_GROUPS, 2, v);
-	return (int16_t)F(SUB(rr, "Results"), &F(rr, o, "Results")->a.v[0],
-			  "ErrorCode")
-	    ->i;
+	return one_group(who, API_DELETE_GROUPS, 2, "GroupsNames", "Results",
+			 group);
 }
 
-/* OffsetDelete of topic partition 0: the group's error; *perr the
- * partition's (-1 when none is answered). */
 static int16_t offsetdelete(const char *who, const char *group,
 			    const char *topic, int16_t *perr)
 {
-	const struct ks_struct *rq = root(API_OFFSET_DELETE, false);
-	const struct ks_struct *ts = SUB(rq, "Topics");
-	const struct ks_struct *rr = root(API_OFFSET_DELETE, true);
-	const struct ks_struct *rts = SUB(rr, "Topics");
-	struct kv *v = req(API_OFFSET_DELETE);
-
-	set_str(F(rq, v, "GroupId"), group);
-	CHECK_EQ(ks_resize(rq, v, "Topics", 1, &A), 0);
-	struct kv *t = &F(rq, v, "Topics")->a.v[0];
-	set_str(F(ts, t, "Name"), topic);
-	CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
-	struct kv *o = call(who, API_OFFSET_DELETE, 0, v);
-	struct kv *rt = F(rr, o, "Topics");
-	*perr = -1;
-	if (rt->a.n == 1)
-		*perr = (int16_t)F(SUB(rts, "Partitions"),
-				   &F(rts, &rt->a.v[0], "Partitions")->a.v[0],
-				   "ErrorCode")
-			    ->i;
-	return (int16_t)F(rr, o, "ErrorCode")->i;
+	return group_topic(who, API_OFFSET_DELETE, 0, "Partitions", group,
+			   topic, perr);
 }
 
 static int16_t createpartitions(const char *who, const char *topic,
@@ -555,26 +573,10 @@ static int16_t fetch_sess(const char *who, int32_t *sid, int32_t epoch,
 			  const char *topic, const char *const *topics,
 			  int16_t *errs, int n)
 {
-	const struct ks_struct *rq = root(API_FETCH, false);
-	const struct ks_struct *ts = SUB(rq, "Topics");
-	const struct ks_struct *ps = SUB(ts, "Partitions");
 	const struct ks_struct *rr = root(API_FETCH, true);
 	const struct ks_struct *rts = SUB(rr, "Responses");
 	const struct ks_struct *rps = SUB(rts, "Partitions");
-	struct kv *v = req(API_FETCH);
-
-	F(rq, v, "MaxWaitMs")->i = 0;
-	F(rq, v, "MinBytes")->i = 0;
-	F(rq, v, "SessionId")->i = *sid;
-	F(rq, v, "SessionEpoch")->i = epoch;
-	CHECK_EQ(ks_resize(rq, v, "Topics", topic ? 1 : 0, &A), 0);
-	if (topic) {
-		struct kv *t = &F(rq, v, "Topics")->a.v[0];
-		set_str(F(ts, t, "Topic"), topic);
-		CHECK_EQ(ks_resize(ts, t, "Partitions", 1, &A), 0);
-		F(ps, &F(ts, t, "Partitions")->a.v[0], "PartitionMaxBytes")->i =
-		    1 << 20;
-	}
+	struct kv *v = fetch_req(topic, *sid, epoch);
 	struct kv *o = call(who, API_FETCH, 11, v);
 	struct kv *r = F(rr, o, "Responses");
 	*sid = (int32_t)F(rr, o, "SessionId")->i;
@@ -890,6 +892,12 @@ static void admin_wired(void)
 	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "grow", ALICE, "*", ACL_OP_DELETE,
 	      ACL_PERM_ALLOW);
 	CHECK_EQ(per_partition(ALICE, API_DELETE_RECORDS, "grow"), KERR_NONE);
+	/* Produce by topic ID (v13): the topic the ID names needs WRITE. */
+	CHECK_EQ(produce_v(ALICE, "grow", 13), KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(produce_v(ADMIN, "grow", 13), KERR_NONE);
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "grow", ALICE, "*", ACL_OP_WRITE,
+	      ACL_PERM_ALLOW);
+	CHECK_EQ(produce_v(ALICE, "grow", 13), KERR_NONE);
 
 	/* OffsetForLeaderEpoch: DESCRIBE on the topic (ALTER implies it
 	 * in Kafka), or CLUSTER_ACTION for every topic. */
