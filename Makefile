@@ -158,6 +158,12 @@ $(BUILD)/tests/broker/%: $(BUILD)/obj/tests/broker/%.o $(HELPERS_OBJ) $(BROKER_C
 	@mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB) $(ALL_LDFLAGS) $(BROKER_LIBS) -lm
 
+# tests/broker/rdk_*.c drive a real client's C API (librdkafka).
+$(BUILD)/tests/broker/rdk_%: $(BUILD)/obj/tests/broker/rdk_%.o $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $< $(HELPERS_OBJ) $(BROKER_CORE) $(STATIC_LIB) $(ALL_LDFLAGS) $(BROKER_LIBS) -lrdkafka -lm
+
 # Benchmark programs may use the broker's storage and librdkafka (a real
 # client); built on demand only.
 $(BUILD)/bench/%: bench/%.c $(BROKER_CORE) $(STATIC_LIB)

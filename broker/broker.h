@@ -22,6 +22,7 @@
 #include "log/log.h"
 #include "proto/codec.h"
 
+struct acl_store;
 struct coord;
 struct creds;
 struct sasl_worker;
@@ -59,6 +60,8 @@ struct broker {
 	 * (proto/sasl_plain.c). */
 	struct creds *creds;
 	struct sasl_worker *sasl_worker;
+	/* The ACLs (authorize.h); NULL while authorizer.enabled=false. */
+	struct acl_store *acls;
 };
 
 /* The header of one request. */
@@ -150,6 +153,12 @@ int api_incrementalalterconfigs(struct broker *, struct conn *,
 				struct resp *);
 int api_describecluster(struct broker *, struct conn *, const struct kreq *,
 			struct kr *, struct resp *);
+int api_describeacls(struct broker *, struct conn *, const struct kreq *,
+		     struct kr *, struct resp *);
+int api_createacls(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
+int api_deleteacls(struct broker *, struct conn *, const struct kreq *,
+		   struct kr *, struct resp *);
 int api_deletegroups(struct broker *, struct conn *, const struct kreq *,
 		     struct kr *, struct resp *);
 int api_offsetdelete(struct broker *, struct conn *, const struct kreq *,

@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -46,6 +47,9 @@ const struct api broker_apis[] = {
     {API_INCREMENTAL_ALTER_CONFIGS, 0, 1, 1, "IncrementalAlterConfigs",
      api_incrementalalterconfigs},
     {API_DESCRIBE_CLUSTER, 0, 2, 0, "DescribeCluster", api_describecluster},
+    {API_DESCRIBE_ACLS, 1, 3, 2, "DescribeAcls", api_describeacls},
+    {API_CREATE_ACLS, 1, 3, 2, "CreateAcls", api_createacls},
+    {API_DELETE_ACLS, 1, 3, 2, "DeleteAcls", api_deleteacls},
     {API_DELETE_GROUPS, 0, 2, 2, "DeleteGroups", api_deletegroups},
     {API_OFFSET_DELETE, 0, 0, -1, "OffsetDelete", api_offsetdelete},
     {API_DELETE_RECORDS, 0, 2, 2, "DeleteRecords", api_deleterecords},
@@ -220,6 +224,8 @@ int broker_open(struct broker *b)
 		     b->cfg.data_dir, strerror(-rc));
 		return rc;
 	}
+	if ((rc = authorize_open(b)))
+		return rc;
 	char odir[4200];
 	snprintf(odir, sizeof(odir), "%s/__consumer_offsets", b->cfg.data_dir);
 	rc = offstore_open(&b->offs, odir);
@@ -367,6 +373,7 @@ void broker_close(struct broker *b)
 	dur_stop(b); /* durable acks */
 	producers_free(b->producers);
 	creds_free(b->creds);
+	authorize_close(b);
 	if (b->offs)
 		offstore_close(b->offs);
 	if (b->topics)

@@ -35,11 +35,16 @@
  * partition's fetch offset. Unknown id: FETCH_SESSION_ID_NOT_FOUND; other
  * epoch: INVALID_FETCH_SESSION_EPOCH; v13+ sessions are by topic ID and
  * the request's version must agree (FETCH_SESSION_TOPIC_ID_ERROR).
+ *
+ * ACLs (docs/security.md): READ on each topic read, whether the request or
+ * the session names it, checked again whenever the answer is read;
+ * a topic refused is TOPIC_AUTHORIZATION_FAILED.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "proto/fetch_session.h"
@@ -106,6 +111,7 @@ struct fetch_wait {
 	struct fetch_wait *ready_next;
 	bool ready;
 	struct broker *b;
+	const struct conn *c; /* alive while parked (wait_cancel) */
 	struct preply *p;
 	struct freq *req;
 	uint64_t timer;
@@ -465,8 +471,10 @@ static bool fread_items(struct broker *b, struct freq *f, struct fread *x)
 }
 
 /* Read every partition (record bytes as file slices, nothing sent yet)
- * and decide which go in the answer. False when out of memory. */
-static bool fetch_read(struct broker *b, struct freq *f, struct fread *x)
+ * for connection c and decide which go in the answer. False when out of
+ * memory. */
+static bool fetch_read(struct broker *b, const struct conn *c, struct freq *f,
+		       struct fread *x)
 {
 	memset(x, 0, sizeof(*x));
 	if (!fread_items(b, f, x))
@@ -477,6 +485,10 @@ static bool fetch_read(struct broker *b, struct freq *f, struct fread *x)
 		struct fitem *it = &x->items[i];
 		it->hwm = it->start = -1;
 		it->s.fd = -1;
+		if (it->name && !it->err &&
+		    !broker_authorized(b, c, ACL_OP_READ, ACL_RES_TOPIC,
+				       it->name))
+			it->err = KERR_TOPIC_AUTHORIZATION_FAILED;
 		it->l = it->name && !it->err
 			    ? topics_log(b->topics, it->name, it->part)
 			    : NULL;
@@ -813,14 +825,15 @@ static void wait_free(struct fetch_wait *fw)
 }
 
 /* Read and write the answer, or only an empty one without memory. */
-static void fetch_answer(struct broker *b, struct freq *f, struct resp *r)
+static void fetch_answer(struct broker *b, const struct conn *c, struct freq *f,
+			 struct resp *r)
 {
 	struct fread x;
-	if (!fetch_read(b, f, &x)) {
+	if (!fetch_read(b, c, f, &x)) {
 		fread_free(&x);
 		f->mode = FM_ERROR;
 		f->error = KERR_UNKNOWN;
-		fetch_read(b, f, &x);
+		fetch_read(b, c, f, &x);
 	}
 	fetch_write(b, f, &x, r);
 	fread_free(&x);
@@ -829,7 +842,7 @@ static void fetch_answer(struct broker *b, struct freq *f, struct resp *r)
 static void encode_fetch(struct resp *r, int16_t ver, const void *state)
 {
 	const struct fetch_wait *fw = state;
-	fetch_answer(fw->b, fw->req, r);
+	fetch_answer(fw->b, fw->c, fw->req, r);
 }
 
 /* Answer a parked fetch with what there is now, and free it. */
@@ -897,6 +910,7 @@ static bool park(struct broker *b, struct conn *c, const struct kreq *q,
 	if (!fw)
 		return false;
 	fw->b = b;
+	fw->c = c;
 	fw->req = f;
 	fw->have = x->bytes;
 	for (uint32_t i = 0; i < x->n; i++) {
@@ -934,7 +948,7 @@ int api_fetch(struct broker *b, struct conn *c, const struct kreq *q,
 	if (!f)
 		return API_BAD;
 	fetch_begin(b, f);
-	if (!fetch_read(b, f, &x)) {
+	if (!fetch_read(b, c, f, &x)) {
 		fread_free(&x);
 		freq_free(f);
 		return API_BAD; /* out of memory: close, as for a frame */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "group/coord.h"
@@ -164,22 +165,62 @@ static struct preply *group_req(struct broker *b, struct conn *c,
 	return p;
 }
 
+/* ACLs: op on the group (GROUP_AUTHORIZATION_FAILED otherwise). */
+static bool group_ok(struct broker *b, struct conn *c, enum acl_op op,
+		     const char *group)
+{
+	return broker_authorized(b, c, op, ACL_RES_GROUP, group);
+}
+
+/* ACLs: READ on the group for a member's requests; when refused, false
+ * and the answer's ErrorCode says so. */
+static bool member_may(struct ks_call *k, const char *group)
+{
+	if (group_ok(k->b, k->c, ACL_OP_READ, group))
+		return true;
+	KR(k, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+	return false;
+}
+
 /* ---- FindCoordinator ---------------------------------------------------- */
+
+/* ACLs: DESCRIBE on the group, or on the transactional id, named by key. */
+static enum kerr key_denied(struct ks_call *k, int type, struct kstr key)
+{
+	char name[NAME_MAX_LEN];
+
+	if (!k->b->cfg.authz.enabled || type > 1)
+		return KERR_NONE;
+	if (!kstr_copy(name, sizeof(name), key))
+		name[0] = 0;
+	if (type == 0)
+		return group_ok(k->b, k->c, ACL_OP_DESCRIBE, name)
+			   ? KERR_NONE
+			   : KERR_GROUP_AUTHORIZATION_FAILED;
+	return broker_authorized(k->b, k->c, ACL_OP_DESCRIBE,
+				 ACL_RES_TRANSACTIONAL_ID, name)
+		   ? KERR_NONE
+		   : KERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+}
 
 static int findcoordinator(struct ks_call *k)
 {
 	struct broker *b = k->b;
 	const struct ks_struct *cs = ks_sub(&k->rm->root, "Coordinators");
 	/* Transaction (1) and share (2) coordinators are not offered. */
-	enum kerr err = KQ(k, "KeyType")->i == 0
-			    ? KERR_NONE
-			    : KERR_COORDINATOR_NOT_AVAILABLE;
+	int type = (int)KQ(k, "KeyType")->i;
+	enum kerr err = type == 0 ? KERR_NONE : KERR_COORDINATOR_NOT_AVAILABLE;
 	const char *msg = err ? "Only group coordination is offered." : NULL;
 	const char *host;
 	int port;
 
 	broker_advertised(b, k->c, &host, &port);
 	if (k->q->ver < 4) {
+		enum kerr denied = key_denied(k, type, KQ(k, "Key")->s);
+		if (denied) {
+			err = denied;
+			msg = NULL;
+		}
 		KR(k, "ErrorCode")->i = err;
 		kv_setstr(KR(k, "ErrorMessage"), msg);
 		KR(k, "NodeId")->i = err ? -1 : b->cfg.node_id;
@@ -194,7 +235,15 @@ static int findcoordinator(struct ks_call *k)
 		return -ENOMEM;
 	for (int32_t i = 0; i < keys->a.n; i++) {
 		struct kv *e = &KR(k, "Coordinators")->a.v[i];
+		enum kerr denied = key_denied(k, type, keys->a.v[i].s);
 		ks_get(cs, e, "Key")->s = keys->a.v[i].s;
+		if (denied) {
+			ks_get(cs, e, "NodeId")->i = -1;
+			kv_setstr(ks_get(cs, e, "Host"), "");
+			ks_get(cs, e, "Port")->i = -1;
+			ks_get(cs, e, "ErrorCode")->i = denied;
+			continue;
+		}
 		ks_get(cs, e, "NodeId")->i = err ? -1 : b->cfg.node_id;
 		kv_setstr(ks_get(cs, e, "Host"), err ? "" : host);
 		ks_get(cs, e, "Port")->i = err ? -1 : port;
@@ -241,6 +290,8 @@ static int joingroup(struct ks_call *k)
 	    !kq_name(k, "ProtocolType", ptype, sizeof(ptype)) || n < 0 ||
 	    (is.len >= 0 && !kstr_copy(inst, sizeof(inst), is)))
 		return API_BAD;
+	if (!member_may(k, group))
+		return API_REPLY;
 	a.session_ms = (int32_t)KQ(k, "SessionTimeoutMs")->i;
 	a.rebalance_ms = k->q->ver >= 1
 			     ? (int32_t)KQ(k, "RebalanceTimeoutMs")->i
@@ -325,6 +376,8 @@ static int syncgroup(struct ks_call *k)
 	    !kq_name(k, "MemberId", member, sizeof(member)) || n < 0 ||
 	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
+	if (!member_may(k, group))
+		return API_REPLY;
 	if (!sync_consistent(k, group)) {
 		KR(k, "ErrorCode")->i = KERR_INCONSISTENT_GROUP_PROTOCOL;
 		return API_REPLY;
@@ -370,8 +423,10 @@ static int heartbeat(struct ks_call *k)
 	    !kq_name(k, "MemberId", member, sizeof(member)) ||
 	    !kq_instance(k, "GroupInstanceId", ibuf, sizeof(ibuf), &inst))
 		return API_BAD;
-	enum kerr err =
-	    coord_heartbeat(k->b->coord, group, gen, member, inst, ev_now_ms());
+	enum kerr err = !group_ok(k->b, k->c, ACL_OP_READ, group)
+			    ? KERR_GROUP_AUTHORIZATION_FAILED
+			    : coord_heartbeat(k->b->coord, group, gen, member,
+					      inst, ev_now_ms());
 	blog_debug("%s: Heartbeat %s gen %d member %s: %s", k->c->peer, group,
 		   gen, member, kerr_name(err));
 	KR(k, "ErrorCode")->i = err;
@@ -412,6 +467,8 @@ static int leavegroup(struct ks_call *k)
 
 	if (!kq_name(k, "GroupId", group, sizeof(group)))
 		return API_BAD;
+	if (!member_may(k, group))
+		return API_REPLY;
 	if (k->q->ver < 3) {
 		struct kstr none = {NULL, -1};
 		KR(k, "ErrorCode")->i =
@@ -462,6 +519,10 @@ static int describe_one(struct ks_call *k, struct kv *o, struct kstr s)
 	if (s.len < 0 || !kstr_copy(name, sizeof(name), s))
 		return API_BAD;
 	ks_get(gs, o, "GroupId")->s = s;
+	if (!group_ok(k->b, k->c, ACL_OP_DESCRIBE, name)) {
+		ks_get(gs, o, "ErrorCode")->i = KERR_GROUP_AUTHORIZATION_FAILED;
+		return API_REPLY;
+	}
 	struct group *g = coord_group(k->b->coord, name);
 	if (!g) {
 		/* Known only from committed offsets: Empty, as Kafka
@@ -541,6 +602,11 @@ static int list_one(struct ks_call *k, int32_t *n, const char *name,
 
 	if (!passes(KQ(k, "StatesFilter"), state) ||
 	    !passes(KQ(k, "TypesFilter"), "classic"))
+		return 0;
+	/* ACLs: every group with DESCRIBE on the cluster, else those the
+	 * principal may DESCRIBE. */
+	if (!broker_authorized_cluster(k->b, k->c, ACL_OP_DESCRIBE) &&
+	    !group_ok(k->b, k->c, ACL_OP_DESCRIBE, name))
 		return 0;
 	if (*n == gv->a.n) { /* grow by doubling */
 		struct kv old = *gv;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -52,7 +53,8 @@ static bool group_exists(struct broker *b, const char *name)
 
 /* ---- DeleteGroups ------------------------------------------------------ */
 
-static enum kerr delete_group(struct broker *b, struct kstr s, bool *synced)
+static enum kerr delete_group(struct broker *b, const struct conn *c,
+			      struct kstr s, bool *synced)
 {
 	char name[NAME_MAX_LEN];
 	struct group *g;
@@ -62,6 +64,9 @@ static enum kerr delete_group(struct broker *b, struct kstr s, bool *synced)
 	if (s.len <= 0 || !kstr_copy(name, sizeof(name), s))
 		return s.len <= 0 ? KERR_INVALID_GROUP_ID
 				  : KERR_GROUP_ID_NOT_FOUND;
+	/* ACLs: DELETE on the group. */
+	if (!broker_authorized(b, c, ACL_OP_DELETE, ACL_RES_GROUP, name))
+		return KERR_GROUP_AUTHORIZATION_FAILED;
 	g = coord_group(b->coord, name);
 	if (g && g->nmembers)
 		return KERR_NON_EMPTY_GROUP;
@@ -104,7 +109,7 @@ static int deletegroups(struct broker *b, struct conn *c, const struct kreq *q,
 	for (int32_t i = 0; i < names->a.n; i++) {
 		struct kstr s = names->a.v[i].s;
 		bool synced;
-		enum kerr err = delete_group(b, s, &synced);
+		enum kerr err = delete_group(b, c, s, &synced);
 
 		put_str(w, flex, s);
 		if (synced) /* durable acks: the group commit */
@@ -188,7 +193,11 @@ static int offsetdelete(struct broker *b, struct conn *c, const struct kreq *q,
 	}
 	named =
 	    kv_cstr(ks_get(&m->root, &req, "GroupId"), group, sizeof(group));
-	gerr = offsetdelete_check(b, group, named);
+	/* ACLs: DELETE on the group, then READ on each topic. */
+	gerr = named && !broker_authorized(b, c, ACL_OP_DELETE, ACL_RES_GROUP,
+					   group)
+		   ? KERR_GROUP_AUTHORIZATION_FAILED
+		   : offsetdelete_check(b, group, named);
 	topics = ks_get(&m->root, &req, "Topics");
 	kw_i16(w, gerr);
 	kw_i32(w, 0); /* ThrottleTimeMs */
@@ -200,6 +209,8 @@ static int offsetdelete(struct broker *b, struct conn *c, const struct kreq *q,
 		struct kv *parts = ks_get(ts, te, "Partitions");
 		char topic[256];
 		bool tok = kstr_copy(topic, sizeof(topic), tn);
+		bool denied = tok && !broker_authorized(b, c, ACL_OP_READ,
+							ACL_RES_TOPIC, topic);
 
 		kw_strn(w, tn.p, tn.len);
 		kw_array(w, parts->a.n < 0 ? 0 : parts->a.n);
@@ -209,8 +220,9 @@ static int offsetdelete(struct broker *b, struct conn *c, const struct kreq *q,
 					->i;
 			bool synced = false;
 			enum kerr err =
-			    tok ? delete_offset(b, group, topic, p, &synced)
-				: KERR_UNKNOWN_TOPIC;
+			    denied ? KERR_TOPIC_AUTHORIZATION_FAILED
+			    : tok  ? delete_offset(b, group, topic, p, &synced)
+				   : KERR_UNKNOWN_TOPIC;
 
 			kw_i32(w, p);
 			if (synced) /* durable acks: the group commit */

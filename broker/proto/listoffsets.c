@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 
+#include "authorize.h"
 #include "broker.h"
 #include "proto/ks_handler.h"
 
@@ -74,6 +75,10 @@ static int listoffsets(struct ks_call *k)
 		struct kstr nm = ks_get(qt, at, "Name")->s;
 		char topic[256];
 		bool named = kstr_copy(topic, sizeof(topic), nm);
+		/* ACLs: DESCRIBE on the topic. */
+		bool denied =
+		    named && !broker_authorized(b, k->c, ACL_OP_DESCRIBE,
+						ACL_RES_TOPIC, topic);
 
 		ks_get(rt, ot, "Name")->s = nm;
 		if (ks_array(ks_fld(rt, "Partitions"), aps->a.n, a, ops) < 0)
@@ -84,8 +89,11 @@ static int listoffsets(struct ks_call *k)
 			    (int32_t)ks_get(qp, ap, "PartitionIndex")->i;
 			int64_t ts_ask = ks_get(qp, ap, "Timestamp")->i;
 			struct plog *l =
-			    named ? topics_log(b->topics, topic, part) : NULL;
-			enum kerr err = KERR_UNKNOWN_TOPIC;
+			    named && !denied
+				? topics_log(b->topics, topic, part)
+				: NULL;
+			enum kerr err = denied ? KERR_TOPIC_AUTHORIZATION_FAILED
+					       : KERR_UNKNOWN_TOPIC;
 			int64_t off = -1, ts = -1;
 
 			if (l)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "proto/ks_handler.h"
@@ -35,6 +36,7 @@
 
 struct md {
 	struct broker *b;
+	struct conn *c;
 	int16_t ver;
 	struct ks_arena *a;
 	const struct ks_struct *ts, *ps; /* answer topic, partition */
@@ -81,6 +83,12 @@ static int fill_topic(struct md *m, struct kv *t, const char *name,
 	return 0;
 }
 
+static bool may_describe(struct md *m, const char *name)
+{
+	return broker_authorized(m->b, m->c, ACL_OP_DESCRIBE, ACL_RES_TOPIC,
+				 name);
+}
+
 /* The answer for one asked topic: by name (created if allowed), or by
  * ID when the name is null. */
 static int one_topic(struct md *m, struct kv *t, const struct kv *ask,
@@ -93,6 +101,11 @@ static int one_topic(struct md *m, struct kv *t, const struct kv *ask,
 		const uint8_t *id = ks_get(qs, (struct kv *)ask, "TopicId")->u;
 		const char *known = topics_by_id(m->b->topics, id);
 
+		/* ACLs: an ID the principal may not DESCRIBE is answered
+		 * without its name (IDs are not secret, names are). */
+		if (known && !may_describe(m, known))
+			return fill_topic(m, t, NULL, id,
+					  KERR_TOPIC_AUTHORIZATION_FAILED);
 		return fill_topic(m, t, known, id,
 				  known ? KERR_NONE : KERR_UNKNOWN_TOPIC_ID);
 	}
@@ -103,7 +116,21 @@ static int one_topic(struct md *m, struct kv *t, const struct kv *ask,
 		m->estimate += TOPIC_BYTES + nm->s.len;
 		return 0;
 	}
-	if (topics_partitions(m->b->topics, name) >= 0) {
+	/* ACLs: a topic the principal may not DESCRIBE is refused whether
+	 * it exists or not (its existence is not disclosed); creating one
+	 * needs CREATE too. */
+	bool exists = topics_partitions(m->b->topics, name) >= 0;
+	bool creating = !exists && topics_valid_name(name) && auto_ok &&
+			m->b->cfg.auto_create;
+	if (!may_describe(m, name) ||
+	    (creating && !broker_may_create_topic(m->b, m->c, name))) {
+		ks_get(m->ts, t, "ErrorCode")->i =
+		    KERR_TOPIC_AUTHORIZATION_FAILED;
+		ks_get(m->ts, t, "Name")->s = nm->s;
+		m->estimate += TOPIC_BYTES + nm->s.len;
+		return 0;
+	}
+	if (exists) {
 		int rc = fill_topic(m, t, name, NULL, KERR_NONE);
 		/* The answer keeps pointers: the request's own bytes, not
 		 * the local copy. */
@@ -224,7 +251,7 @@ static int metadata(struct ks_call *k)
 	bool auto_ok = q->ver < 4 || KQ(k, "AllowAutoTopicCreation")->i;
 	struct kv *resp = k->resp, *brokers, *topics;
 	struct ks_arena *a = &k->a;
-	struct md m = {.b = b, .ver = q->ver, .a = a};
+	struct md m = {.b = b, .c = k->c, .ver = q->ver, .a = a};
 	int rc = 0;
 
 	m.ts = ks_sub(&rm->root, "Topics");
@@ -249,10 +276,15 @@ static int metadata(struct ks_call *k)
 		if (ks_array(ks_fld(&rm->root, "Topics"), (int32_t)count, a,
 			     topics) < 0)
 			return -ENOMEM;
-		for (size_t i = 0; i < count && !rc; i++)
-			rc = fill_topic(&m, &topics->a.v[i],
-					topics_name(b->topics, i), NULL,
-					KERR_NONE);
+		int32_t n = 0;
+		for (size_t i = 0; i < count && !rc; i++) {
+			const char *name = topics_name(b->topics, i);
+			/* ACLs: only the topics the principal may DESCRIBE. */
+			if (may_describe(&m, name))
+				rc = fill_topic(&m, &topics->a.v[n++], name,
+						NULL, KERR_NONE);
+		}
+		topics->a.n = n;
 	} else {
 		struct seen st = {.ask = ask->a.v,
 				  .name_i = ks_idx(qs, "Name"),

@@ -17,12 +17,17 @@
  * for a classic group, as Kafka does not; v10 names topics by ID. No
  * transactions, so RequireStable (v7+, KIP-447) has nothing to wait for.
  * Leader epochs are not kept: CommittedLeaderEpoch is answered -1.
+ *
+ * ACLs (docs/security.md): OffsetCommit needs READ on the group, then READ
+ * on each topic; OffsetFetch DESCRIBE on the group, then DESCRIBE on each
+ * topic (topics not allowed are left out of "every topic").
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -136,10 +141,12 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 	int32_t gen =
 	    (int32_t)ks_get(&qm->root, &req, "GenerationIdOrMemberEpoch")->i;
 	enum kerr gerr =
-	    group[0] ? coord_commit_check_inst(b->coord, group, gen, member,
-					       iv->s.len >= 0 ? inst : NULL,
-					       ev_now_ms())
-		     : KERR_INVALID_GROUP_ID;
+	    !broker_authorized(b, c, ACL_OP_READ, ACL_RES_GROUP, group)
+		? KERR_GROUP_AUTHORIZATION_FAILED
+	    : group[0] ? coord_commit_check_inst(b->coord, group, gen, member,
+						 iv->s.len >= 0 ? inst : NULL,
+						 ev_now_ms())
+		       : KERR_INVALID_GROUP_ID;
 	struct kv *tv = ks_get(&qm->root, &req, "Topics");
 	if (ks_in(ks_fld(&rm->root, "ThrottleTimeMs")->ver, q->ver))
 		kw_i32(w, 0);
@@ -149,6 +156,11 @@ static int offsetcommit(struct broker *b, struct conn *c, const struct kreq *q,
 		enum kerr terr;
 		bool named =
 		    entry_topic(b, ts, te, q->ver, topic, sizeof(topic), &terr);
+		if (named && !broker_authorized(b, c, ACL_OP_READ,
+						ACL_RES_TOPIC, topic)) {
+			named = false;
+			terr = KERR_TOPIC_AUTHORIZATION_FAILED;
+		}
 		if (by_id)
 			kw_raw(w, ks_get(ts, te, "TopicId")->u, 16);
 		else
@@ -264,13 +276,15 @@ static int fetch_all(const struct fetch_out *f, const char *group)
 		free(g.v);
 		return -ENOMEM;
 	}
-	if (f->by_id) { /* keep the entries whose topic has an ID */
-		size_t j = 0;
-		for (size_t i = 0; i < g.n; i++)
-			if (topics_id(b->topics, g.v[i].topic))
-				g.v[j++] = g.v[i];
-		g.n = j;
-	}
+	/* Keep the entries the principal may DESCRIBE, and by ID those
+	 * whose topic has an ID. */
+	size_t kept = 0;
+	for (size_t i = 0; i < g.n; i++)
+		if ((!f->by_id || topics_id(b->topics, g.v[i].topic)) &&
+		    broker_authorized(b, f->k->c, ACL_OP_DESCRIBE,
+				      ACL_RES_TOPIC, g.v[i].topic))
+			g.v[kept++] = g.v[i];
+	g.n = kept;
 	if (g.n)
 		qsort(g.v, g.n, sizeof(*g.v), committed_cmp);
 	for (size_t i = 0; i < g.n; i++)
@@ -306,15 +320,16 @@ static int fetch_all(const struct fetch_out *f, const char *group)
 }
 
 /* The offsets of one group for the topics asked (tv, entries of struct
- * qts), or all of them when tv is null. */
+ * qts), or all of them when tv is null; gerr refuses the group (ACLs):
+ * no topic for "all", each partition asked answered with it. */
 static int fetch_group(const struct fetch_out *f, const struct ks_struct *qts,
-		       struct kv *tv, const char *group)
+		       struct kv *tv, const char *group, enum kerr gerr)
 {
 	struct broker *b = f->k->b;
 	char topic[256];
 
 	if (tv->a.n < 0)
-		return fetch_all(f, group);
+		return gerr ? 0 : fetch_all(f, group);
 	if (ks_resize(f->s, f->o, "Topics", tv->a.n, &f->k->a) < 0)
 		return -ENOMEM;
 	for (int32_t t = 0; t < tv->a.n; t++) {
@@ -324,6 +339,15 @@ static int fetch_group(const struct fetch_out *f, const struct ks_struct *qts,
 		enum kerr terr;
 		bool named = entry_topic(b, qts, qe, f->k->q->ver, topic,
 					 sizeof(topic), &terr);
+		if (gerr) {
+			named = false;
+			terr = gerr;
+		} else if (named &&
+			   !broker_authorized(b, f->k->c, ACL_OP_DESCRIBE,
+					      ACL_RES_TOPIC, topic)) {
+			named = false;
+			terr = KERR_TOPIC_AUTHORIZATION_FAILED;
+		}
 		if (f->by_id)
 			memcpy(ks_get(f->ts, te, "TopicId")->u,
 			       ks_get(qts, qe, "TopicId")->u, 16);
@@ -345,12 +369,23 @@ static int fetch_group(const struct fetch_out *f, const struct ks_struct *qts,
 				off = -1;
 				meta = "";
 			}
-			fill_partition(
-			    f, &pv->a.v[p], part, off, meta,
-			    terr == KERR_UNKNOWN_TOPIC_ID ? terr : KERR_NONE);
+			/* A name not found is no error (above); an ID not
+			 * found and a refusal are. */
+			fill_partition(f, &pv->a.v[p], part, off, meta,
+				       terr == KERR_UNKNOWN_TOPIC ? KERR_NONE
+								  : terr);
 		}
 	}
 	return 0;
+}
+
+/* ACLs: DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
+static enum kerr group_refused(struct ks_call *k, const char *group)
+{
+	return broker_authorized(k->b, k->c, ACL_OP_DESCRIBE, ACL_RES_GROUP,
+				 group)
+		   ? KERR_NONE
+		   : KERR_GROUP_AUTHORIZATION_FAILED;
 }
 
 static int offsetfetch(struct ks_call *k)
@@ -366,7 +401,9 @@ static int offsetfetch(struct ks_call *k)
 		if (!opt_name(KQ(k, "GroupId"), group, sizeof(group)) ||
 		    (tv->a.n < 0 && k->q->ver < 2))
 			return API_BAD;
-		return fetch_group(&f, ks_sub(qr, "Topics"), tv, group);
+		enum kerr gerr = group_refused(k, group);
+		KR(k, "ErrorCode")->i = gerr; /* v2+ */
+		return fetch_group(&f, ks_sub(qr, "Topics"), tv, group, gerr);
 	}
 	/* v8+: a batch of groups (KIP-709), each with its own error code. */
 	const struct ks_struct *qgs = ks_sub(qr, "Groups");
@@ -389,8 +426,10 @@ static int offsetfetch(struct ks_call *k)
 		ks_get(gs, o, "GroupId")->s = id;
 		if (!kstr_copy(group, sizeof(group), id))
 			return API_BAD;
+		enum kerr gerr = group_refused(k, group);
+		ks_get(gs, o, "ErrorCode")->i = gerr;
 		int rc = fetch_group(&f, ks_sub(qgs, "Topics"),
-				     ks_get(qgs, qe, "Topics"), group);
+				     ks_get(qgs, qe, "Topics"), group, gerr);
 		if (rc)
 			return rc;
 	}

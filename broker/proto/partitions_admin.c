@@ -13,12 +13,16 @@
  * without growing. New partition directories are made as CreateTopics
  * makes them: a growth of many partitions over several loop turns
  * (create_wait.c), visible together once all are made.
+ *
+ * ACLs (docs/security.md): ALTER on each topic, checked before the topic
+ * is looked up (a refusal says nothing of whether it exists), as Kafka.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "create_wait.h"
@@ -111,8 +115,11 @@ static enum kerr grow_one(struct ks_call *k, struct create_wait *cw,
 	enum kerr err;
 	int rc;
 
-	if (!kstr_copy(name, sizeof(name), ns) ||
-	    (now = topics_partitions(b->topics, name)) < 0)
+	if (!kstr_copy(name, sizeof(name), ns))
+		return KERR_UNKNOWN_TOPIC;
+	if (!broker_authorized(b, k->c, ACL_OP_ALTER, ACL_RES_TOPIC, name))
+		return KERR_TOPIC_AUTHORIZATION_FAILED;
+	if ((now = topics_partitions(b->topics, name)) < 0)
 		return KERR_UNKNOWN_TOPIC;
 	if (count == now) {
 		snprintf(o->text, sizeof(o->text),

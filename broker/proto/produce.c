@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "durable.h"
@@ -68,9 +69,9 @@ static enum kerr append_err(int rc)
 }
 
 /* One partition's batch: returns the Kafka error, *base the offset. */
-static enum kerr produce_one(struct broker *b, const struct topic_entry *e,
-			     int32_t part, struct kstr rec, int64_t *base,
-			     int64_t *start)
+static enum kerr produce_one(struct broker *b, struct conn *c,
+			     const struct topic_entry *e, int32_t part,
+			     struct kstr rec, int64_t *base, int64_t *start)
 {
 	const char *topic = e->topic;
 
@@ -81,7 +82,8 @@ static enum kerr produce_one(struct broker *b, const struct topic_entry *e,
 	if (topics_partitions(b->topics, topic) < 0) {
 		if (e->id)
 			return KERR_UNKNOWN_TOPIC_ID;
-		if (!b->cfg.auto_create || !topics_valid_name(topic))
+		if (!b->cfg.auto_create || !topics_valid_name(topic) ||
+		    !broker_may_create_topic(b, c, topic))
 			return KERR_UNKNOWN_TOPIC;
 		int rc = broker_create_topic(b, topic, b->cfg.num_partitions);
 		if (rc && rc != -EEXIST)
@@ -155,6 +157,11 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 			    kstr_copy(e.topic, sizeof(e.topic),
 				      (struct kstr){n, (int32_t)strlen(n)});
 		}
+		/* ACLs: WRITE on the topic (by name, or the one its ID
+		 * names), or every partition is refused. */
+		bool denied =
+		    e.named && !broker_authorized(b, c, ACL_OP_WRITE,
+						  ACL_RES_TOPIC, e.topic);
 		for (int32_t p = 0; p < e.nparts; p++) {
 			int32_t part = kr_i32(in);
 			struct kstr rec = flex ? kr_cbytes(in) : kr_bytes(in);
@@ -163,9 +170,11 @@ static int produce(struct broker *b, struct conn *c, const struct kreq *q,
 			if (!kr_ok(in))
 				return API_BAD;
 			int64_t base = -1, start = -1;
-			enum kerr err = ack_ok ? produce_one(b, &e, part, rec,
-							     &base, &start)
-					       : KERR_INVALID_REQUIRED_ACKS;
+			enum kerr err = !ack_ok ? KERR_INVALID_REQUIRED_ACKS
+					: denied
+					    ? KERR_TOPIC_AUTHORIZATION_FAILED
+					    : produce_one(b, c, &e, part, rec,
+							  &base, &start);
 			if (err && !first_err)
 				first_err = err;
 			kw_i32(w, part);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "broker.h"
 #include "ev.h"
 #include "proto/ks_handler.h"
@@ -249,6 +250,27 @@ static int initproducerid(struct ks_call *k)
 {
 	bool transactional = KQ(k, "TransactionalId")->s.len >= 0;
 
+	/* ACLs: an idempotent producer needs IDEMPOTENT_WRITE on the
+	 * cluster, or WRITE on some topic (KIP-679). */
+	if (!transactional &&
+	    !broker_authorized_cluster(k->b, k->c, ACL_OP_IDEMPOTENT_WRITE) &&
+	    !broker_authorized_any(k->b, k->c, ACL_OP_WRITE, ACL_RES_TOPIC)) {
+		KR(k, "ErrorCode")->i = KERR_CLUSTER_AUTHORIZATION_FAILED;
+		KR(k, "ProducerId")->i = -1;
+		KR(k, "ProducerEpoch")->i = -1;
+		return API_REPLY;
+	}
+	char tid[256];
+	if (transactional && k->b->cfg.authz.enabled &&
+	    (!kv_cstr(KQ(k, "TransactionalId"), tid, sizeof(tid)) ||
+	     !broker_authorized(k->b, k->c, ACL_OP_WRITE,
+				ACL_RES_TRANSACTIONAL_ID, tid))) {
+		KR(k, "ErrorCode")->i =
+		    KERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+		KR(k, "ProducerId")->i = -1;
+		KR(k, "ProducerEpoch")->i = -1;
+		return API_REPLY;
+	}
 	KR(k, "ErrorCode")->i =
 	    transactional ? KERR_COORDINATOR_NOT_AVAILABLE : KERR_NONE;
 	KR(k, "ProducerId")->i =

@@ -17,9 +17,15 @@
  * it knows: that epoch, ending at the log start). A CurrentLeaderEpoch other
  * than -1 (not given) or 0 is checked as Kafka checks a client's view:
  * older than ours FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+ *
+ * ACLs (docs/security.md): DeleteRecords needs DELETE on each topic;
+ * OffsetForLeaderEpoch DESCRIBE on each topic, or CLUSTER_ACTION on the
+ * cluster (a replica's request), as Kafka's KafkaApis checks. A topic
+ * refused is TOPIC_AUTHORIZATION_FAILED on each of its partitions.
  */
 #include <errno.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "proto/ks_handler.h"
@@ -35,9 +41,22 @@ struct per_part {
 	void (*fn)(struct ks_call *k, struct plog *l,
 		   const struct ks_struct *qp, struct kv *ap,
 		   const struct ks_struct *rp, struct kv *op);
+	enum acl_op acl; /* ACLs: needed on each topic */
 };
 
-static int each_partition(struct ks_call *k, const struct per_part *pp)
+/* each_partition's fn on a partition of a topic refused (ACLs): as for an
+ * unknown topic, with the refusal as the error. */
+static void refused(struct ks_call *k, const struct per_part *pp,
+		    const struct ks_struct *qp, struct kv *ap,
+		    const struct ks_struct *rp, struct kv *op)
+{
+	pp->fn(k, NULL, qp, ap, rp, op);
+	ks_get(rp, op, "ErrorCode")->i = KERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
+/* all: every topic is allowed (ACLs checked by the caller). */
+static int each_partition(struct ks_call *k, const struct per_part *pp,
+			  bool all)
 {
 	const struct ks_struct *qt = ks_sub(&k->qm->root, pp->q_topics);
 	const struct ks_struct *qp = ks_sub(qt, pp->q_parts);
@@ -55,6 +74,9 @@ static int each_partition(struct ks_call *k, const struct per_part *pp)
 		struct kstr nm = ks_get(qt, at, pp->q_name)->s;
 		char topic[256];
 		bool named = kstr_copy(topic, sizeof(topic), nm);
+		bool denied = named && !all &&
+			      !broker_authorized(k->b, k->c, pp->acl,
+						 ACL_RES_TOPIC, topic);
 
 		ks_get(rt, ot, pp->r_name)->s = nm;
 		if (ks_array(ks_fld(rt, pp->r_parts), aps->a.n, &k->a, ops) < 0)
@@ -62,12 +84,16 @@ static int each_partition(struct ks_call *k, const struct per_part *pp)
 		for (int32_t p = 0; p < aps->a.n; p++) {
 			struct kv *ap = &aps->a.v[p], *op = &ops->a.v[p];
 			int64_t part = ks_get(qp, ap, pp->q_part)->i;
-			struct plog *l = named ? topics_log(k->b->topics, topic,
-							    (int32_t)part)
-					       : NULL;
+			struct plog *l =
+			    named && !denied
+				? topics_log(k->b->topics, topic, (int32_t)part)
+				: NULL;
 
 			ks_get(rp, op, pp->r_part)->i = part;
-			pp->fn(k, l, qp, ap, rp, op);
+			if (denied)
+				refused(k, pp, qp, ap, rp, op);
+			else
+				pp->fn(k, l, qp, ap, rp, op);
 		}
 	}
 	return API_REPLY;
@@ -104,11 +130,11 @@ static void delete_part(struct ks_call *k, struct plog *l,
 static int deleterecords(struct ks_call *k)
 {
 	static const struct per_part pp = {
-	    "Topics",	      "Name",		"Partitions",
-	    "PartitionIndex", "Topics",		"Name",
-	    "Partitions",     "PartitionIndex", delete_part};
+	    "Topics",	 "Name",       "Partitions", "PartitionIndex",
+	    "Topics",	 "Name",       "Partitions", "PartitionIndex",
+	    delete_part, ACL_OP_DELETE};
 
-	return each_partition(k, &pp);
+	return each_partition(k, &pp, false);
 }
 
 int api_deleterecords(struct broker *b, struct conn *c, const struct kreq *q,
@@ -153,9 +179,11 @@ static int offsetforleaderepoch(struct ks_call *k)
 {
 	static const struct per_part pp = {
 	    "Topics", "Topic",	    "Partitions", "Partition", "Topics",
-	    "Topic",  "Partitions", "Partition",  epoch_part};
+	    "Topic",  "Partitions", "Partition",  epoch_part,  ACL_OP_DESCRIBE};
 
-	return each_partition(k, &pp);
+	return each_partition(
+	    k, &pp,
+	    broker_authorized_cluster(k->b, k->c, ACL_OP_CLUSTER_ACTION));
 }
 
 int api_offsetforleaderepoch(struct broker *b, struct conn *c,

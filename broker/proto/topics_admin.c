@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "create_wait.h"
@@ -228,8 +229,11 @@ static int createtopics(struct ks_call *k)
 			parts = na;
 		else if (parts == -1)
 			parts = b->cfg.num_partitions;
-		if (!kstr_copy(name, sizeof(name), ns) ||
-		    !topics_valid_name(name))
+		if (!kstr_copy(name, sizeof(name), ns))
+			err = KERR_INVALID_TOPIC;
+		else if (!broker_may_create_topic(b, k->c, name))
+			err = KERR_TOPIC_AUTHORIZATION_FAILED; /* ACLs */
+		else if (!topics_valid_name(name))
 			err = KERR_INVALID_TOPIC;
 		else if (parts < 1)
 			err = KERR_INVALID_PARTITIONS;
@@ -278,6 +282,12 @@ static enum kerr delete_one(struct broker *b, const char *name)
 	return KERR_NONE;
 }
 
+static bool may_delete(struct ks_call *k, const char *name)
+{
+	return broker_authorized(k->b, k->c, ACL_OP_DELETE, ACL_RES_TOPIC,
+				 name);
+}
+
 static int deletetopics(struct ks_call *k)
 {
 	static const uint8_t zero[16];
@@ -315,11 +325,20 @@ static int deletetopics(struct ks_call *k)
 				if (!copy)
 					return -ENOMEM;
 				memcpy(copy, known, n + 1);
-				err = delete_one(k->b, copy);
-				kv_setstr(ks_get(rt, o, "Name"), copy);
+				/* ACLs: DELETE on the topic; its name is
+				 * shown only with DESCRIBE. */
+				err = may_delete(k, copy)
+					  ? delete_one(k->b, copy)
+					  : KERR_TOPIC_AUTHORIZATION_FAILED;
+				if (!err || broker_authorized(
+						k->b, k->c, ACL_OP_DESCRIBE,
+						ACL_RES_TOPIC, copy))
+					kv_setstr(ks_get(rt, o, "Name"), copy);
 			}
 		} else if (!kstr_copy(name, sizeof(name), ns)) {
 			err = KERR_UNKNOWN_TOPIC;
+		} else if (!may_delete(k, name)) {
+			err = KERR_TOPIC_AUTHORIZATION_FAILED; /* ACLs */
 		} else {
 			const uint8_t *tid = topics_id(k->b->topics, name);
 			if (tid && by_entry)

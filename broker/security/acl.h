@@ -161,4 +161,14 @@ bool authz_check(const struct authz_config *c, const struct acl_store *s,
 		 const char *principal, const char *host, enum acl_op op,
 		 enum acl_resource rt, const char *name);
 
+/* Whether principal may perform op on some resource of type rt (Kafka's
+ * Authorizer.authorizeByResourceType, KIP-679: InitProducerId without a
+ * transactional id asks for WRITE on any topic): a super user, an ALLOW
+ * for op (or ALL) on literal "*", or an ALLOW that no DENY for the same
+ * principal covers (a literal of the same name, a prefix of its name);
+ * a DENY on literal "*" denies. */
+bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
+		     const char *principal, const char *host, enum acl_op op,
+		     enum acl_resource rt);
+
 #endif /* ZC_ACL_H */

@@ -112,3 +112,66 @@ bool authz_check(const struct authz_config *c, const struct acl_store *s,
 		return true;
 	return allowed;
 }
+
+/* Whether a DENY binding of pattern (pat, name) covers every resource an
+ * ALLOW for (apat, aname) covers: a literal of the same name, or a prefix
+ * of the allowed name. */
+static bool deny_covers(const struct acl_binding *d, int apat,
+			const char *aname)
+{
+	if (d->pattern == ACL_PAT_LITERAL)
+		return apat == ACL_PAT_LITERAL && !strcmp(d->name, aname);
+	return d->pattern == ACL_PAT_PREFIXED &&
+	       !strncmp(aname, d->name, strlen(d->name));
+}
+
+/* Whether binding b is a perm entry of type rt for the principal and
+ * host that covers op (op itself or ALL). */
+static bool entry_for(const struct acl_binding *b, int rt, int perm,
+		      const char *principal, const char *host, enum acl_op op)
+{
+	return b->res_type == rt && b->perm == perm &&
+	       who_matches(b, principal, host) &&
+	       (b->op == (int)op || b->op == ACL_OP_ALL);
+}
+
+bool authz_check_any(const struct authz_config *c, const struct acl_store *s,
+		     const char *principal, const char *host, enum acl_op op,
+		     enum acl_resource rt)
+{
+	size_t n = acl_store_count(s);
+
+	if (!c->enabled)
+		return true;
+	/* A name no binding is likely to name: super users, and
+	 * allow.everyone.if.no.acl.found, pass here (as Kafka's
+	 * Authorizer.authorizeByResourceType checks a hard-coded name). */
+	if (authz_check(c, s, principal, host, op, rt, "hardcode"))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		const struct acl_binding *b = acl_store_get(s, i);
+		if (entry_for(b, rt, ACL_PERM_DENY, principal, host, op) &&
+		    b->pattern == ACL_PAT_LITERAL &&
+		    !strcmp(b->name, ACL_WILDCARD))
+			return false; /* denied on every resource */
+	}
+	/* Allowed when some ALLOW for op is not covered by a DENY. */
+	for (size_t i = 0; i < n; i++) {
+		const struct acl_binding *a = acl_store_get(s, i);
+		bool covered = false;
+		if (!entry_for(a, rt, ACL_PERM_ALLOW, principal, host, op))
+			continue;
+		if (a->pattern == ACL_PAT_LITERAL &&
+		    !strcmp(a->name, ACL_WILDCARD))
+			return true;
+		for (size_t j = 0; j < n && !covered; j++) {
+			const struct acl_binding *d = acl_store_get(s, j);
+			covered = entry_for(d, rt, ACL_PERM_DENY, principal,
+					    host, op) &&
+				  deny_covers(d, a->pattern, a->name);
+		}
+		if (!covered)
+			return true;
+	}
+	return false;
+}

@@ -103,6 +103,40 @@ void fz_rm_rf(const char *path)
 
 /* ---- the broker fixture --------------------------------------------- */
 
+/* The authorizer on, so the ACL APIs reach the store and every handler
+ * asks: the fuzzer's principal (User:ANONYMOUS) has ALL on the cluster;
+ * topics named "deny..." refuse everyone WRITE; any other resource has no
+ * binding and allow.everyone.if.no.acl.found lets it through. */
+static void fz_configure(struct bconfig *c)
+{
+	c->authz.enabled = true;
+	c->authz.allow_if_no_acl = true;
+}
+
+static void fill_acls(struct broker *b)
+{
+	struct acl_binding a[2] = {
+	    {.res_type = ACL_RES_CLUSTER,
+	     .pattern = ACL_PAT_LITERAL,
+	     .op = ACL_OP_ALL,
+	     .perm = ACL_PERM_ALLOW,
+	     .name = ACL_CLUSTER_NAME,
+	     .principal = CONN_ANONYMOUS,
+	     .host = ACL_WILDCARD},
+	    {.res_type = ACL_RES_TOPIC,
+	     .pattern = ACL_PAT_PREFIXED,
+	     .op = ACL_OP_WRITE,
+	     .perm = ACL_PERM_DENY,
+	     .name = "deny",
+	     .principal = ACL_ANY_USER,
+	     .host = ACL_WILDCARD},
+	};
+	int res[2];
+
+	if (acl_store_create(b->acls, a, 2, res) || res[0] || res[1])
+		t_fatal("cannot add the fixture ACLs");
+}
+
 static void fill_store(struct broker *b)
 {
 	uint8_t buf[1024];
@@ -141,8 +175,10 @@ struct broker *fz_broker_up(void)
 	}
 	memset(&th_b, 0, sizeof(th_b));
 	fz_next = 0;
+	th_configure = fz_configure;
 	th_setup();
 	fill_store(&th_b);
+	fill_acls(&th_b);
 	return &th_b;
 }
 

@@ -213,8 +213,66 @@ def initproducerid(ver, txn=None):
     return hdr(22, ver) + s(txn) + i32(60000)
 
 
+def flexhdr(key, ver):
+    """request header v2: header v1 and an empty tag section"""
+    return hdr(key, ver) + uvar(0)
+
+
+def nstr(v, flex):
+    if not flex:
+        return s(v)
+    return uvar(0) if v is None else cstr(v)
+
+
+def acl_fields(flex, rt, name, pat, who, host, op, perm):
+    return (i8(rt) + nstr(name, flex) + i8(pat) + nstr(who, flex) +
+            nstr(host, flex) + i8(op) + i8(perm))
+
+
+def acl_list(key, ver, entries):
+    """CreateAcls (30) or DeleteAcls (31): an array of bindings or
+    filters"""
+    flex = ver >= 2
+    items = [acl_fields(flex, *e) + (uvar(0) if flex else b"")
+             for e in entries]
+    if not flex:
+        return hdr(key, ver) + arr(items)
+    return flexhdr(key, ver) + uvar(len(items) + 1) + b"".join(items) + \
+        uvar(0)
+
+
+def createacls(ver, bindings):
+    return acl_list(30, ver, bindings)
+
+
+def describeacls(ver, flt):
+    flex = ver >= 2
+    body = acl_fields(flex, *flt)
+    return (flexhdr(29, ver) + body + uvar(0)) if flex else \
+        hdr(29, ver) + body
+
+
+def deleteacls(ver, filters):
+    return acl_list(31, ver, filters)
+
+
+# (resource type, name, pattern type, principal, host, operation,
+# permission): Kafka's codes (acl.h)
+ACL_READ_T = (2, "t", 3, "User:a", "*", 3, 3)
+ACL_DENY_PFX = (2, "p", 4, "User:*", "10.0.0.1", 4, 2)
+ACL_BAD = (4, "x", 3, "a", "", 7, 3)
+ACL_ANY = (1, None, 1, None, None, 1, 1)
+ACL_MATCH_T = (2, "t", 2, "User:a", None, 1, 1)
+
+
 def requests():
     out = {
+        "createacls_v1": createacls(1, [ACL_READ_T, ACL_BAD]),
+        "createacls_v2": createacls(2, [ACL_READ_T, ACL_DENY_PFX]),
+        "describeacls_v1": describeacls(1, ACL_ANY),
+        "describeacls_v3": describeacls(3, ACL_MATCH_T),
+        "deleteacls_v1": deleteacls(1, [ACL_ANY]),
+        "deleteacls_v3": deleteacls(3, [ACL_MATCH_T, (0,) + ACL_ANY[1:]]),
         "apiversions_v0": apiversions(0),
         "apiversions_v3": apiversions(3),
         "apiversions_v9": apiversions(9),
@@ -268,6 +326,10 @@ def sessions():
         "group": framed(findcoordinator(2), jg, syncgroup(3),
                         heartbeat(3), offsetcommit(5), offsetfetch(5),
                         leavegroup(1), describegroups(2), listgroups(2)),
+        "acls": framed(createacls(2, [ACL_READ_T, ACL_DENY_PFX]),
+                       describeacls(3, ACL_ANY), produce(7, topic="deny-1"),
+                       deleteacls(3, [ACL_MATCH_T]),
+                       describeacls(1, ACL_ANY)),
         "admin": framed(apiversions(3), createtopics(4, "n", 2),
                         metadata(4, None), produce(7, topic="n", part=1),
                         deletetopics(3, "n"), metadata(1)),

@@ -27,6 +27,8 @@ static struct broker th_b;
 /* Answer acks=all and OffsetCommit from the page cache (write.caching),
  * so answers come at once; proto_durable clears it before th_setup. */
 static bool th_write_caching = true;
+/* Settings a test changes before the broker opens (NULL: none). */
+static void (*th_configure)(struct bconfig *c);
 
 struct tconn {
 	struct conn *c;
@@ -64,6 +66,8 @@ static inline void th_setup(void)
 	b->adv_port = 9092;
 	b->cfg.group_min_session_ms = 10;
 	b->cfg.write_caching = th_write_caching;
+	if (th_configure)
+		th_configure(&b->cfg);
 	if (broker_open(b))
 		t_fatal("cannot set up a broker in %s", t_tmpdir());
 }

@@ -290,10 +290,67 @@ static void filters_and_store(void)
 	CHECK_EQ(acl_store_open(&s, dir), -EBADMSG);
 }
 
+/* authz_check_any: op on some resource of a type (KIP-679's WRITE on any
+ * topic for idempotent producers), as Kafka's authorizeByResourceType. */
+static void by_type(void)
+{
+	struct authz_config cfg;
+	struct acl_store *s;
+	const char *w = "User:w";
+
+	acl_store_open(&s, NULL);
+	authz_defaults(&cfg);
+#define ANY(p)                                                                 \
+	authz_check_any(&cfg, s, p, "10.0.0.1", ACL_OP_WRITE, ACL_RES_TOPIC)
+	CHECK(ANY(w)); /* disabled */
+	CHECK_EQ(authz_set(&cfg, "authorizer.enabled", "true"), 0);
+	CHECK(!ANY(w));
+	/* READ somewhere is not WRITE; WRITE on a group is not on a topic. */
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "t", w, "*", ACL_OP_READ,
+		 ACL_PERM_ALLOW));
+	add(s, B(ACL_RES_GROUP, ACL_PAT_LITERAL, "g", w, "*", ACL_OP_WRITE,
+		 ACL_PERM_ALLOW));
+	CHECK(!ANY(w));
+	/* A literal ALLOW, then a literal DENY of the same name covers it. */
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "orders", w, "*", ACL_OP_WRITE,
+		 ACL_PERM_ALLOW));
+	CHECK(ANY(w));
+	CHECK(!ANY("User:other"));
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "orders", w, "*", ACL_OP_ALL,
+		 ACL_PERM_DENY));
+	CHECK(!ANY(w));
+	/* A prefixed ALLOW; a DENY on a shorter prefix covers it, one on a
+	 * longer prefix does not. */
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_PREFIXED, "app-", w, "*", ACL_OP_ALL,
+		 ACL_PERM_ALLOW));
+	CHECK(ANY(w));
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_PREFIXED, "app-x", w, "*", ACL_OP_WRITE,
+		 ACL_PERM_DENY));
+	CHECK(ANY(w));
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_PREFIXED, "ap", w, "*", ACL_OP_WRITE,
+		 ACL_PERM_DENY));
+	CHECK(!ANY(w));
+	/* An ALLOW on every topic (another host's DENY does not count)... */
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "*", ACL_ANY_USER, "*",
+		 ACL_OP_WRITE, ACL_PERM_ALLOW));
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "*", w, "10.9.9.9",
+		 ACL_OP_WRITE, ACL_PERM_DENY));
+	CHECK(ANY(w));
+	/* ... and a DENY on every topic, which a super user ignores. */
+	add(s, B(ACL_RES_TOPIC, ACL_PAT_LITERAL, "*", w, "*", ACL_OP_WRITE,
+		 ACL_PERM_DENY));
+	CHECK(!ANY(w));
+	CHECK_EQ(authz_set(&cfg, "super.users", "User:w"), 0);
+	CHECK(ANY(w));
+#undef ANY
+	acl_store_free(s);
+}
+
 int main(void)
 {
 	codes();
 	rules();
+	by_type();
 	filters_and_store();
 	return t_result();
 }
