@@ -653,6 +653,21 @@ static int16_t alterconfig(const char *who, int key, int8_t type,
 	    ->i;
 }
 
+/* Both alters, as frank, of retention on a topic or the broker: each
+ * answers want. */
+static void alter_both(int8_t type, const char *res, const char *value,
+		       int16_t want)
+{
+	const char *name =
+	    type == RES_TOPIC ? "retention.ms" : "log.retention.ms";
+
+	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, type, res,
+			     name, value),
+		 want);
+	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, type, res, name, value),
+		 want);
+}
+
 /* DescribeCluster v0: ClusterAuthorizedOperations, asked or not. */
 static int32_t cluster_ops(const char *who, bool ask)
 {
@@ -1008,19 +1023,9 @@ static void configs_wired(void)
 	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n),
 		 KERR_CLUSTER_AUTHORIZATION_FAILED);
 	CHECK_EQ(n, 0);
-	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, RES_TOPIC,
-			     "cfg", "retention.ms", "12345"),
-		 KERR_TOPIC_AUTHORIZATION_FAILED);
-	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, RES_TOPIC, "cfg",
-			     "retention.ms", "12345"),
-		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	alter_both(RES_TOPIC, "cfg", "12345", KERR_TOPIC_AUTHORIZATION_FAILED);
 	CHECK_EQ(topics_config(th_b.topics, "cfg")->set, 0u);
-	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, RES_BROKER,
-			     "", "log.retention.ms", "1"),
-		 KERR_CLUSTER_AUTHORIZATION_FAILED);
-	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, RES_BROKER, "",
-			     "log.retention.ms", "1"),
-		 KERR_CLUSTER_AUTHORIZATION_FAILED);
+	alter_both(RES_BROKER, "", "1", KERR_CLUSTER_AUTHORIZATION_FAILED);
 	/* Asked, without DESCRIBE on the cluster: none. */
 	CHECK_EQ(cluster_ops(FRANK, true), 0);
 	CHECK_EQ(cluster_ops(FRANK, false), INT32_MIN);
@@ -1032,9 +1037,7 @@ static void configs_wired(void)
 	CHECK_EQ(n, TCFG_NKEYS);
 	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n),
 		 KERR_CLUSTER_AUTHORIZATION_FAILED);
-	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, RES_TOPIC,
-			     "cfg", "retention.ms", "12345"),
-		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	alter_both(RES_TOPIC, "cfg", "12345", KERR_TOPIC_AUTHORIZATION_FAILED);
 	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, FRANK, "*",
 	      ACL_OP_DESCRIBE_CONFIGS, ACL_PERM_ALLOW);
 	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n), KERR_NONE);
@@ -1057,12 +1060,7 @@ static void configs_wired(void)
 	/* On the cluster, the broker's own refusal is what remains. */
 	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, FRANK, "*",
 	      ACL_OP_ALTER_CONFIGS, ACL_PERM_ALLOW);
-	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, RES_BROKER,
-			     "", "log.retention.ms", "1"),
-		 KERR_INVALID_REQUEST);
-	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, RES_BROKER, "",
-			     "log.retention.ms", "1"),
-		 KERR_INVALID_REQUEST);
+	alter_both(RES_BROKER, "", "1", KERR_INVALID_REQUEST);
 
 	/* DescribeCluster: still 0 without DESCRIBE; with it, what is
 	 * allowed (ALTER_CONFIGS implies DESCRIBE_CONFIGS). */
