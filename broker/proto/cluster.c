@@ -6,22 +6,41 @@
  * IncludeFencedBrokers changes nothing on one node). EndpointType (v1+)
  * 1 asks for brokers; 2, controllers, is answered
  * MISMATCHED_ENDPOINT_TYPE as a Kafka broker's listener answers it, any
- * other value UNSUPPORTED_ENDPOINT_TYPE. Authorized operations (KIP-430)
- * keep Kafka's "not asked" value, -2^31, unless asked; asked, they are
- * what a Kafka broker without an authorizer answers: every operation the
- * CLUSTER resource has (AclEntry.supportedOperations), as the listeners
- * here check no ACLs.
+ * other value UNSUPPORTED_ENDPOINT_TYPE. The call itself needs no ACL
+ * (Kafka's handleDescribeCluster). Authorized operations (KIP-430) keep
+ * Kafka's "not asked" value, -2^31, unless asked; asked, they are 0
+ * without DESCRIBE on the cluster, else the operations of the CLUSTER
+ * resource (AclEntry.supportedOperations) the principal is allowed: all
+ * of them with authorizer.enabled=false, as a Kafka broker without an
+ * authorizer answers.
  */
 #include <errno.h>
 
+#include "authorize.h"
 #include "broker.h"
 #include "proto/ks_handler.h"
 
-/* AclOperation codes as bits: CREATE 5, ALTER 7, DESCRIBE 8,
- * CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11,
- * IDEMPOTENT_WRITE 12. */
-#define CLUSTER_OPS                                                            \
-	(1 << 5 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 11 | 1 << 12)
+/* The operations the CLUSTER resource has. */
+static const enum acl_op cluster_ops[] = {
+    ACL_OP_CREATE,	     ACL_OP_ALTER,
+    ACL_OP_DESCRIBE,	     ACL_OP_CLUSTER_ACTION,
+    ACL_OP_DESCRIBE_CONFIGS, ACL_OP_ALTER_CONFIGS,
+    ACL_OP_IDEMPOTENT_WRITE,
+};
+
+/* ClusterAuthorizedOperations: AclOperation codes as bits. */
+static int32_t cluster_authorized(struct ks_call *k)
+{
+	int32_t bits = 0;
+
+	if (!broker_authorized_cluster(k->b, k->c, ACL_OP_DESCRIBE))
+		return 0;
+	for (size_t i = 0; i < sizeof(cluster_ops) / sizeof(cluster_ops[0]);
+	     i++)
+		if (broker_authorized_cluster(k->b, k->c, cluster_ops[i]))
+			bits |= (int32_t)1 << cluster_ops[i];
+	return bits;
+}
 
 static int describecluster(struct ks_call *k)
 {
@@ -45,7 +64,7 @@ static int describecluster(struct ks_call *k)
 	}
 	kv_setstr(KR(k, "ClusterId"), k->b->cluster_id);
 	if (KQ(k, "IncludeClusterAuthorizedOperations")->i)
-		KR(k, "ClusterAuthorizedOperations")->i = CLUSTER_OPS;
+		KR(k, "ClusterAuthorizedOperations")->i = cluster_authorized(k);
 	KR(k, "ControllerId")->i = k->b->cfg.node_id;
 	if (ks_resize(&k->rm->root, k->resp, "Brokers", 1, &k->a) < 0)
 		return -ENOMEM;

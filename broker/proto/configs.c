@@ -19,6 +19,12 @@
  * INVALID_REQUEST, which Kafka answers for a setting it cannot update
  * dynamically: this broker reads its settings once, at start.
  *
+ * ACLs (docs/security.md), checked first so a refused name discloses
+ * nothing: DescribeConfigs needs DESCRIBE_CONFIGS, the two alters
+ * ALTER_CONFIGS, on the topic (else TOPIC_AUTHORIZATION_FAILED) or on the
+ * cluster for a BROKER or BROKER_LOGGER resource (else
+ * CLUSTER_AUTHORIZATION_FAILED), resource by resource as Kafka decides.
+ *
  * Errors as Kafka gives them: an unknown topic UNKNOWN_TOPIC_OR_PARTITION;
  * an unknown config name, a bad value, APPEND/SUBTRACT on a non-list
  * config, cleanup.policy=compact: INVALID_CONFIG; a null value to set, a
@@ -32,13 +38,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorize.h"
 #include "blog.h"
 #include "broker.h"
 #include "proto/configs.h"
 #include "proto/ks_handler.h"
 
-#define RES_TOPIC  2
-#define RES_BROKER 4
+#define RES_TOPIC	  2
+#define RES_BROKER	  4
+#define RES_BROKER_LOGGER 8
 
 enum { OP_SET = 0, OP_DELETE = 1, OP_APPEND = 2, OP_SUBTRACT = 3 };
 
@@ -311,6 +319,27 @@ static enum kerr topic_named(const struct broker *b, struct kstr name,
 	return KERR_NONE;
 }
 
+/* ACLs: op on the resource, KERR_NONE when allowed (other resource types
+ * are refused later as INVALID_REQUEST). */
+static enum kerr config_acl(struct ks_call *k, int8_t type, struct kstr name,
+			    enum acl_op op, char *why, size_t n)
+{
+	char topic[256];
+
+	if (type == RES_BROKER || type == RES_BROKER_LOGGER) {
+		if (broker_authorized_cluster(k->b, k->c, op))
+			return KERR_NONE;
+		snprintf(why, n, "Cluster authorization failed.");
+		return KERR_CLUSTER_AUTHORIZATION_FAILED;
+	}
+	/* A name no topic can have is left to topic_named (unknown). */
+	if (type != RES_TOPIC || !kstr_copy(topic, sizeof(topic), name) ||
+	    broker_authorized(k->b, k->c, op, ACL_RES_TOPIC, topic))
+		return KERR_NONE;
+	snprintf(why, n, "Topic authorization failed.");
+	return KERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
 static int describeconfigs(struct ks_call *k)
 {
 	const struct ks_struct *qr = ks_sub(&k->qm->root, "Resources");
@@ -330,21 +359,22 @@ static int describeconfigs(struct ks_call *k)
 		struct kstr name = ks_get(qr, e, "ResourceName")->s;
 		struct kv *keys = ks_get(qr, e, "ConfigurationKeys");
 		char topic[256], why[512] = "";
-		enum kerr err = KERR_NONE;
+		enum kerr err = config_acl(
+		    k, type, name, ACL_OP_DESCRIBE_CONFIGS, why, sizeof(why));
 		int rc = 0;
 
 		ks_get(rs, o, "ResourceType")->i = type;
 		ks_get(rs, o, "ResourceName")->s = name;
-		if (type == RES_TOPIC) {
+		if (!err && type == RES_TOPIC) {
 			err = topic_named(k->b, name, topic, sizeof(topic), why,
 					  sizeof(why));
 			if (!err)
 				rc = describe_topic(&x, o, topic, keys);
-		} else if (type == RES_BROKER) {
+		} else if (!err && type == RES_BROKER) {
 			err = broker_named(k->b, name, why, sizeof(why));
 			if (!err)
 				rc = describe_broker(&x, o, keys);
-		} else {
+		} else if (!err) {
 			err = KERR_INVALID_REQUEST;
 			snprintf(why, sizeof(why),
 				 "Unsupported resource type %d (this broker "
@@ -502,6 +532,8 @@ static enum kerr alter_one(struct ks_call *k, const struct ks_struct *qr,
 	enum kerr err;
 	int rc;
 
+	if ((err = config_acl(k, type, name, ACL_OP_ALTER_CONFIGS, why, n)))
+		return err;
 	if (type == RES_BROKER) {
 		if ((err = broker_named(k->b, name, why, n)) || cfgs->a.n <= 0)
 			return err;

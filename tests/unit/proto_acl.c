@@ -8,10 +8,11 @@
  * API refuses: Produce, Fetch, ListOffsets and Metadata per topic (hidden
  * topics, TOPIC_AUTHORIZATION_FAILED), the group APIs
  * (GROUP_AUTHORIZATION_FAILED, ListGroups filtered), CreateTopics,
- * DeleteTopics, InitProducerId (CLUSTER_AUTHORIZATION_FAILED); prefixed
- * patterns, DENY over ALLOW, super users, wildcard principal and host,
- * allow.everyone.if.no.acl.found; the store across a restart, and a
- * damaged store refused.
+ * DeleteTopics, InitProducerId (CLUSTER_AUTHORIZATION_FAILED), the
+ * config APIs per resource, DescribeCluster's authorized operations;
+ * prefixed patterns, DENY over ALLOW, super users, wildcard principal and
+ * host, allow.everyone.if.no.acl.found; the store across a restart, and
+ * a damaged store refused.
  */
 #include "batch_builder.h"
 #include "blog.h"
@@ -21,6 +22,17 @@
 
 #define ADMIN "User:admin"
 #define ALICE "User:alice"
+#define FRANK "User:frank"
+
+#define RES_TOPIC  2 /* ConfigResource types */
+#define RES_BROKER 4
+
+/* Every operation of the CLUSTER resource, as AclOperation code bits. */
+#define OPBIT(op) (1 << (op))
+#define ALL_CLUSTER_OPS                                                        \
+	(OPBIT(ACL_OP_CREATE) | OPBIT(ACL_OP_ALTER) | OPBIT(ACL_OP_DESCRIBE) | \
+	 OPBIT(ACL_OP_CLUSTER_ACTION) | OPBIT(ACL_OP_DESCRIBE_CONFIGS) |       \
+	 OPBIT(ACL_OP_ALTER_CONFIGS) | OPBIT(ACL_OP_IDEMPOTENT_WRITE))
 
 static bool cfg_enabled, cfg_allow_none;
 
@@ -596,6 +608,79 @@ static int16_t fetch_sess(const char *who, int32_t *sid, int32_t epoch,
 
 /* ---- the scenarios ----------------------------------------------------- */
 
+/* DescribeConfigs v4 of one resource (every key): its error; *n, the
+ * number of configs answered. */
+static int16_t describeconfigs(const char *who, int8_t type, const char *name,
+			       int32_t *n)
+{
+	const struct ks_struct *rq = root(API_DESCRIBE_CONFIGS, false);
+	const struct ks_struct *rr = root(API_DESCRIBE_CONFIGS, true);
+	struct kv *v = req(API_DESCRIBE_CONFIGS);
+
+	CHECK_EQ(ks_resize(rq, v, "Resources", 1, &A), 0);
+	struct kv *e = &F(rq, v, "Resources")->a.v[0];
+	F(SUB(rq, "Resources"), e, "ResourceType")->i = type;
+	set_str(F(SUB(rq, "Resources"), e, "ResourceName"), name);
+	F(SUB(rq, "Resources"), e, "ConfigurationKeys")->a.n = -1;
+	struct kv *o = call(who, API_DESCRIBE_CONFIGS, 4, v);
+	struct kv *r = &F(rr, o, "Results")->a.v[0];
+	*n = F(SUB(rr, "Results"), r, "Configs")->a.n;
+	return (int16_t)F(SUB(rr, "Results"), r, "ErrorCode")->i;
+}
+
+/* AlterConfigs v2 or IncrementalAlterConfigs v1 (SET) of name=value on
+ * one resource: its error. */
+static int16_t alterconfig(const char *who, int key, int8_t type,
+			   const char *res, const char *name, const char *value)
+{
+	const struct ks_struct *rq = root(key, false);
+	const struct ks_struct *rs = SUB(rq, "Resources");
+	const struct ks_struct *rr = root(key, true);
+	struct kv *v = req(key);
+
+	CHECK_EQ(ks_resize(rq, v, "Resources", 1, &A), 0);
+	struct kv *e = &F(rq, v, "Resources")->a.v[0];
+	F(rs, e, "ResourceType")->i = type;
+	set_str(F(rs, e, "ResourceName"), res);
+	CHECK_EQ(ks_resize(rs, e, "Configs", 1, &A), 0);
+	struct kv *c = &F(rs, e, "Configs")->a.v[0];
+	set_str(F(SUB(rs, "Configs"), c, "Name"), name);
+	set_str(F(SUB(rs, "Configs"), c, "Value"), value);
+	/* ConfigOperation stays 0, SET. */
+	struct kv *o = call(who, key, key == API_ALTER_CONFIGS ? 2 : 1, v);
+	return (int16_t)F(SUB(rr, "Responses"), &F(rr, o, "Responses")->a.v[0],
+			  "ErrorCode")
+	    ->i;
+}
+
+/* Both alters, as frank, of retention on a topic or the broker: each
+ * answers want. */
+static void alter_both(int8_t type, const char *res, const char *value,
+		       int16_t want)
+{
+	const char *name =
+	    type == RES_TOPIC ? "retention.ms" : "log.retention.ms";
+
+	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, type, res,
+			     name, value),
+		 want);
+	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, type, res, name, value),
+		 want);
+}
+
+/* DescribeCluster v0: ClusterAuthorizedOperations, asked or not. */
+static int32_t cluster_ops(const char *who, bool ask)
+{
+	const struct ks_struct *rq = root(API_DESCRIBE_CLUSTER, false);
+	const struct ks_struct *rr = root(API_DESCRIBE_CLUSTER, true);
+	struct kv *v = req(API_DESCRIBE_CLUSTER);
+
+	F(rq, v, "IncludeClusterAuthorizedOperations")->i = ask;
+	struct kv *o = call(who, API_DESCRIBE_CLUSTER, 0, v);
+	CHECK_EQ(F(rr, o, "ErrorCode")->i, KERR_NONE);
+	return (int32_t)F(rr, o, "ClusterAuthorizedOperations")->i;
+}
+
 static void start(bool enabled, bool allow_none)
 {
 	cfg_enabled = enabled;
@@ -630,6 +715,7 @@ static void disabled(void)
 	CHECK(bytes > 0);
 	CHECK(listed(ALICE, "open"));
 	CHECK_EQ(initpid(ALICE), KERR_NONE);
+	CHECK_EQ(cluster_ops(ALICE, true), ALL_CLUSTER_OPS);
 	CHECK_EQ(th_b.acls, NULL); /* no store, no lookup */
 	stop();
 }
@@ -919,6 +1005,74 @@ static void admin_wired(void)
 	    KERR_NONE);
 }
 
+/* DescribeConfigs, AlterConfigs, IncrementalAlterConfigs: *_CONFIGS on
+ * the topic, or on the cluster for the broker; DescribeCluster's
+ * authorized operations. */
+static void configs_wired(void)
+{
+	const struct topic_cfg *tc;
+	int32_t n = -1;
+
+	CHECK_EQ(createtopic(ADMIN, "cfg"), KERR_NONE);
+	/* Nothing granted: refused, an absent topic alike. */
+	CHECK_EQ(describeconfigs(FRANK, RES_TOPIC, "cfg", &n),
+		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(describeconfigs(FRANK, RES_TOPIC, "no-such", &n),
+		 KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n),
+		 KERR_CLUSTER_AUTHORIZATION_FAILED);
+	CHECK_EQ(n, 0);
+	alter_both(RES_TOPIC, "cfg", "12345", KERR_TOPIC_AUTHORIZATION_FAILED);
+	CHECK_EQ(topics_config(th_b.topics, "cfg")->set, 0u);
+	alter_both(RES_BROKER, "", "1", KERR_CLUSTER_AUTHORIZATION_FAILED);
+	/* Asked, without DESCRIBE on the cluster: none. */
+	CHECK_EQ(cluster_ops(FRANK, true), 0);
+	CHECK_EQ(cluster_ops(FRANK, false), INT32_MIN);
+
+	/* DESCRIBE_CONFIGS: reading, not altering. */
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "cfg", FRANK, "*",
+	      ACL_OP_DESCRIBE_CONFIGS, ACL_PERM_ALLOW);
+	CHECK_EQ(describeconfigs(FRANK, RES_TOPIC, "cfg", &n), KERR_NONE);
+	CHECK_EQ(n, TCFG_NKEYS);
+	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n),
+		 KERR_CLUSTER_AUTHORIZATION_FAILED);
+	alter_both(RES_TOPIC, "cfg", "12345", KERR_TOPIC_AUTHORIZATION_FAILED);
+	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, FRANK, "*",
+	      ACL_OP_DESCRIBE_CONFIGS, ACL_PERM_ALLOW);
+	CHECK_EQ(describeconfigs(FRANK, RES_BROKER, "", &n), KERR_NONE);
+	CHECK(n > 0);
+
+	/* ALTER_CONFIGS: each alter applies. */
+	allow(ACL_RES_TOPIC, ACL_PAT_LITERAL, "cfg", FRANK, "*",
+	      ACL_OP_ALTER_CONFIGS, ACL_PERM_ALLOW);
+	CHECK_EQ(alterconfig(FRANK, API_INCREMENTAL_ALTER_CONFIGS, RES_TOPIC,
+			     "cfg", "retention.ms", "12345"),
+		 KERR_NONE);
+	tc = topics_config(th_b.topics, "cfg");
+	CHECK_EQ(tc->set, 1u << TCFG_RETENTION_MS);
+	CHECK_EQ(tc->v[TCFG_RETENTION_MS], 12345);
+	CHECK_EQ(alterconfig(FRANK, API_ALTER_CONFIGS, RES_TOPIC, "cfg",
+			     "retention.ms", "23456"),
+		 KERR_NONE);
+	CHECK_EQ(topics_config(th_b.topics, "cfg")->v[TCFG_RETENTION_MS],
+		 23456);
+	/* On the cluster, the broker's own refusal is what remains. */
+	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, FRANK, "*",
+	      ACL_OP_ALTER_CONFIGS, ACL_PERM_ALLOW);
+	alter_both(RES_BROKER, "", "1", KERR_INVALID_REQUEST);
+
+	/* DescribeCluster: still 0 without DESCRIBE; with it, what is
+	 * allowed (ALTER_CONFIGS implies DESCRIBE_CONFIGS). */
+	CHECK_EQ(cluster_ops(FRANK, true), 0);
+	allow(ACL_RES_CLUSTER, ACL_PAT_LITERAL, ACL_CLUSTER_NAME, FRANK, "*",
+	      ACL_OP_DESCRIBE, ACL_PERM_ALLOW);
+	CHECK_EQ(cluster_ops(FRANK, true), OPBIT(ACL_OP_DESCRIBE) |
+					       OPBIT(ACL_OP_DESCRIBE_CONFIGS) |
+					       OPBIT(ACL_OP_ALTER_CONFIGS));
+	CHECK_EQ(cluster_ops(ADMIN, true), ALL_CLUSTER_OPS);
+}
+
 /* Fetch sessions: a topic refused is answered so whether the request or
  * the session names it, the session's partitions checked at every fetch. */
 static void session_refusals(void)
@@ -1014,6 +1168,7 @@ int main(void)
 	topics_apis();
 	group_apis();
 	admin_wired();
+	configs_wired();
 	session_refusals();
 	restart();
 	ks_arena_free(&A);
