@@ -24,6 +24,7 @@ zb_need_py kafka
 
 D=$ZC_TMP/data
 N=50
+# shellcheck disable=SC2034 # read by _acl_env.sh
 ZB_ACL_USERS=$'admin root-pw\nalice alice-pw\nbob bob-pw'
 . "$TB/_acl_env.sh"
 acl_users "$D"

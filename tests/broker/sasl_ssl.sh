@@ -13,7 +13,11 @@
 # san: yes
 . "$(dirname "$0")/_lib.sh"
 . "$TB/_tls.sh"
-zb_need_cmd openssl
+zb_need_broker
+zb_need_cmd openssl kcat
+zb_need_py confluent_kafka
+zb_need_py kafka
+zb_need_kafkajs
 tls_make_pki
 ZC_SASL_PROTO=SASL_SSL ZC_TLS_CA=$PKI/ca.pem ZC_TLS_SETS=$(tls_broker_args)
 export ZC_TMP ZC_SASL_PROTO ZC_TLS_CA ZC_TLS_SETS
