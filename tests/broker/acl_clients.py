@@ -12,6 +12,9 @@ PLAINTEXT or SASL.
   acl_clients.py PROPS ADDR kp-denied
   acl_clients.py PROPS ADDR kp-group GROUP TOPIC N   (N < 0: refused)
   acl_clients.py PROPS ADDR ck-admin PRINCIPAL
+  acl_clients.py PROPS ADDR kp-grant TOPICS BINDING...
+      TOPICS comma-separated; BINDING PRINCIPAL/TYPE/NAME/PATTERN/OP/PERM,
+      e.g. User:bob/TOPIC/bob-/PREFIXED/WRITE/DENY
 """
 import sys
 import time
@@ -112,6 +115,37 @@ def kp_setup(p, addr, who):
         fail("after delete_acls: %r" % (got,))
     a.close()
     log("kafka-python: create_acls, describe_acls, delete_acls agree")
+
+
+def kp_grant(p, addr, topics, specs):
+    """Make topics and the bindings given, each one created and listed
+    back by describe_acls."""
+    from kafka.admin import ACLFilter, NewTopic, ResourcePatternFilter
+    ACL, Op, Perm, Pat, RP, RT = kp_acls()
+    a = kp_admin(p, addr)
+    a.create_topics([NewTopic(t, 1, 1) for t in topics.split(",")])
+    want = []
+    for spec in specs:
+        who, rt, name, pat, op, perm = spec.split("/")
+        want.append(ACL(principal=who, host="*", operation=Op[op],
+                        permission_type=Perm[perm],
+                        resource_pattern=RP(RT[rt], name, Pat[pat])))
+    r = a.create_acls(want)
+    if len(r["succeeded"]) != len(want) or r["failed"]:
+        fail("create_acls: %r" % (r,))
+    got, err = a.describe_acls(ACLFilter(
+        principal=None, host=None, operation=Op.ANY,
+        permission_type=Perm.ANY,
+        resource_pattern=ResourcePatternFilter(RT.ANY, None, Pat.ANY)))
+    key = sorted((b.principal, b.resource_pattern.resource_name, b.operation,
+                  b.permission_type) for b in got)
+    if err.errno != 0 or key != sorted(
+            (b.principal, b.resource_pattern.resource_name, b.operation,
+             b.permission_type) for b in want):
+        fail("describe_acls: %r %r" % (got, err))
+    a.close()
+    log("kafka-python: %d topics, %d bindings made and listed back"
+        % (len(topics.split(",")), len(want)))
 
 
 def kp_denied(p, addr):
@@ -242,6 +276,8 @@ def main():
         kp_denied(p, addr)
     elif cmd == "kp-group":
         kp_group(p, addr, args[0], args[1], int(args[2]))
+    elif cmd == "kp-grant":
+        kp_grant(p, addr, args[0], args[1:])
     elif cmd == "ck-admin":
         ck_admin(p, addr, args[0])
     else:

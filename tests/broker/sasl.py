@@ -172,12 +172,22 @@ def flex_call(s, key, body, corr=91):
     return rd
 
 
-def admin_raw(addr, user, pw, target, newpw):
+def raw_connect(addr, proto):
+    """A raw connection, inside TLS for SASL_SSL (the test CA trusted)."""
+    s = _kraw.connect(addr)
+    if proto != "SASL_SSL":
+        return s
+    import ssl
+    ctx = ssl.create_default_context(cafile=os.environ["ZC_TLS_CA"])
+    return ctx.wrap_socket(s, server_hostname=addr.rsplit(":", 1)[0])
+
+
+def admin_raw(addr, proto, user, pw, target, newpw):
     """PLAIN login, DescribeUserScramCredentials of target, then (newpw)
     AlterUserScramCredentials with a salted password made here by
     hashlib (RFC 5802 Hi). Returns the error codes seen."""
     import hashlib
-    s = _kraw.connect(addr)
+    s = raw_connect(addr, proto)
     if handshake(s, "PLAIN") != 0 or authenticate(
             s, b"\0%s\0%s" % (user.encode(), pw.encode()))[0] != 0:
         fail("PLAIN login as %s" % user)
@@ -213,7 +223,8 @@ def admin(conf, target, newpw):
     if not hasattr(cka, "ScramMechanism"):
         addr, user, pw = conf["bootstrap.servers"], conf["sasl.username"], \
             conf["sasl.password"]
-        top, res, alt = admin_raw(addr, user, pw, target,
+        top, res, alt = admin_raw(addr, conf["security.protocol"], user, pw,
+                                  target,
                                   newpw if newpw != "-" else "whatever")
         log("confluent-kafka %s has no SCRAM admin API: by hand: describe "
             "%s, %s; alter %s" % (getattr(__import__("confluent_kafka"),
