@@ -12,19 +12,27 @@
 # sanitizer build), and so do scripts that carry a line "# san: yes"; they
 # see ZC_BUILD=DIR and ZC_SAN=1.
 #
-#   tests/run-tests.sh [--build DIR] [--san-build DIR] [--only-san] [FILTER...]
+# Most tests wait on clients and timers more than they use a CPU, so -j N
+# (default ZC_TEST_JOBS, else 2) runs N at a time. Tests that time the
+# machine, mount file systems or move network namespaces carry a line
+# "# serial: yes" (compiled ones are listed in serial_compiled below) and
+# run afterwards, one at a time.
+#
+#   tests/run-tests.sh [--build DIR] [--san-build DIR] [--only-san] [-j N] [FILTER...]
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=build
 san=
 only_san=
 filters=()
+jobs=${ZC_TEST_JOBS:-2}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
 	--san-build) san=$2; shift 2 ;;
 	--only-san) only_san=1; san=$build; shift ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-j) jobs=$2; shift 2 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) filters+=("$1"); shift ;;
 	esac
 done
@@ -35,9 +43,11 @@ build=$(abs "$build")
 
 logdir=$here/build/test-logs
 mkdir -p "$logdir"
-pass=0 fail=0 skip=0
-failed=()
+results=$(mktemp -d /tmp/zcresults.XXXXXX)
+trap 'rm -rf "$results"' EXIT
 default_timeout=${ZC_TEST_TIMEOUT:-300}
+# Compiled tests that time the machine: run alone.
+serial_compiled=" unit/proto_durable unit/log_flusher "
 
 wanted() {
 	[ ${#filters[@]} -eq 0 ] && return 0
@@ -48,12 +58,13 @@ wanted() {
 	return 1
 }
 
-# run_one LABEL BUILD_DIR SANFLAG CMD...
+# run_one LABEL BUILD_DIR SANFLAG CMD...: one test; its verdict goes to
+# $results/LABEL.{res,out} (res: pass, skip or fail).
 run_one() {
 	local label=$1 bdir=$2 sanflag=$3
 	shift 3
-	wanted "$label" || return 0
 	local log="$logdir/${label//\//_}.log" t=$default_timeout
+	local res="$results/${label//\//_}"
 	if [ -f "$1" ] && head -c 2 "$1" | grep -q '#!'; then
 		local v
 		v=$(sed -n '1,15s/^# timeout: *\([0-9]*\).*/\1/p' "$1" | head -n 1)
@@ -69,17 +80,61 @@ run_one() {
 	rc=$?
 	local secs=$((SECONDS - start))
 	case $rc in
-	0) pass=$((pass + 1)); printf 'PASS  %-44s %4ds\n' "$label" "$secs"
+	0) echo pass >"$res.res"
+	   printf 'PASS  %-44s %4ds\n' "$label" "$secs" >"$res.out"
 	   rm -rf "$tmp" ;;
-	77) skip=$((skip + 1))
-	    printf 'SKIP  %-44s %s\n' "$label" "$(tail -n 1 "$log")"
+	77) echo skip >"$res.res"
+	    printf 'SKIP  %-44s %s\n' "$label" "$(tail -n 1 "$log")" >"$res.out"
 	    rm -rf "$tmp" ;;
-	*) fail=$((fail + 1)); failed+=("$label")
+	*) echo "fail $label" >"$res.res"
 	   [ $rc -eq 124 ] && echo "timed out after ${t}s" >>"$log"
-	   printf 'FAIL  %-44s %4ds (exit %d, log %s, files kept in %s)\n' \
+	   { printf 'FAIL  %-44s %4ds (exit %d, log %s, files kept in %s)\n' \
 		"$label" "$secs" "$rc" "${log#"$here"/}" "$tmp"
-	   tail -n 25 "$log" | sed 's/^/      | /' ;;
+	     tail -n 25 "$log" | sed 's/^/      | /'; } >"$res.out" ;;
 	esac
+}
+
+# The queue: "LABEL BUILD SANFLAG CMD" lines (unit-separated), parallel and
+# serial ones apart.
+queue_par=() queue_ser=()
+enqueue() {
+	wanted "$1" || return 0
+	local line
+	line=$(printf '%s\037%s\037%s\037%s' "$1" "$2" "$3" "$4")
+	if [ "$5" = serial ]; then
+		queue_ser+=("$line")
+	else
+		queue_par+=("$line")
+	fi
+}
+
+# run_queue N LINES...: run them N at a time, printing each verdict as
+# its test ends.
+run_queue() {
+	local n=$1 line label bdir sanflag cmd running=0
+	shift
+	for line in "$@"; do
+		IFS=$'\037' read -r label bdir sanflag cmd <<<"$line"
+		while [ "$running" -ge "$n" ]; do
+			wait -n
+			running=$((running - 1))
+			flush_done
+		done
+		run_one "$label" "$bdir" "$sanflag" "$cmd" &
+		running=$((running + 1))
+	done
+	wait
+	flush_done
+}
+
+# Print the verdicts of tests that ended and were not printed yet.
+flush_done() {
+	local f
+	for f in "$results"/*.out; do
+		[ -f "$f" ] || continue
+		cat "$f"
+		mv "$f" "${f%.out}.printed"
+	done
 }
 
 compiled_tests() {
@@ -100,27 +155,47 @@ script_tests() {
 	done
 }
 
+is_serial() {
+	case "$1" in
+	*.sh) grep -q '^# serial: yes' "$1" ;;
+	*) [[ "$serial_compiled" == *" $2 "* ]] ;;
+	esac
+}
+
+# enqueue LABEL BUILD SANFLAG CMD serial|par
+add() {
+	local mode=par
+	is_serial "$4" "${1#san/}" && mode=serial
+	enqueue "$1" "$2" "$3" "$4" "$mode"
+}
+
 if [ -z "$only_san" ]; then
 	for t in $(compiled_tests "$build"); do
-		run_one "$t" "$build" "" "$build/tests/$t"
+		add "$t" "$build" "" "$build/tests/$t"
 	done
 	for s in $(script_tests); do
 		name=${s#tests/}
-		run_one "${name%.sh}" "$build" "" "$here/$s"
+		add "${name%.sh}" "$build" "" "$here/$s"
 	done
 fi
 if [ -n "$san" ]; then
 	for t in $(compiled_tests "$san"); do
-		run_one "san/$t" "$san" 1 "$san/tests/$t"
+		add "san/$t" "$san" 1 "$san/tests/$t"
 	done
 	for s in $(script_tests); do
 		grep -q '^# san: yes' "$s" || continue
 		name=${s#tests/}
-		run_one "san/${name%.sh}" "$san" 1 "$here/$s"
+		add "san/${name%.sh}" "$san" 1 "$here/$s"
 	done
 fi
+run_queue "$jobs" ${queue_par[@]+"${queue_par[@]}"}
+run_queue 1 ${queue_ser[@]+"${queue_ser[@]}"}
 
+pass=$(cat "$results"/*.res 2>/dev/null | grep -c '^pass')
+skip=$(cat "$results"/*.res 2>/dev/null | grep -c '^skip')
+fail=$(cat "$results"/*.res 2>/dev/null | grep -c '^fail')
+failed=$(cat "$results"/*.res 2>/dev/null | sed -n 's/^fail //p' | tr '\n' ' ')
 echo
-[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+[ "$fail" -gt 0 ] && echo "failed: ${failed% }"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # A full disk (diskfull.py): the data directory is a 3 MiB tmpfs made by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # Long-poll Fetch (longpoll.py, raw sockets): answered on append well

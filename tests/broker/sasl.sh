@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # SASL against real clients (proto/sasl_api.c), users made by `zcbroker

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # SASL over TLS (SASL_SSL) with real clients: the scenarios of sasl.sh,

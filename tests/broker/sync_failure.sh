@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # A failing disk under durable acks: on powercutfs (tests/powercut/), the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # SPDX-License-Identifier: MIT
 #
 # Mutual TLS (ssl.client.auth=required) with kcat, and what a TLS listener

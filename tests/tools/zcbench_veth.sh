@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # zcbench's veth scenario: as root with ip(8), file -> TCP across a veth
 # pair between two network namespaces is measured (every byte verified
 # once, then timed against a discarding receiver), the namespaces are gone

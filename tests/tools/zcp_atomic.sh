@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # zcp loses nothing: a transfer into an existing DST stopped by SIGINT or
 # SIGTERM midway (a FIFO fed slowly, a FIFO that stalls, a slow TCP
 # sender), a full disk (root: a 1 MiB tmpfs), and a peer that hangs up all

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: yes
 # zcp's AUTO clones a whole regular file when the file system shares
 # extents: on XFS with reflink=1 (a small loop image; needs root and
 # xfsprogs) the copy reports method "clone", is identical, and shares its
