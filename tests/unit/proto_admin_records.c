@@ -21,85 +21,7 @@
  * must be answered or refused, never crash (ASan+UBSan too).
  */
 #include "batch_builder.h"
-#include "blog.h"
-#include "proto/ks_handler.h"
-#include "proto_harness.h"
-
-static struct tconn T;
-static struct ks_arena A;
-
-#define MAXREQ 16
-static struct kw reqs[MAXREQ];
-static int nreqs;
-
-#define RQ(key, v, name) ks_get(&ks_req(key)->root, (v), (name))
-
-/* The request encoded with its header (into w). */
-static void encode(int key, int ver, struct kv *req, int32_t corr, struct kw *w)
-{
-	const struct ks_msg *hm = ks_req_header(), *qm = ks_req(key);
-	struct kv *h = ks_new(hm, &A);
-
-	if (!h)
-		t_fatal("arena");
-	ks_get(&hm->root, h, "RequestApiKey")->i = key;
-	ks_get(&hm->root, h, "RequestApiVersion")->i = ver;
-	ks_get(&hm->root, h, "CorrelationId")->i = corr;
-	kv_setstr(ks_get(&hm->root, h, "ClientId"), "records");
-	kw_init(w);
-	CHECK_EQ(ks_encode(hm, ks_req_header_ver(qm, ver), h, w), 0);
-	CHECK_EQ(ks_encode(qm, ver, req, w), 0);
-}
-
-/* The answer body p (after the correlation id) decoded, or NULL. */
-static struct kv *decode(int key, int ver, const uint8_t *p, size_t len)
-{
-	struct kv *out = ks_alloc(&A, sizeof(*out));
-	struct kr r;
-
-	kr_init(&r, p, len);
-	if (ks_resp_header_ver(ks_resp(key), ver) >= 1)
-		kr_tags(&r);
-	if (!out || ks_decode(ks_resp(key), ver, &r, &A, out) < 0) {
-		fprintf(stderr, "%s v%d: the answer does not decode\n",
-			ks_resp(key)->name, ver);
-		t_failures++;
-		return NULL;
-	}
-	return out;
-}
-
-/* Send a request answered at once; its decoded answer. */
-static struct kv *call(int key, int ver, struct kv *req)
-{
-	static int32_t corr = 100;
-	const uint8_t *p;
-	struct kw w;
-	size_t len;
-
-	encode(key, ver, req, ++corr, &w);
-	p = th_call(&T, &w, corr, &len);
-	if (nreqs < MAXREQ && ver == broker_api((int16_t)key)->max) {
-		kw_init(&reqs[nreqs]);
-		kw_raw(&reqs[nreqs++], w.buf, w.len);
-	}
-	kw_free(&w);
-	if (!p) {
-		fprintf(stderr, "%s v%d: no answer\n", ks_req(key)->name, ver);
-		t_failures++;
-		return NULL;
-	}
-	return decode(key, ver, p, len);
-}
-
-static const struct api *api(int key)
-{
-	const struct api *a = broker_api((int16_t)key);
-
-	if (!a)
-		t_fatal("API %d not served", key);
-	return a;
-}
+#include "proto_ks.h"
 
 /* A request for one topic: Topics[0] with its name set under `tname`;
  * the topic element. */
@@ -176,7 +98,7 @@ static int cp_err(struct kv *resp, struct kstr *msg)
 static int cp(int v, const char *topic, int32_t count, int32_t nasg,
 	      int32_t broker, bool validate, struct kstr *msg)
 {
-	return cp_err(call(CP, v, cp_req(topic, count, nasg, broker, validate)),
+	return cp_err(rpc(CP, v, cp_req(topic, count, nasg, broker, validate)),
 		      msg);
 }
 
@@ -196,8 +118,8 @@ static void t_cp_large(int v)
 	bool got = false;
 
 	CHECK_EQ(topics_create(th_b.topics, "cpbig", 1), 0);
-	encode(CP, v, cp_req("cpbig", 1 + TOPICS_STEP + 40, -1, 0, false), 7777,
-	       &w);
+	req_encode(&w, CP, v, 7777,
+		   cp_req("cpbig", 1 + TOPICS_STEP + 40, -1, 0, false));
 	CHECK_EQ(th_send(&T, &w), API_PENDING);
 	CHECK_EQ(topics_partitions(th_b.topics, "cpbig"), 1);
 	for (int i = 0; i < 400 && !got; i++) {
@@ -206,7 +128,8 @@ static void t_cp_large(int v)
 	}
 	CHECK(got);
 	if (got)
-		CHECK_EQ(cp_err(decode(CP, v, r.p + r.off, kr_left(&r)), NULL),
+		CHECK_EQ(cp_err(answer_decode(CP, v, r.p + r.off, kr_left(&r)),
+				NULL),
 			 0);
 	CHECK_EQ(topics_partitions(th_b.topics, "cpbig"), 1 + TOPICS_STEP + 40);
 	CHECK(dir_made("cpbig", TOPICS_STEP + 40));
@@ -264,7 +187,7 @@ static void t_createpartitions(void)
 		ks_get(qt, &t->a.v[i], "Count")->i = 8 + i;
 		ks_get(qt, &t->a.v[i], "Assignments")->a.n = -1;
 	}
-	struct kv *resp = call(CP, api(CP)->max, req);
+	struct kv *resp = rpc(CP, api(CP)->max, req);
 	struct kv *res =
 	    resp ? ks_get(&ks_resp(CP)->root, resp, "Results") : NULL;
 	const struct ks_struct *rt = ks_sub(&ks_resp(CP)->root, "Results");
@@ -295,7 +218,7 @@ static struct kv *dr_part(int v, const char *topic, int32_t part, int64_t off)
 	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
 	ks_get(qp, p->a.v, "PartitionIndex")->i = part;
 	ks_get(qp, p->a.v, "Offset")->i = off;
-	resp = call(DR, v, req);
+	resp = rpc(DR, v, req);
 	if (!resp)
 		return NULL;
 	rs = ks_get(&ks_resp(DR)->root, resp, "Topics");
@@ -335,7 +258,7 @@ static int64_t earliest(const char *topic)
 	p = ks_get(qt, t, "Partitions");
 	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
 	ks_get(qp, p->a.v, "Timestamp")->i = -2;
-	resp = call(2, api(2)->max, req);
+	resp = rpc(2, api(2)->max, req);
 	if (!resp)
 		return -1000;
 	t = ks_get(&ks_resp(2)->root, resp, "Topics");
@@ -363,7 +286,7 @@ static int fetch_at(const char *topic, int64_t off, int64_t *start)
 	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
 	ks_get(qp, p->a.v, "FetchOffset")->i = off;
 	ks_get(qp, p->a.v, "PartitionMaxBytes")->i = 1 << 20;
-	resp = call(1, v, req);
+	resp = rpc(1, v, req);
 	if (!resp)
 		return -1000;
 	t = ks_get(&ks_resp(1)->root, resp, "Responses");
@@ -423,7 +346,7 @@ static void oe_check(int v, const char *topic, int32_t cur, int32_t epoch,
 	CHECK_EQ(ks_array(ks_fld(qt, "Partitions"), 1, &A, p), 0);
 	ks_get(qp, p->a.v, "CurrentLeaderEpoch")->i = cur;
 	ks_get(qp, p->a.v, "LeaderEpoch")->i = epoch;
-	resp = call(OE, v, req);
+	resp = rpc(OE, v, req);
 	t = resp ? ks_get(&ks_resp(OE)->root, resp, "Topics") : NULL;
 	p = t && t->a.n == 1 ? ks_get(rt, t->a.v, "Partitions") : NULL;
 	CHECK(p && p->a.n == 1);
@@ -458,18 +381,9 @@ static void t_offsetforleaderepoch(void)
 
 int main(void)
 {
-	th_setup();
-	th_conn(&T);
-	ks_arena_init(&A, 1u << 30);
+	ks_tests_begin();
 	t_createpartitions();
 	t_deleterecords();
 	t_offsetforleaderepoch();
-	blog_quiet(1); /* thousands of "malformed request" lines */
-	th_mutate(&T, reqs, nreqs);
-	blog_quiet(0);
-	ks_arena_free(&A);
-	th_teardown();
-	for (int i = 0; i < nreqs; i++)
-		kw_free(&reqs[i]);
-	return t_result();
+	return ks_tests_end();
 }

@@ -32,7 +32,7 @@ static struct kw reqs[MAXREQ];
 static int nreqs;
 
 /* A request of API key at version ver, every field at its default. */
-static struct kv *req_new(int key)
+static inline struct kv *req_new(int key)
 {
 	struct kv *v = ks_new(ks_req(key), &A);
 	if (!v)
@@ -79,11 +79,28 @@ static void req_encode(struct kw *w, int key, int ver, int32_t corr,
 	CHECK_EQ(ks_encode(qm, ver, req, w), 0);
 }
 
+/* An answer body p (after the correlation id) decoded at ver, or NULL. */
+static struct kv *answer_decode(int key, int ver, const uint8_t *p, size_t len)
+{
+	struct kv *out = ks_alloc(&A, sizeof(*out));
+	struct kr r;
+
+	/* The response header's tags (v1) come first. */
+	kr_init(&r, p, len);
+	if (ks_resp_header_ver(ks_resp(key), ver) >= 1)
+		kr_tags(&r);
+	if (!out || ks_decode(ks_resp(key), ver, &r, &A, out) < 0) {
+		FAIL("%s v%d: the answer does not decode", ks_resp(key)->name,
+		     ver);
+		return NULL;
+	}
+	return out;
+}
+
 static struct kv *rpc(int key, int ver, struct kv *req)
 {
 	static int32_t corr = 1000;
 	const struct ks_msg *qm = ks_req(key);
-	struct kv *out;
 	struct kw w;
 	size_t len;
 
@@ -99,18 +116,7 @@ static struct kv *rpc(int key, int ver, struct kv *req)
 		FAIL("%s v%d: no answer", qm->name, ver);
 		return NULL;
 	}
-	/* p is after the correlation id; the response header's tags (v1)
-	 * follow it. */
-	struct kr r;
-	kr_init(&r, p, len);
-	if (ks_resp_header_ver(ks_resp(key), ver) >= 1)
-		kr_tags(&r);
-	out = ks_alloc(&A, sizeof(*out));
-	if (!out || ks_decode(ks_resp(key), ver, &r, &A, out) < 0) {
-		FAIL("%s v%d: the answer does not decode", qm->name, ver);
-		return NULL;
-	}
-	return out;
+	return answer_decode(key, ver, p, len);
 }
 
 static const struct api *api(int key)
